@@ -1,0 +1,41 @@
+/// The canonical event catalog, v1. The wire strings exist only here.
+public enum EventType: String, Sendable, CaseIterable, Comparable {
+    case customerUpserted = "o2c.customer.upserted"
+    case productUpserted = "o2c.product.upserted"
+    case orderPlaced = "o2c.order.placed"
+    case orderAccepted = "o2c.order.accepted"
+    case orderHeld = "o2c.order.held"
+    case orderReleased = "o2c.order.released"
+    case orderChanged = "o2c.order.changed"
+    case orderCancelled = "o2c.order.cancelled"
+    case inventoryAllocated = "o2c.inventory.allocated"
+    case inventoryBackordered = "o2c.inventory.backordered"
+    case shipmentConfirmed = "o2c.shipment.confirmed"
+    case shipmentTracking = "o2c.shipment.tracking"
+    case shipmentDelivered = "o2c.shipment.delivered"
+    case invoiceRequested = "o2c.invoice.requested"
+    case invoicePosted = "o2c.invoice.posted"
+    case paymentReceived = "o2c.payment.received"
+    case creditMemoPosted = "o2c.creditmemo.posted"
+    case returnAuthorized = "o2c.return.authorized"
+    case returnReceived = "o2c.return.received"
+    case orderStatusChanged = "o2c.order.status_changed"
+
+    /// Types only the hub emits; a system sending one is refused.
+    public var isHubOnly: Bool {
+        switch self {
+        case .orderAccepted, .invoiceRequested, .orderStatusChanged: return true
+        default: return false
+        }
+    }
+
+    /// Whether the event is about one order (as opposed to master data or a payment).
+    public var isOrderEvent: Bool {
+        switch self {
+        case .customerUpserted, .productUpserted, .paymentReceived: return false
+        default: return true
+        }
+    }
+
+    public static func < (lhs: EventType, rhs: EventType) -> Bool { lhs.rawValue < rhs.rawValue }
+}

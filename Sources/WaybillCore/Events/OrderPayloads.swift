@@ -1,0 +1,141 @@
+/// One line of a placed order, in the sender's ids and units.
+public struct PlacedLine: Sendable, Equatable {
+    public var lineId: LineID
+    public var sku: String
+    public var quantity: Quantity
+    public var uom: UnitOfMeasure?
+    public var unitPrice: UnitPrice?
+}
+
+/// `o2c.order.placed`: a new order as captured by CRM, eCommerce or EDI.
+public struct PlacedOrder: Sendable, Equatable {
+    public var orderId: OrderID
+    public var externalOrderId: String?
+    public var customerId: String
+    public var shipToId: ShipToID?
+    public var customerPO: String?
+    public var channel: String?
+    public var currency: Currency
+    public var requestedDate: CalendarDate?
+    public var lines: [PlacedLine]
+    public var notes: String?
+
+    public init(_ data: PayloadReader) throws(WaybillError) {
+        orderId = OrderID(try data.string("orderId"))
+        externalOrderId = try data.optionalString("externalOrderId")
+        customerId = try data.string("customerId")
+        shipToId = try data.optionalString("shipToId").map(ShipToID.init)
+        customerPO = try data.optionalString("customerPO")
+        channel = try data.optionalString("channel")
+        currency = try data.currency("currency")
+        requestedDate = try data.optionalDate("requestedDate")
+        notes = try data.optionalString("notes")
+        let readers = try data.objects("lines")
+        lines = []
+        lines.reserveCapacity(readers.count)
+        for line in readers {
+            lines.append(PlacedLine(
+                lineId: LineID(try line.string("lineId")), sku: try line.string("sku"), quantity: try line.quantity("quantity"),
+                uom: try line.optionalString("uom").map(UnitOfMeasure.init), unitPrice: try line.optionalUnitPrice("unitPrice", currency: currency)))
+        }
+        try data.uniqueLineIDs(readers, lines.map(\.lineId))
+    }
+
+    public var json: JSONValue {
+        .members([
+            ("orderId", .string(orderId.rawValue)), ("externalOrderId", externalOrderId.map(JSONValue.string)),
+            ("customerId", .string(customerId)), ("shipToId", shipToId.map { .string($0.rawValue) }),
+            ("customerPO", customerPO.map(JSONValue.string)), ("channel", channel.map(JSONValue.string)),
+            ("currency", .string(currency.code)), ("requestedDate", requestedDate.map { .string($0.text) }),
+            ("notes", notes.map(JSONValue.string)),
+            ("lines", .array(lines.map { .members([
+                ("lineId", .string($0.lineId.rawValue)), ("sku", .string($0.sku)), ("quantity", $0.quantity.json),
+                ("uom", $0.uom.map { .string($0.rawValue) }), ("unitPrice", $0.unitPrice.map { .string($0.text) }),
+            ]) })),
+        ])
+    }
+}
+
+/// A line of `o2c.order.changed`: the new ordered quantity (0 cancels); a new `lineId` adds a line.
+public struct ChangedLine: Sendable, Equatable {
+    public var lineId: LineID
+    public var quantity: Quantity
+    public var uom: UnitOfMeasure?
+    /// Required only for a new line.
+    public var sku: String?
+    public var unitPrice: Amount?
+}
+
+/// `o2c.order.changed`.
+public struct OrderChange: Sendable, Equatable {
+    public var orderId: OrderID
+    public var lines: [ChangedLine]
+
+    public init(_ data: PayloadReader) throws(WaybillError) {
+        orderId = OrderID(try data.string("orderId"))
+        let readers = try data.objects("lines")
+        lines = []
+        for line in readers {
+            lines.append(ChangedLine(
+                lineId: LineID(try line.string("lineId")), quantity: try line.quantity("quantity", allowZero: true),
+                uom: try line.optionalString("uom").map(UnitOfMeasure.init), sku: try line.optionalString("sku"),
+                unitPrice: try line.optionalAmount("unitPrice")))
+        }
+        try data.uniqueLineIDs(readers, lines.map(\.lineId))
+    }
+
+    public var json: JSONValue {
+        .members([
+            ("orderId", .string(orderId.rawValue)),
+            ("lines", .array(lines.map { .members([
+                ("lineId", .string($0.lineId.rawValue)), ("quantity", $0.quantity.json), ("uom", $0.uom.map { .string($0.rawValue) }),
+                ("sku", $0.sku.map(JSONValue.string)), ("unitPrice", $0.unitPrice.map { .string($0.text) }),
+            ]) })),
+        ])
+    }
+}
+
+/// `o2c.order.cancelled`.
+public struct OrderCancellation: Sendable, Equatable {
+    public var orderId: OrderID
+    public var reason: String?
+
+    public init(_ data: PayloadReader) throws(WaybillError) {
+        orderId = OrderID(try data.string("orderId"))
+        reason = try data.optionalString("reason")
+    }
+
+    public var json: JSONValue { .members([("orderId", .string(orderId.rawValue)), ("reason", reason.map(JSONValue.string))]) }
+}
+
+/// The kinds of hold an order can carry.
+public enum HoldKind: String, Sendable, CaseIterable {
+    case credit, pricing, tax
+}
+
+/// `o2c.order.held` / `o2c.order.released`.
+public struct HoldNotice: Sendable, Equatable {
+    public var orderId: OrderID
+    public var hold: HoldKind
+    public var reason: String?
+
+    public init(orderId: OrderID, hold: HoldKind, reason: String?) {
+        self.orderId = orderId
+        self.hold = hold
+        self.reason = reason
+    }
+
+    public init(_ data: PayloadReader) throws(WaybillError) {
+        orderId = OrderID(try data.string("orderId"))
+        let name = try data.string("hold")
+        guard let kind = HoldKind(rawValue: name) else {
+            throw WaybillError(.invalidPayload, "\"\(name)\" is not one of credit, pricing, tax", at: data.field("hold"))
+        }
+        hold = kind
+        reason = try data.optionalString("reason")
+    }
+
+    public var json: JSONValue {
+        .members([("orderId", .string(orderId.rawValue)), ("hold", .string(hold.rawValue)), ("reason", reason.map(JSONValue.string))])
+    }
+}

@@ -1,0 +1,106 @@
+/// Serialises `JSONValue` compactly with object keys sorted, so equal values always produce
+/// byte-identical text.
+public enum JSONWriter {
+    /// The UTF-8 bytes of `value`.
+    public static func bytes(_ value: JSONValue) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(512)
+        write(value, into: &out)
+        return out
+    }
+
+    /// The text of `value`.
+    public static func string(_ value: JSONValue) -> String {
+        String(decoding: bytes(value), as: UTF8.self)
+    }
+
+    /// Pretty text with two-space indentation and sorted keys, for people.
+    public static func pretty(_ value: JSONValue) -> String {
+        var out: [UInt8] = []
+        writePretty(value, indent: 0, into: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    static func write(_ value: JSONValue, into out: inout [UInt8]) {
+        switch value {
+        case .null: out.append(contentsOf: "null".utf8)
+        case .bool(let b): out.append(contentsOf: (b ? "true" : "false").utf8)
+        case .number(let n): out.append(contentsOf: n.utf8)
+        case .string(let s): writeString(s, into: &out)
+        case .array(let items):
+            out.append(UInt8(ascii: "["))
+            for (i, item) in items.enumerated() {
+                if i > 0 { out.append(UInt8(ascii: ",")) }
+                write(item, into: &out)
+            }
+            out.append(UInt8(ascii: "]"))
+        case .object(let members):
+            out.append(UInt8(ascii: "{"))
+            for (i, (key, item)) in sorted(members).enumerated() {
+                if i > 0 { out.append(UInt8(ascii: ",")) }
+                writeString(key, into: &out)
+                out.append(UInt8(ascii: ":"))
+                write(item, into: &out)
+            }
+            out.append(UInt8(ascii: "}"))
+        }
+    }
+
+    static func writePretty(_ value: JSONValue, indent: Int, into out: inout [UInt8]) {
+        func pad(_ n: Int) { out.append(contentsOf: repeatElement(UInt8(ascii: " "), count: n)) }
+        switch value {
+        case .array(let items) where !items.isEmpty:
+            out.append(contentsOf: "[\n".utf8)
+            for (i, item) in items.enumerated() {
+                pad(indent + 2)
+                writePretty(item, indent: indent + 2, into: &out)
+                out.append(contentsOf: (i + 1 < items.count ? ",\n" : "\n").utf8)
+            }
+            pad(indent)
+            out.append(UInt8(ascii: "]"))
+        case .object(let members) where !members.isEmpty:
+            out.append(contentsOf: "{\n".utf8)
+            let ordered = sorted(members)
+            for (i, (key, item)) in ordered.enumerated() {
+                pad(indent + 2)
+                writeString(key, into: &out)
+                out.append(contentsOf: ": ".utf8)
+                writePretty(item, indent: indent + 2, into: &out)
+                out.append(contentsOf: (i + 1 < ordered.count ? ",\n" : "\n").utf8)
+            }
+            pad(indent)
+            out.append(UInt8(ascii: "}"))
+        default:
+            write(value, into: &out)
+        }
+    }
+
+    @inline(__always) static func sorted(_ members: [(String, JSONValue)]) -> [(String, JSONValue)] {
+        var isSorted = true
+        var previous: String?
+        for (key, _) in members {
+            if let p = previous, !(p.utf8.lexicographicallyPrecedes(key.utf8)) { isSorted = false; break }
+            previous = key
+        }
+        if isSorted { return members }
+        return members.sorted { $0.0.utf8.lexicographicallyPrecedes($1.0.utf8) }
+    }
+
+    static func writeString(_ s: String, into out: inout [UInt8]) {
+        out.append(UInt8(ascii: "\""))
+        for b in s.utf8 {
+            switch b {
+            case UInt8(ascii: "\""): out.append(contentsOf: [0x5C, 0x22])
+            case UInt8(ascii: "\\"): out.append(contentsOf: [0x5C, 0x5C])
+            case 0x0A: out.append(contentsOf: [0x5C, UInt8(ascii: "n")])
+            case 0x0D: out.append(contentsOf: [0x5C, UInt8(ascii: "r")])
+            case 0x09: out.append(contentsOf: [0x5C, UInt8(ascii: "t")])
+            case 0..<0x20:
+                let hex = Array("0123456789abcdef".utf8)
+                out.append(contentsOf: [0x5C, UInt8(ascii: "u"), 0x30, 0x30, hex[Int(b >> 4)], hex[Int(b & 0xF)]])
+            default: out.append(b)
+            }
+        }
+        out.append(UInt8(ascii: "\""))
+    }
+}

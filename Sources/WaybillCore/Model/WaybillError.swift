@@ -1,0 +1,74 @@
+/// A refusal that crosses module boundaries: a stable snake_case `code` (also the API `code` and
+/// a metric label), a message a user can act on, and where the problem is (a JSON path such as
+/// `$.data.lines[1].quantity`).
+public struct WaybillError: Error, Sendable, Equatable, CustomStringConvertible {
+    public let code: ErrorCode
+    public let message: String
+    public let path: String?
+
+    public init(_ code: ErrorCode, _ message: String, at path: String? = nil) {
+        self.code = code
+        self.message = message
+        self.path = path
+    }
+
+    public var description: String {
+        if let path { return "\(code.rawValue): \(message) (at \(path))" }
+        return "\(code.rawValue): \(message)"
+    }
+}
+
+/// Every stable error code the hub reports.
+public enum ErrorCode: String, Sendable, CaseIterable {
+    // The request or envelope.
+    case invalidJSON = "invalid_json"
+    case notACloudEvent = "not_a_cloudevent"
+    case invalidEnvelope = "invalid_envelope"
+    case unknownType = "unknown_type"
+    case hubOnlyType = "hub_only_type"
+    case batchTooLarge = "batch_too_large"
+    case sourceMismatch = "source_mismatch"
+    case typeNotPublished = "type_not_published"
+    // The payload.
+    case invalidPayload = "invalid_payload"
+    case invoiceTotalMismatch = "invoice_total_mismatch"
+    case creditMemoTotalMismatch = "credit_memo_total_mismatch"
+    case subjectMismatch = "subject_mismatch"
+    // Master data and mapping.
+    case unknownCustomer = "unknown_customer"
+    case unknownItem = "unknown_item"
+    case unknownUnit = "unknown_unit"
+    case currencyMismatch = "currency_mismatch"
+    // The lifecycle.
+    case orderExists = "order_exists"
+    case orderNotAccepted = "order_not_accepted"
+    case orderOnHold = "order_on_hold"
+    case orderCancelled = "order_cancelled"
+    case orderClosed = "order_closed"
+    case unknownLine = "unknown_line"
+    case duplicateLine = "duplicate_line"
+    case overAllocation = "over_allocation"
+    case overShipment = "over_shipment"
+    case overDelivery = "over_delivery"
+    case invoiceExceedsShipped = "invoice_exceeds_shipped"
+    case invoicePriceMismatch = "invoice_price_mismatch"
+    case overCredit = "over_credit"
+    case overReturn = "over_return"
+    case cancelAfterShipment = "cancel_after_shipment"
+    case quantityBelowShipped = "quantity_below_shipped"
+    case duplicateShipment = "duplicate_shipment"
+    case unknownShipment = "unknown_shipment"
+    case duplicateInvoice = "duplicate_invoice"
+    case unknownInvoice = "unknown_invoice"
+    case duplicateCreditMemo = "duplicate_credit_memo"
+    case noSuchHold = "no_such_hold"
+    case overPayment = "over_payment"
+    case unappliedCash = "unapplied_cash"
+    case carrierException = "carrier_exception"
+    case parkTimeout = "park_timeout"
+    case creditLimitExceeded = "credit_limit_exceeded"
+    case priceOutOfTolerance = "price_out_of_tolerance"
+    case backordered = "backordered"
+    case invariantViolation = "invariant_violation"
+    case pricingHold = "pricing_hold"
+}

@@ -1,0 +1,93 @@
+/// The business exception queues, each owned by a role.
+public enum ExceptionKind: String, Sendable, CaseIterable {
+    case mapping
+    case creditHold = "credit_hold"
+    case pricing
+    case backorder
+    case invoiceMismatch = "invoice_mismatch"
+    case paymentMismatch = "payment_mismatch"
+    case carrier
+    case sequencing
+    /// An event refused because it would break a line invariant or the lifecycle.
+    case invariant
+    /// An event whose envelope or payload could not be read.
+    case invalidEvent = "invalid_event"
+
+    /// Who works this queue.
+    public var role: Role {
+        switch self {
+        case .mapping, .sequencing, .invariant, .invalidEvent: return .support
+        case .backorder, .carrier: return .service
+        case .creditHold, .pricing, .invoiceMismatch, .paymentMismatch: return .finance
+        }
+    }
+
+    /// The queue an event refused with `code` lands in.
+    public static func forRefusal(_ code: ErrorCode) -> ExceptionKind {
+        switch code {
+        case .invoiceExceedsShipped, .invoicePriceMismatch, .duplicateInvoice, .currencyMismatch, .creditMemoTotalMismatch, .overCredit, .invoiceTotalMismatch:
+            return .invoiceMismatch
+        case .unknownInvoice, .overPayment, .unappliedCash:
+            return .paymentMismatch
+        case .unknownItem, .unknownCustomer, .unknownUnit:
+            return .mapping
+        default:
+            return .invariant
+        }
+    }
+}
+
+/// The people who use the API and dashboard.
+public enum Role: String, Sendable, CaseIterable {
+    case support, service, finance, admin
+}
+
+/// An exception the lifecycle asks the engine to open.
+public struct ExceptionDraft: Sendable, Equatable {
+    public var kind: ExceptionKind
+    public var code: ErrorCode
+    public var message: String
+
+    public init(_ kind: ExceptionKind, _ code: ErrorCode, _ message: String) {
+        self.kind = kind
+        self.code = code
+        self.message = message
+    }
+}
+
+/// An event the hub emits about an order.
+public struct HubEvent: Sendable, Equatable {
+    public var type: EventType
+    public var data: JSONValue
+
+    public init(_ type: EventType, _ data: JSONValue) {
+        self.type = type
+        self.data = data
+    }
+}
+
+/// What the engine must do after a lifecycle transition.
+public enum OrderEffect: Sendable, Equatable {
+    /// Publish a hub event to its subscribers.
+    case emit(HubEvent)
+    /// Open an exception on this order.
+    case raise(ExceptionDraft)
+    /// Close this order's open exceptions of a kind (their cause is gone).
+    case settle(ExceptionKind)
+    /// The customer's open receivables changed by this many minor units.
+    case receivablesChanged(CustomerID, Int64)
+}
+
+/// The result of one lifecycle step: the new state and the effects to perform.
+public struct Transition: Sendable {
+    public var state: OrderState
+    public var effects: [OrderEffect]
+
+    public var emitted: [HubEvent] {
+        effects.compactMap { if case .emit(let e) = $0 { return e } else { return nil } }
+    }
+
+    public var raised: [ExceptionDraft] {
+        effects.compactMap { if case .raise(let e) = $0 { return e } else { return nil } }
+    }
+}
