@@ -1,0 +1,244 @@
+import Foundation
+import GRDB
+import WaybillCore
+import WaybillStore
+
+/// Reads over one GRDB connection; inside a write transaction it also sees the orders the
+/// transaction has saved and the writer's cache.
+class SQLiteReader: StoreReader {
+    let db: Database
+    let cache: OrderCache?
+    /// Orders saved by this transaction, not yet committed.
+    var staged: [OrderID: OrderState] = [:]
+    var clearedProjections = false
+
+    init(db: Database, cache: OrderCache?) {
+        self.db = db
+        self.cache = cache
+    }
+
+    func statement(_ sql: String) throws -> Statement { try db.cachedStatement(sql: sql) }
+
+    static func decodeOrder(_ data: Data) throws -> OrderState {
+        let json = try JSONParser.parse([UInt8](data))
+        return try OrderState(storage: json)
+    }
+
+    func order(_ id: OrderID) throws -> OrderState? {
+        if let state = staged[id] { return state }
+        if !clearedProjections, let state = cache?.get(id) { return state }
+        guard let data = try Data.fetchOne(statement("SELECT state FROM orders WHERE order_id = ?"), arguments: [id.rawValue]) else { return nil }
+        return try Self.decodeOrder(data)
+    }
+
+    func orders(status: OrderStatus?, customer: CustomerID?, updatedSince: Timestamp?, after: OrderID?, limit: Int) throws -> [OrderState] {
+        var conditions: [String] = []
+        var arguments: StatementArguments = []
+        if let status { conditions.append("derived_status = ?"); _ = arguments.append(contentsOf: [status.rawValue]) }
+        if let customer { conditions.append("customer_id = ?"); _ = arguments.append(contentsOf: [customer.rawValue]) }
+        if let updatedSince { conditions.append("updated_at >= ?"); _ = arguments.append(contentsOf: [updatedSince.milliseconds]) }
+        if let after { conditions.append("order_id > ?"); _ = arguments.append(contentsOf: [after.rawValue]) }
+        let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+        _ = arguments.append(contentsOf: [limit])
+        return try Data.fetchAll(db, sql: "SELECT state FROM orders \(whereClause) ORDER BY order_id LIMIT ?", arguments: arguments)
+            .map(Self.decodeOrder)
+    }
+
+    func orderCount() throws -> Int { try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM orders") ?? 0 }
+
+    func ordersAwaitingMasterData() throws -> [OrderID] {
+        try String.fetchAll(db, sql: "SELECT order_id FROM orders WHERE awaiting_master_data = 1 ORDER BY order_id").map(OrderID.init)
+    }
+
+    func customer(_ id: CustomerID) throws -> CustomerRecord? {
+        guard let data = try Data.fetchOne(statement("SELECT record FROM customers WHERE customer_id = ?"), arguments: [id.rawValue]) else { return nil }
+        return try CustomerRecord(PayloadReader.object(try JSONParser.parse([UInt8](data)), at: "$"))
+    }
+
+    func product(_ sku: SKU) throws -> ProductRecord? {
+        guard let data = try Data.fetchOne(statement("SELECT record FROM products WHERE sku = ?"), arguments: [sku.rawValue]) else { return nil }
+        return try ProductRecord(PayloadReader.object(try JSONParser.parse([UInt8](data)), at: "$"))
+    }
+
+    func crossReference(kind: String, system: SystemName, external: String) throws -> String? {
+        try String.fetchOne(statement("SELECT canonical FROM cross_references WHERE kind = ? AND system = ? AND external = ?"),
+                            arguments: [kind, system.rawValue, external])
+    }
+
+    func openReceivables(of customer: CustomerID) throws -> Int64 {
+        try Int64.fetchOne(statement("SELECT open_minor FROM receivables WHERE customer_id = ?"), arguments: [customer.rawValue]) ?? 0
+    }
+
+    func orderForInvoice(_ invoice: InvoiceID) throws -> OrderID? {
+        try String.fetchOne(statement("SELECT order_id FROM invoice_index WHERE invoice_id = ?"), arguments: [invoice.rawValue]).map(OrderID.init)
+    }
+
+    static let eventColumns = "seq, source, event_id, type, subject, record_key, event_time, received_at, trace_id, origin, cause_seq, raw, body, outcome, code"
+
+    static func storedEvent(_ row: Row) -> StoredEvent? {
+        guard let type = EventType(rawValue: row[3]) else { return nil }
+        let raw: Data? = row[11]
+        let body: Data = row[12]
+        let event = NewEvent(source: row[1], eventId: row[2], type: type, subject: row[4], key: row[5],
+                             eventTime: Timestamp(milliseconds: row[6]), receivedAt: Timestamp(milliseconds: row[7]), traceId: row[8],
+                             origin: EventOrigin(rawValue: row[9]) ?? .inbound, causeSeq: row[10], raw: raw.map { [UInt8]($0) }, body: [UInt8](body))
+        let outcome: String? = row[13]
+        return StoredEvent(seq: row[0], event: event, outcome: outcome.flatMap(IngestOutcome.init(rawValue:)), code: row[14])
+    }
+
+    func event(_ seq: Int64) throws -> StoredEvent? {
+        try Row.fetchOne(statement("SELECT \(Self.eventColumns) FROM events WHERE seq = ?"), arguments: [seq]).flatMap(Self.storedEvent)
+    }
+
+    func eventSeq(source: String, eventId: String) throws -> Int64? {
+        try Int64.fetchOne(statement("SELECT seq FROM events WHERE source = ? AND event_id = ?"), arguments: [source, eventId])
+    }
+
+    func events(key: String) throws -> [StoredEvent] {
+        try Row.fetchAll(statement("SELECT \(Self.eventColumns) FROM events WHERE record_key = ? ORDER BY seq"), arguments: [key]).compactMap(Self.storedEvent)
+    }
+
+    func inboundEvents(after seq: Int64, limit: Int) throws -> [StoredEvent] {
+        try Row.fetchAll(statement("SELECT \(Self.eventColumns) FROM events WHERE seq > ? AND origin = 'inbound' ORDER BY seq LIMIT ?"),
+                         arguments: [seq, limit]).compactMap(Self.storedEvent)
+    }
+
+    func eventCount() throws -> Int { try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM events") ?? 0 }
+
+    static func parked(_ row: Row) -> ParkedEvent {
+        ParkedEvent(seq: row[0], key: row[1], eventTime: Timestamp(milliseconds: row[2]), receivedAt: Timestamp(milliseconds: row[3]))
+    }
+
+    func parkedEvents(key: String) throws -> [ParkedEvent] {
+        try Row.fetchAll(statement("SELECT seq, record_key, event_time, received_at FROM parked WHERE record_key = ? ORDER BY event_time, seq"),
+                         arguments: [key]).map(Self.parked)
+    }
+
+    func parkedEvents(receivedBefore: Timestamp, unexpiredOnly: Bool) throws -> [ParkedEvent] {
+        let filter = unexpiredOnly ? "AND NOT EXISTS (SELECT 1 FROM exceptions e WHERE e.event_seq = p.seq AND e.kind = 'sequencing')" : ""
+        return try Row.fetchAll(db, sql: "SELECT seq, record_key, event_time, received_at FROM parked p WHERE received_at < ? \(filter) ORDER BY seq",
+                                arguments: [receivedBefore.milliseconds]).map(Self.parked)
+    }
+
+    func dueDeliveries(now: Timestamp, excluding: Set<Int64>, limit: Int) throws -> [DeliveryJob] {
+        let rows = try Row.fetchAll(statement("""
+            SELECT o.id, o.seq, o.subscription, o.record_key, o.type, o.attempts, e.body, e.trace_id, e.received_at
+            FROM outbox o JOIN events e ON e.seq = o.seq
+            WHERE o.status = 0 AND o.next_attempt_at <= ?
+              AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.subscription = o.subscription AND p.record_key = o.record_key
+                              AND p.status <> 1 AND p.id < o.id)
+            ORDER BY o.next_attempt_at, o.id LIMIT ?
+            """), arguments: [now.milliseconds, limit + excluding.count])
+        var jobs: [DeliveryJob] = []
+        for row in rows {
+            let id: Int64 = row[0]
+            guard !excluding.contains(id), let type = EventType(rawValue: row[4]) else { continue }
+            let body: Data = row[6]
+            jobs.append(DeliveryJob(id: id, seq: row[1], subscription: SubscriptionName(row[2]), key: row[3], type: type, attempts: row[5],
+                                    body: [UInt8](body), traceId: row[7], receivedAt: Timestamp(milliseconds: row[8])))
+            if jobs.count == limit { break }
+        }
+        return jobs
+    }
+
+    static let deliveryColumns = "id, seq, subscription, record_key, type, status, attempts, last_status, last_error, next_attempt_at, created_at, delivered_at"
+
+    static func deliveryRecord(_ row: Row) -> DeliveryRecord? {
+        guard let type = EventType(rawValue: row[4]) else { return nil }
+        let status: Int = row[5]
+        let next: Int64? = row[9]
+        let delivered: Int64? = row[11]
+        return DeliveryRecord(id: row[0], seq: row[1], subscription: SubscriptionName(row[2]), key: row[3], type: type,
+                              status: status == 0 ? .pending : status == 1 ? .delivered : .dead, attempts: row[6], lastStatusCode: row[7],
+                              lastError: row[8], nextAttemptAt: status == 0 ? next.map(Timestamp.init(milliseconds:)) : nil,
+                              createdAt: Timestamp(milliseconds: row[10]), deliveredAt: delivered.map(Timestamp.init(milliseconds:)))
+    }
+
+    static func statusCode(_ status: DeliveryStatus) -> Int {
+        switch status {
+        case .pending: return 0
+        case .delivered: return 1
+        case .dead: return 2
+        }
+    }
+
+    func deliveries(_ filter: DeliveryFilter) throws -> [DeliveryRecord] {
+        var conditions: [String] = []
+        var arguments: StatementArguments = []
+        if let s = filter.subscription { conditions.append("subscription = ?"); _ = arguments.append(contentsOf: [s.rawValue]) }
+        if let s = filter.status { conditions.append("status = ?"); _ = arguments.append(contentsOf: [Self.statusCode(s)]) }
+        if let k = filter.key { conditions.append("record_key = ?"); _ = arguments.append(contentsOf: [k]) }
+        _ = arguments.append(contentsOf: [filter.limit])
+        let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+        return try Row.fetchAll(db, sql: "SELECT \(Self.deliveryColumns) FROM outbox \(whereClause) ORDER BY id LIMIT ?", arguments: arguments)
+            .compactMap(Self.deliveryRecord)
+    }
+
+    func delivery(_ id: Int64) throws -> DeliveryRecord? {
+        try Row.fetchOne(db, sql: "SELECT \(Self.deliveryColumns) FROM outbox WHERE id = ?", arguments: [id]).flatMap(Self.deliveryRecord)
+    }
+
+    func deliveryProgress(key: String) throws -> [SubscriptionName: SubscriptionProgress] {
+        var progress: [SubscriptionName: SubscriptionProgress] = [:]
+        let rows = try Row.fetchAll(statement("""
+            SELECT subscription, SUM(status = 1), SUM(status = 0), SUM(status = 2),
+                   (SELECT type FROM outbox l WHERE l.record_key = o.record_key AND l.subscription = o.subscription AND l.status = 1 ORDER BY l.id DESC LIMIT 1)
+            FROM outbox o WHERE record_key = ? GROUP BY subscription
+            """), arguments: [key])
+        for row in rows {
+            let last: String? = row[4]
+            progress[SubscriptionName(row[0])] = SubscriptionProgress(delivered: row[1], pending: row[2], dead: row[3], lastType: last.flatMap(EventType.init(rawValue:)))
+        }
+        return progress
+    }
+
+    func deliveryCounts(status: DeliveryStatus) throws -> [SubscriptionName: Int] {
+        var counts: [SubscriptionName: Int] = [:]
+        for row in try Row.fetchAll(db, sql: "SELECT subscription, COUNT(*) FROM outbox WHERE status = ? GROUP BY subscription", arguments: [Self.statusCode(status)]) {
+            counts[SubscriptionName(row[0])] = row[1]
+        }
+        return counts
+    }
+
+    static func exceptionRecord(_ row: Row) -> ExceptionRecord? {
+        guard let kind = ExceptionKind(rawValue: row[1]) else { return nil }
+        let resolved: Int64? = row[8]
+        return ExceptionRecord(id: row[0], kind: kind, code: row[2], key: row[3], eventSeq: row[4], message: row[5],
+                               status: ExceptionRecord.Status(rawValue: row[6]) ?? .open, raisedAt: Timestamp(milliseconds: row[7]),
+                               resolvedAt: resolved.map(Timestamp.init(milliseconds:)), resolvedBy: row[9])
+    }
+
+    func exceptions(_ filter: ExceptionFilter) throws -> [ExceptionRecord] {
+        var conditions: [String] = []
+        var arguments: StatementArguments = []
+        if let k = filter.kind { conditions.append("kind = ?"); _ = arguments.append(contentsOf: [k.rawValue]) }
+        if let s = filter.status { conditions.append("status = ?"); _ = arguments.append(contentsOf: [s.rawValue]) }
+        if let k = filter.key { conditions.append("record_key = ?"); _ = arguments.append(contentsOf: [k]) }
+        _ = arguments.append(contentsOf: [filter.limit])
+        let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+        return try Row.fetchAll(db, sql: """
+            SELECT id, kind, code, record_key, event_seq, message, status, raised_at, resolved_at, resolved_by
+            FROM exceptions \(whereClause) ORDER BY id LIMIT ?
+            """, arguments: arguments).compactMap(Self.exceptionRecord)
+    }
+
+    func projectionDigest() throws -> String {
+        var text = ""
+        let queries = [
+            ("orders", "SELECT order_id, customer_id, derived_status, awaiting_master_data, CAST(state AS TEXT) FROM orders ORDER BY order_id"),
+            ("customers", "SELECT customer_id, CAST(record AS TEXT) FROM customers ORDER BY customer_id"),
+            ("products", "SELECT sku, CAST(record AS TEXT) FROM products ORDER BY sku"),
+            ("cross_references", "SELECT kind, system, external, canonical FROM cross_references ORDER BY kind, system, external"),
+            ("receivables", "SELECT customer_id, open_minor FROM receivables WHERE open_minor <> 0 ORDER BY customer_id"),
+            ("invoice_index", "SELECT invoice_id, order_id FROM invoice_index ORDER BY invoice_id"),
+            ("parked", "SELECT seq, record_key, event_time FROM parked ORDER BY seq"),
+        ]
+        for (name, sql) in queries {
+            text += "# \(name)\n"
+            for row in try Row.fetchAll(db, sql: sql) {
+                text += row.databaseValues.map(\.description).joined(separator: "|") + "\n"
+            }
+        }
+        return text
+    }
+}

@@ -1,0 +1,58 @@
+import Foundation
+import GRDB
+import WaybillCore
+import WaybillStore
+
+/// The embedded store: one SQLite file in WAL mode with `synchronous=FULL`, one writer.
+///
+/// ```swift
+/// let store = try SQLiteStore(path: "waybill.sqlite")
+/// ```
+public final class SQLiteStore: Store {
+    let pool: DatabasePool
+    let cache: OrderCache
+    public let path: String
+
+    /// Opens (creating and migrating if needed) the store at `path`.
+    public init(path: String, orderCacheCapacity: Int = 20_000) throws {
+        var config = Configuration()
+        config.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+        }
+        config.busyMode = .timeout(10)
+        pool = try DatabasePool(path: path, configuration: config)
+        cache = OrderCache(capacity: orderCacheCapacity)
+        self.path = path
+        try SQLiteSchema.migrator().migrate(pool)
+    }
+
+    public func write<T: Sendable>(_ body: @escaping @Sendable (any StoreTransaction) throws -> T) async throws -> T {
+        let cache = self.cache
+        let (result, staged) = try await pool.write { db in
+            let transaction = SQLiteTransaction(db: db, cache: cache)
+            let result = try body(transaction)
+            return (result, transaction.clearedProjections ? nil : transaction.staged)
+        }
+        // The transaction is committed: its order states may now be served from the cache.
+        if let staged { cache.merge(staged) } else { cache.removeAll() }
+        return result
+    }
+
+    public func read<T: Sendable>(_ body: @escaping @Sendable (any StoreReader) throws -> T) async throws -> T {
+        try await pool.read { db in try body(SQLiteReader(db: db, cache: nil)) }
+    }
+
+    /// The file's `synchronous` and `journal_mode` settings, to check durability.
+    public func durabilitySettings() async throws -> (synchronous: Int, journalMode: String) {
+        try await pool.write { db in
+            (try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1, try String.fetchOne(db, sql: "PRAGMA journal_mode") ?? "")
+        }
+    }
+
+    /// Forgets every cached order state (after a rebuild).
+    public func dropCache() { cache.removeAll() }
+}
+
+extension Array where Element == UInt8 {
+    var data: Data { Data(self) }
+}

@@ -1,0 +1,121 @@
+import Foundation
+import GRDB
+import WaybillCore
+import WaybillStore
+
+/// One write transaction. Writes go through cached prepared statements.
+final class SQLiteTransaction: SQLiteReader, StoreTransaction {
+    func append(_ event: NewEvent) throws -> Int64? {
+        let insert = try statement("""
+            INSERT INTO events (source, event_id, type, subject, record_key, event_time, received_at, trace_id, origin, cause_seq, raw, body)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (source, event_id) DO NOTHING
+            """)
+        try insert.execute(arguments: [
+            event.source, event.eventId, event.type.rawValue, event.subject, event.key, event.eventTime.milliseconds,
+            event.receivedAt.milliseconds, event.traceId, event.origin.rawValue, event.causeSeq, event.raw?.data, event.body.data,
+        ])
+        guard db.changesCount == 1 else { return nil }
+        return db.lastInsertedRowID
+    }
+
+    func recordOutcome(seq: Int64, outcome: IngestOutcome, code: String?) throws {
+        try statement("UPDATE events SET outcome = ?, code = ? WHERE seq = ?").execute(arguments: [outcome.rawValue, code, seq])
+    }
+
+    func save(_ order: OrderState, updatedAt: Timestamp) throws {
+        let bytes = JSONWriter.bytes(order.storageJSON)
+        try statement("""
+            INSERT INTO orders (order_id, customer_id, derived_status, awaiting_master_data, updated_at, state) VALUES (?, ?, ?, ?, ?, ?)
+            ON CONFLICT (order_id) DO UPDATE SET customer_id = excluded.customer_id, derived_status = excluded.derived_status,
+                awaiting_master_data = excluded.awaiting_master_data, updated_at = excluded.updated_at, state = excluded.state
+            """).execute(arguments: [order.orderId.rawValue, order.customerId?.rawValue, order.status.rawValue,
+                                     order.validated || order.cancelled ? 0 : 1, updatedAt.milliseconds, bytes.data])
+        staged[order.orderId] = order
+    }
+
+    func save(_ customer: CustomerRecord) throws {
+        try statement("INSERT INTO customers (customer_id, record) VALUES (?, ?) ON CONFLICT (customer_id) DO UPDATE SET record = excluded.record")
+            .execute(arguments: [customer.customerId.rawValue, JSONWriter.bytes(customer.json).data])
+    }
+
+    func save(_ product: ProductRecord) throws {
+        try statement("INSERT INTO products (sku, record) VALUES (?, ?) ON CONFLICT (sku) DO UPDATE SET record = excluded.record")
+            .execute(arguments: [product.sku.rawValue, JSONWriter.bytes(product.json).data])
+    }
+
+    func saveCrossReference(kind: String, system: SystemName, external: String, canonical: String) throws {
+        try statement("""
+            INSERT INTO cross_references (kind, system, external, canonical) VALUES (?, ?, ?, ?)
+            ON CONFLICT (kind, system, external) DO UPDATE SET canonical = excluded.canonical
+            """).execute(arguments: [kind, system.rawValue, external, canonical])
+    }
+
+    func adjustReceivables(of customer: CustomerID, by delta: Int64) throws {
+        try statement("""
+            INSERT INTO receivables (customer_id, open_minor) VALUES (?, ?)
+            ON CONFLICT (customer_id) DO UPDATE SET open_minor = open_minor + excluded.open_minor
+            """).execute(arguments: [customer.rawValue, delta])
+    }
+
+    func indexInvoice(_ invoice: InvoiceID, order: OrderID) throws {
+        try statement("INSERT OR REPLACE INTO invoice_index (invoice_id, order_id) VALUES (?, ?)").execute(arguments: [invoice.rawValue, order.rawValue])
+    }
+
+    func park(_ event: ParkedEvent) throws {
+        try statement("INSERT OR REPLACE INTO parked (seq, record_key, event_time, received_at) VALUES (?, ?, ?, ?)")
+            .execute(arguments: [event.seq, event.key, event.eventTime.milliseconds, event.receivedAt.milliseconds])
+    }
+
+    func unpark(seq: Int64) throws {
+        try statement("DELETE FROM parked WHERE seq = ?").execute(arguments: [seq])
+    }
+
+    func enqueueDelivery(seq: Int64, subscription: SubscriptionName, key: String, type: EventType, at: Timestamp) throws {
+        try statement("INSERT INTO outbox (seq, subscription, record_key, type, status, next_attempt_at, created_at) VALUES (?, ?, ?, ?, 0, ?, ?)")
+            .execute(arguments: [seq, subscription.rawValue, key, type.rawValue, at.milliseconds, at.milliseconds])
+    }
+
+    func recordAttempt(delivery id: Int64, result: AttemptResult) throws {
+        switch result {
+        case .delivered(let code, let at):
+            try statement("UPDATE outbox SET status = 1, attempts = attempts + 1, last_status = ?, last_error = NULL, delivered_at = ?, next_attempt_at = NULL WHERE id = ?")
+                .execute(arguments: [code, at.milliseconds, id])
+        case .retry(let code, let error, let next):
+            try statement("UPDATE outbox SET attempts = attempts + 1, last_status = ?, last_error = ?, next_attempt_at = ? WHERE id = ?")
+                .execute(arguments: [code, error, next.milliseconds, id])
+        case .dead(let code, let error, _):
+            try statement("UPDATE outbox SET status = 2, attempts = attempts + 1, last_status = ?, last_error = ?, next_attempt_at = NULL WHERE id = ?")
+                .execute(arguments: [code, error, id])
+        }
+    }
+
+    func requeue(delivery id: Int64, at: Timestamp) throws -> Bool {
+        try statement("UPDATE outbox SET status = 0, next_attempt_at = ? WHERE id = ?").execute(arguments: [at.milliseconds, id])
+        return db.changesCount == 1
+    }
+
+    func raise(_ exception: NewException) throws -> Int64 {
+        try statement("INSERT INTO exceptions (kind, code, record_key, event_seq, message, status, raised_at) VALUES (?, ?, ?, ?, ?, 'open', ?)")
+            .execute(arguments: [exception.kind.rawValue, exception.code, exception.key, exception.eventSeq, exception.message, exception.raisedAt.milliseconds])
+        return db.lastInsertedRowID
+    }
+
+    func settleExceptions(key: String, kind: ExceptionKind, at: Timestamp, by: String) throws {
+        try statement("UPDATE exceptions SET status = 'resolved', resolved_at = ?, resolved_by = ? WHERE record_key = ? AND kind = ? AND status = 'open'")
+            .execute(arguments: [at.milliseconds, by, key, kind.rawValue])
+    }
+
+    func resolveException(id: Int64, at: Timestamp, by: String) throws -> Bool {
+        try statement("UPDATE exceptions SET status = 'resolved', resolved_at = ?, resolved_by = ? WHERE id = ? AND status = 'open'")
+            .execute(arguments: [at.milliseconds, by, id])
+        return db.changesCount == 1
+    }
+
+    func clearProjections() throws {
+        for table in ["orders", "customers", "products", "cross_references", "receivables", "invoice_index", "parked"] {
+            try db.execute(sql: "DELETE FROM \(table)")
+        }
+        staged = [:]
+        clearedProjections = true
+    }
+}

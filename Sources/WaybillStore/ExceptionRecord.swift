@@ -1,0 +1,79 @@
+import WaybillCore
+
+/// A business exception in a queue, with how it ended.
+public struct ExceptionRecord: Sendable, Equatable {
+    public enum Status: String, Sendable { case open, resolved }
+    public var id: Int64
+    public var kind: ExceptionKind
+    public var code: String
+    public var key: String?
+    public var eventSeq: Int64?
+    public var message: String
+    public var status: Status
+    public var raisedAt: Timestamp
+    public var resolvedAt: Timestamp?
+    public var resolvedBy: String?
+
+    public init(id: Int64, kind: ExceptionKind, code: String, key: String?, eventSeq: Int64?, message: String, status: Status,
+                raisedAt: Timestamp, resolvedAt: Timestamp?, resolvedBy: String?) {
+        self.id = id
+        self.kind = kind
+        self.code = code
+        self.key = key
+        self.eventSeq = eventSeq
+        self.message = message
+        self.status = status
+        self.raisedAt = raisedAt
+        self.resolvedAt = resolvedAt
+        self.resolvedBy = resolvedBy
+    }
+}
+
+/// A new exception to open.
+public struct NewException: Sendable {
+    public var kind: ExceptionKind
+    public var code: String
+    public var key: String?
+    public var eventSeq: Int64?
+    public var message: String
+    public var raisedAt: Timestamp
+
+    public init(kind: ExceptionKind, code: String, key: String?, eventSeq: Int64?, message: String, raisedAt: Timestamp) {
+        self.kind = kind
+        self.code = code
+        self.key = key
+        self.eventSeq = eventSeq
+        self.message = message
+        self.raisedAt = raisedAt
+    }
+}
+
+/// Which exceptions to list.
+public struct ExceptionFilter: Sendable {
+    public var kind: ExceptionKind?
+    public var status: ExceptionRecord.Status?
+    public var key: String?
+    public var limit: Int
+
+    public init(kind: ExceptionKind? = nil, status: ExceptionRecord.Status? = nil, key: String? = nil, limit: Int = 1000) {
+        self.kind = kind
+        self.status = status
+        self.key = key
+        self.limit = limit
+    }
+}
+
+/// An inbound event waiting for its order.
+public struct ParkedEvent: Sendable, Equatable {
+    public var seq: Int64
+    public var key: String
+    public var eventTime: Timestamp
+    public var receivedAt: Timestamp
+
+    public init(seq: Int64, key: String, eventTime: Timestamp, receivedAt: Timestamp) {
+        self.seq = seq
+        self.key = key
+        self.eventTime = eventTime
+        self.receivedAt = receivedAt
+    }
+}

@@ -1,0 +1,82 @@
+import WaybillCore
+
+/// The hub's durable store: an append-only event log, projections, the outbox and exceptions.
+///
+/// Implementations (SQLite, PostgreSQL) must pass `StoreConformance`. Every `write` is one
+/// transaction: either all of it is durable when the call returns, or none of it is.
+public protocol Store: Sendable {
+    /// Runs `body` in one write transaction and commits it durably before returning.
+    func write<T: Sendable>(_ body: @escaping @Sendable (any StoreTransaction) throws -> T) async throws -> T
+    /// Runs `body` on a consistent snapshot.
+    func read<T: Sendable>(_ body: @escaping @Sendable (any StoreReader) throws -> T) async throws -> T
+}
+
+/// What can be read from the store.
+public protocol StoreReader {
+    func order(_ id: OrderID) throws -> OrderState?
+    /// Orders filtered by status, customer and update time, in order-id order after `after` (a cursor).
+    func orders(status: OrderStatus?, customer: CustomerID?, updatedSince: Timestamp?, after: OrderID?, limit: Int) throws -> [OrderState]
+    func orderCount() throws -> Int
+    func ordersAwaitingMasterData() throws -> [OrderID]
+    func customer(_ id: CustomerID) throws -> CustomerRecord?
+    func product(_ sku: SKU) throws -> ProductRecord?
+    /// The canonical id a system's own id maps to (`kind` is `customer`, `product` or `order`).
+    func crossReference(kind: String, system: SystemName, external: String) throws -> String?
+    func openReceivables(of customer: CustomerID) throws -> Int64
+    func orderForInvoice(_ invoice: InvoiceID) throws -> OrderID?
+
+    func event(_ seq: Int64) throws -> StoredEvent?
+    func eventSeq(source: String, eventId: String) throws -> Int64?
+    func events(key: String) throws -> [StoredEvent]
+    /// Inbound events in log order after `seq` (for rebuilding projections).
+    func inboundEvents(after seq: Int64, limit: Int) throws -> [StoredEvent]
+    func eventCount() throws -> Int
+
+    func parkedEvents(key: String) throws -> [ParkedEvent]
+    func parkedEvents(receivedBefore: Timestamp, unexpiredOnly: Bool) throws -> [ParkedEvent]
+
+    /// Due deliveries: at most one per (subscription, key) — the oldest undelivered — and only
+    /// when it is due at `now`.
+    func dueDeliveries(now: Timestamp, excluding: Set<Int64>, limit: Int) throws -> [DeliveryJob]
+    func deliveries(_ filter: DeliveryFilter) throws -> [DeliveryRecord]
+    func delivery(_ id: Int64) throws -> DeliveryRecord?
+    func deliveryProgress(key: String) throws -> [SubscriptionName: SubscriptionProgress]
+    func deliveryCounts(status: DeliveryStatus) throws -> [SubscriptionName: Int]
+
+    func exceptions(_ filter: ExceptionFilter) throws -> [ExceptionRecord]
+
+    /// A canonical text of every projection, to compare a rebuild with the original.
+    func projectionDigest() throws -> String
+}
+
+/// What one write transaction can do, on top of reading.
+public protocol StoreTransaction: StoreReader {
+    /// Appends to the log; `nil` if (source, eventId) is already there (a duplicate).
+    func append(_ event: NewEvent) throws -> Int64?
+    func recordOutcome(seq: Int64, outcome: IngestOutcome, code: String?) throws
+
+    func save(_ order: OrderState, updatedAt: Timestamp) throws
+    func save(_ customer: CustomerRecord) throws
+    func save(_ product: ProductRecord) throws
+    func saveCrossReference(kind: String, system: SystemName, external: String, canonical: String) throws
+    func adjustReceivables(of customer: CustomerID, by delta: Int64) throws
+    func indexInvoice(_ invoice: InvoiceID, order: OrderID) throws
+
+    func park(_ event: ParkedEvent) throws
+    func unpark(seq: Int64) throws
+
+    func enqueueDelivery(seq: Int64, subscription: SubscriptionName, key: String, type: EventType, at: Timestamp) throws
+    func recordAttempt(delivery id: Int64, result: AttemptResult) throws
+    /// Makes a dead or delivered delivery pending again, due at `at` (retry and replay).
+    func requeue(delivery id: Int64, at: Timestamp) throws -> Bool
+
+    @discardableResult
+    func raise(_ exception: NewException) throws -> Int64
+    /// Resolves the open exceptions of `kind` on `key`.
+    func settleExceptions(key: String, kind: ExceptionKind, at: Timestamp, by: String) throws
+    func resolveException(id: Int64, at: Timestamp, by: String) throws -> Bool
+
+    /// Empties every projection (orders, customers, products, cross-references, receivables,
+    /// invoice index, parked events) before a rebuild from the log.
+    func clearProjections() throws
+}

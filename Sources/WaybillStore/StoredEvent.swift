@@ -1,0 +1,70 @@
+import WaybillCore
+
+/// Whether an event came from a system or was emitted by the hub.
+public enum EventOrigin: String, Sendable {
+    case inbound, hub
+}
+
+/// What became of an inbound event.
+public enum IngestOutcome: String, Sendable, CaseIterable {
+    case accepted, duplicate, parked, exception
+}
+
+/// One entry of the append-only event log, as it is written.
+public struct NewEvent: Sendable {
+    public var source: String
+    public var eventId: String
+    public var type: EventType
+    public var subject: String?
+    /// The order (`order:SO-1`) or other record (`customer:C-1`) the event is about; deliveries
+    /// keep order per key.
+    public var key: String
+    public var eventTime: Timestamp
+    public var receivedAt: Timestamp
+    public var traceId: String
+    public var origin: EventOrigin
+    /// The inbound event that caused a hub event.
+    public var causeSeq: Int64?
+    /// The bytes as the sender sent them (inbound events only).
+    public var raw: [UInt8]?
+    /// The CloudEvent the hub delivers to subscribers (canonical ids and base units).
+    public var body: [UInt8]
+
+    public init(source: String, eventId: String, type: EventType, subject: String?, key: String, eventTime: Timestamp, receivedAt: Timestamp,
+                traceId: String, origin: EventOrigin, causeSeq: Int64? = nil, raw: [UInt8]?, body: [UInt8]) {
+        self.source = source
+        self.eventId = eventId
+        self.type = type
+        self.subject = subject
+        self.key = key
+        self.eventTime = eventTime
+        self.receivedAt = receivedAt
+        self.traceId = traceId
+        self.origin = origin
+        self.causeSeq = causeSeq
+        self.raw = raw
+        self.body = body
+    }
+}
+
+/// An event as read back from the log, with its sequence number and what became of it.
+public struct StoredEvent: Sendable {
+    public var seq: Int64
+    public var event: NewEvent
+    public var outcome: IngestOutcome?
+    public var code: String?
+
+    public init(seq: Int64, event: NewEvent, outcome: IngestOutcome?, code: String?) {
+        self.seq = seq
+        self.event = event
+        self.outcome = outcome
+        self.code = code
+    }
+}
+
+/// A record key: `order:SO-1001`, `customer:C-100`, `product:BRG-6204`.
+public enum RecordKey {
+    public static func order(_ id: OrderID) -> String { "order:\(id.rawValue)" }
+    public static func customer(_ id: String) -> String { "customer:\(id)" }
+    public static func product(_ sku: String) -> String { "product:\(sku)" }
+}
