@@ -22,6 +22,10 @@ final class SQLiteTransaction: SQLiteReader, StoreTransaction {
         try statement("UPDATE events SET outcome = ?, code = ? WHERE seq = ?").execute(arguments: [outcome.rawValue, code, seq])
     }
 
+    func setTraceId(seq: Int64, traceId: String) throws {
+        try statement("UPDATE events SET trace_id = ? WHERE seq = ?").execute(arguments: [traceId, seq])
+    }
+
     func save(_ order: OrderState, updatedAt: Timestamp) throws {
         let bytes = JSONWriter.bytes(order.storageJSON)
         try statement("""

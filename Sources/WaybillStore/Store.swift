@@ -54,6 +54,8 @@ public protocol StoreTransaction: StoreReader {
     /// Appends to the log; `nil` if (source, eventId) is already there (a duplicate).
     func append(_ event: NewEvent) throws -> Int64?
     func recordOutcome(seq: Int64, outcome: IngestOutcome, code: String?) throws
+    /// Moves an event onto its order's trace (a parked event applied when its order arrived).
+    func setTraceId(seq: Int64, traceId: String) throws
 
     func save(_ order: OrderState, updatedAt: Timestamp) throws
     func save(_ customer: CustomerRecord) throws

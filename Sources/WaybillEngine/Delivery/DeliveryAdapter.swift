@@ -1,0 +1,49 @@
+import WaybillCore
+import WaybillStore
+
+/// One attempt to hand an event to a subscriber.
+public struct OutboundDelivery: Sendable {
+    /// Stable across retries and replays (`webhook-id`).
+    public var deliveryId: String
+    public var subscription: Subscription
+    public var type: EventType
+    public var key: String
+    /// The CloudEvent JSON, with `traceparent`.
+    public var body: [UInt8]
+    public var traceparent: TraceContext
+    /// 1 for the first attempt.
+    public var attempt: Int
+}
+
+/// What the subscriber made of an attempt.
+public enum DeliveryOutcome: Sendable, Equatable {
+    case delivered(statusCode: Int?)
+    case failed(statusCode: Int?, error: String)
+    /// The endpoint says it is gone for good (HTTP 410): no further attempts.
+    case gone(statusCode: Int)
+}
+
+/// Delivers events to subscribers of one kind (webhook, in-process, X12 file, …).
+public protocol DeliveryAdapter: Sendable {
+    func deliver(_ delivery: OutboundDelivery) async -> DeliveryOutcome
+}
+
+/// The explicit list of adapters, by `AdapterSettings.kind`.
+public struct AdapterRegistry: Sendable {
+    private var adapters: [String: any DeliveryAdapter]
+
+    public init(_ adapters: [String: any DeliveryAdapter] = [:]) { self.adapters = adapters }
+
+    public mutating func register(_ kind: String, _ adapter: any DeliveryAdapter) { adapters[kind] = adapter }
+
+    public func adapter(for settings: AdapterSettings) -> (any DeliveryAdapter)? { adapters[settings.kind] }
+}
+
+/// Hands deliveries to a function in this process (simulated systems, tests).
+public struct InProcessAdapter: DeliveryAdapter {
+    let handler: @Sendable (OutboundDelivery) async -> DeliveryOutcome
+
+    public init(_ handler: @escaping @Sendable (OutboundDelivery) async -> DeliveryOutcome) { self.handler = handler }
+
+    public func deliver(_ delivery: OutboundDelivery) async -> DeliveryOutcome { await handler(delivery) }
+}

@@ -1,0 +1,95 @@
+import Synchronization
+import WaybillCore
+import WaybillStore
+
+/// Moves the outbox: attempts due deliveries through their adapters, in order per
+/// (subscription, order), with retries on the subscription's schedule and dead letters.
+public final class DeliveryScheduler: Sendable {
+    let hub: Hub
+    let adapters: AdapterRegistry
+    let concurrency: Int
+    private let inFlight = Mutex(Set<Int64>())
+
+    /// - Parameter concurrency: attempts in flight at once; 1 attempts strictly in outbox order.
+    public init(hub: Hub, adapters: AdapterRegistry, concurrency: Int = 32) {
+        self.hub = hub
+        self.adapters = adapters
+        self.concurrency = max(1, concurrency)
+    }
+
+    /// Attempts every delivery that is due now (at most one per subscription and order) once,
+    /// records the results in one transaction, and returns how many were attempted.
+    @discardableResult
+    public func deliverDue(limit: Int = 512) async throws -> Int {
+        let now = hub.clock.now()
+        let busy = inFlight.withLock { $0 }
+        let jobs = try await hub.store.read { try $0.dueDeliveries(now: now, excluding: busy, limit: limit) }
+        guard !jobs.isEmpty else { return 0 }
+        inFlight.withLock { $0.formUnion(jobs.map(\.id)) }
+        defer { inFlight.withLock { $0.subtract(jobs.map(\.id)) } }
+
+        var results: [(Int64, AttemptResult)] = []
+        if concurrency == 1 {
+            for job in jobs { results.append((job.id, await attempt(job))) }
+        } else {
+            results = await withTaskGroup(of: (Int64, AttemptResult).self) { group in
+                var collected: [(Int64, AttemptResult)] = []
+                var iterator = jobs.makeIterator()
+                for _ in 0..<min(concurrency, jobs.count) {
+                    if let job = iterator.next() { group.addTask { (job.id, await self.attempt(job)) } }
+                }
+                while let result = await group.next() {
+                    collected.append(result)
+                    if let job = iterator.next() { group.addTask { (job.id, await self.attempt(job)) } }
+                }
+                return collected
+            }
+        }
+        let recorded = results
+        try await hub.store.write { tx in
+            for (id, result) in recorded { try tx.recordAttempt(delivery: id, result: result) }
+        }
+        return jobs.count
+    }
+
+    /// Delivers until nothing is due, sleeping `pollInterval` between empty rounds, until cancelled.
+    public func run(pollInterval: Duration, sleep: @Sendable (Duration) async throws -> Void) async throws {
+        while !Task.isCancelled {
+            let attempted = try await deliverDue()
+            if attempted == 0 { try await sleep(pollInterval) }
+        }
+    }
+
+    func attempt(_ job: DeliveryJob) async -> AttemptResult {
+        guard let subscription = hub.landscape.subscriptions[job.subscription] else {
+            return .dead(statusCode: nil, error: "subscription \(job.subscription) is no longer configured", at: hub.clock.now())
+        }
+        guard let adapter = adapters.adapter(for: subscription.adapter) else {
+            return .dead(statusCode: nil, error: "no \(subscription.adapter.kind) adapter is registered", at: hub.clock.now())
+        }
+        let trace = TraceContext(traceID: job.traceId, spanID: hub.random.spanId())
+        let delivery = OutboundDelivery(deliveryId: "wbd_\(job.id)", subscription: subscription, type: job.type, key: job.key,
+                                        body: Self.body(job.body, traceparent: trace), traceparent: trace, attempt: job.attempts + 1)
+        let outcome = await adapter.deliver(delivery)
+        let now = hub.clock.now()
+        switch outcome {
+        case .delivered(let code):
+            return .delivered(statusCode: code, at: now)
+        case .gone(let code):
+            return .dead(statusCode: code, error: "the endpoint answered \(code) Gone", at: now)
+        case .failed(let code, let error):
+            guard let delay = subscription.retry.backoff(afterFailedAttempts: job.attempts + 1, unit: hub.random.unit()) else {
+                return .dead(statusCode: code, error: error, at: now)
+            }
+            return .retry(statusCode: code, error: error, nextAttemptAt: now.adding(milliseconds: delay))
+        }
+    }
+
+    /// The stored CloudEvent with this attempt's `traceparent`.
+    static func body(_ stored: [UInt8], traceparent: TraceContext) -> [UInt8] {
+        guard case .object(var members)? = try? JSONParser.parse(stored) else { return stored }
+        members.removeAll { $0.0 == "traceparent" }
+        members.append(("traceparent", .string(traceparent.traceparent)))
+        return JSONWriter.bytes(.object(members))
+    }
+}

@@ -1,0 +1,140 @@
+import WaybillCore
+import WaybillStore
+
+/// The hub in one process: ingest, order views, exceptions, parked events, rebuild.
+///
+/// ```swift
+/// let hub = Hub(store: try SQLiteStore(path: "waybill.sqlite"), landscape: landscape,
+///               policies: Policies(), clock: SystemClock(), random: HubRandom(seed: seed))
+/// let results = try await hub.ingest(body: Array(json.utf8))
+/// ```
+public final class Hub: Sendable {
+    public let store: any Store
+    public let landscape: Landscape
+    public let lifecycle: OrderLifecycle
+    public let clock: any HubClock
+    public let random: HubRandom
+    private let committer: GroupCommitter<[IngestItem], [EventResult]>
+
+    public init(store: any Store, landscape: Landscape, policies: Policies, clock: any HubClock, random: HubRandom, maxRequestsPerCommit: Int = 256) {
+        self.store = store
+        self.landscape = landscape
+        self.lifecycle = OrderLifecycle(policies: policies)
+        self.clock = clock
+        self.random = random
+        let lifecycle = self.lifecycle
+        committer = GroupCommitter(maxJobsPerCommit: maxRequestsPerCommit) { requests in
+            let now = clock.now()
+            return try await store.write { tx in
+                let step = IngestStep(tx: tx, lifecycle: lifecycle, landscape: landscape, random: random, now: now, mode: .live)
+                return try requests.map { items in try items.map { try Hub.ingest($0, step: step) } }
+            }
+        }
+    }
+
+    static func ingest(_ item: IngestItem, step: IngestStep) throws -> EventResult {
+        switch item {
+        case .event(let event):
+            return try step.ingest(event)
+        case .invalid(let source, let id, let subject, let error):
+            let detail = error.path.map { "\(error.message) (at \($0))" } ?? error.message
+            try step.tx.raise(NewException(kind: .invalidEvent, code: error.code.rawValue, key: subject.map { "subject:\($0)" }, eventSeq: nil,
+                                           message: "event \(id ?? "without id") from \(source ?? "unknown source"): \(detail)", raisedAt: step.now))
+            return EventResult(source: source, id: id, outcome: .exception, code: error.code.rawValue, detail: detail)
+        }
+    }
+
+    /// Ingests a request body (one CloudEvent or a batch) and answers one result per event, in
+    /// request order, once they are durably committed.
+    ///
+    /// - Parameter system: the authenticated sender; every event must carry its source and a
+    ///   type it publishes, else the whole request is refused and nothing is stored.
+    /// - Throws: `WaybillError` when the request is refused as a whole; store errors.
+    public func ingest(body: [UInt8], from system: SystemName? = nil) async throws -> [EventResult] {
+        let items = try IngestDecoder.decode(body)
+        if let system { try authorize(items, as: system) }
+        return try await ingest(items)
+    }
+
+    /// Ingests decoded items (one group-committed transaction shared with concurrent callers).
+    public func ingest(_ items: [IngestItem]) async throws -> [EventResult] {
+        try await committer.submit(items)
+    }
+
+    func authorize(_ items: [IngestItem], as system: SystemName) throws(WaybillError) {
+        let publishes = landscape.systems[system]?.publishes ?? []
+        for (index, item) in items.enumerated() {
+            let path = items.count == 1 ? "$" : "$[\(index)]"
+            switch item {
+            case .event(let event):
+                guard event.envelope.source == system.source else {
+                    throw WaybillError(.sourceMismatch, "source \(event.envelope.source) is not \(system.source), the sender's own", at: "\(path).source")
+                }
+                guard publishes.contains(event.envelope.type) else {
+                    throw WaybillError(.typeNotPublished, "\(system) may not publish \(event.envelope.type.rawValue)", at: "\(path).type")
+                }
+            case .invalid(let source, _, _, _):
+                if let source, source != system.source {
+                    throw WaybillError(.sourceMismatch, "source \(source) is not \(system.source), the sender's own", at: "\(path).source")
+                }
+            }
+        }
+    }
+
+    // MARK: Reading
+
+    public func order(_ id: OrderID) async throws -> OrderState? {
+        try await store.read { try $0.order(id) }
+    }
+
+    /// The order view of EVENTS.md, with each subscription's delivery progress.
+    public func orderView(_ id: OrderID) async throws -> JSONValue? {
+        try await store.read { reader in
+            guard let state = try reader.order(id) else { return nil }
+            return state.viewJSON(systems: try reader.deliveryProgress(key: RecordKey.order(id)))
+        }
+    }
+
+    public func exceptions(_ filter: ExceptionFilter = ExceptionFilter()) async throws -> [ExceptionRecord] {
+        try await store.read { try $0.exceptions(filter) }
+    }
+
+    // MARK: Housekeeping
+
+    /// Raises a `sequencing` exception for each event parked longer than the park timeout.
+    /// The event stays parked and is still applied if its order arrives.
+    @discardableResult
+    public func expireParkedEvents() async throws -> Int {
+        let now = clock.now()
+        let cutoff = now.adding(milliseconds: -lifecycle.policies.parkTimeoutMilliseconds)
+        return try await store.write { tx in
+            let expired = try tx.parkedEvents(receivedBefore: cutoff, unexpiredOnly: true)
+            for parked in expired {
+                let type = try tx.event(parked.seq)?.event.type.rawValue ?? "event"
+                try tx.raise(NewException(kind: .sequencing, code: ErrorCode.parkTimeout.rawValue, key: parked.key, eventSeq: parked.seq,
+                                          message: "\(type) #\(parked.seq) has waited since \(parked.receivedAt) for \(parked.key.dropFirst(6)), which the hub has not seen",
+                                          raisedAt: now))
+            }
+            return expired.count
+        }
+    }
+
+    /// Rebuilds every projection from the event log, in one transaction.
+    public func rebuildProjections() async throws {
+        let lifecycle = self.lifecycle
+        let landscape = self.landscape
+        let random = self.random
+        let now = clock.now()
+        try await store.write { tx in
+            try tx.clearProjections()
+            let step = IngestStep(tx: tx, lifecycle: lifecycle, landscape: landscape, random: random, now: now, mode: .rebuild)
+            var after: Int64 = 0
+            while true {
+                let events = try tx.inboundEvents(after: after, limit: 1_000)
+                guard let last = events.last else { break }
+                for stored in events where stored.outcome != .duplicate { try step.replay(stored) }
+                after = last.seq
+            }
+        }
+    }
+}

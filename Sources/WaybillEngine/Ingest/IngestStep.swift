@@ -1,0 +1,319 @@
+import WaybillCore
+import WaybillStore
+
+/// Everything that happens to inbound events inside one write transaction: dedupe, resolve the
+/// order, park or apply through the lifecycle, perform the effects, write the outbox.
+///
+/// In `.rebuild` mode the same code re-derives the projections from the log: it writes no log
+/// entries, outbox rows or exceptions.
+final class IngestStep {
+    enum Mode { case live, rebuild }
+
+    let tx: any StoreTransaction
+    let master: StoreMasterData
+    let lifecycle: OrderLifecycle
+    let landscape: Landscape
+    let random: HubRandom
+    let now: Timestamp
+    let mode: Mode
+
+    init(tx: any StoreTransaction, lifecycle: OrderLifecycle, landscape: Landscape, random: HubRandom, now: Timestamp, mode: Mode) {
+        self.tx = tx
+        self.master = StoreMasterData(reader: tx)
+        self.lifecycle = lifecycle
+        self.landscape = landscape
+        self.random = random
+        self.now = now
+        self.mode = mode
+    }
+
+    /// The context of one inbound event while it is processed.
+    struct Context {
+        var event: InboundEvent
+        var origin: SystemName
+        var seq: Int64
+        var key: String
+        var traceId: String
+        var receivedAt: Timestamp
+        var eventTime: Timestamp
+    }
+
+    // MARK: Entry points
+
+    /// Processes a freshly received event (live mode).
+    func ingest(_ event: InboundEvent) throws -> EventResult {
+        let envelope = event.envelope
+        guard let origin = SystemName(source: envelope.source), landscape.systems[origin] != nil else {
+            return EventResult(source: envelope.source, id: envelope.id, outcome: .exception, code: ErrorCode.sourceMismatch.rawValue,
+                               detail: "source \(envelope.source) is not /systems/<name> of a configured system")
+        }
+        let canonicalOrder = try event.payload.orderReference.map { try canonicalOrderId($0, from: origin) }
+        let key = try recordKey(event.payload, order: canonicalOrder, origin: origin)
+        var traceId = envelope.traceparent?.traceID ?? random.traceId()
+        if let order = canonicalOrder, let state = try tx.order(order) { traceId = state.traceId }
+        let eventTime = envelope.time ?? now
+        let body = deliveryBody(for: event, key: key, order: canonicalOrder)
+        guard let seq = try tx.append(NewEvent(
+            source: envelope.source, eventId: envelope.id, type: envelope.type, subject: envelope.subject, key: key, eventTime: eventTime,
+            receivedAt: now, traceId: traceId, origin: .inbound, raw: event.raw, body: body))
+        else {
+            return EventResult(source: envelope.source, id: envelope.id, outcome: .duplicate, orderId: canonicalOrder)
+        }
+        let context = Context(event: event, origin: origin, seq: seq, key: key, traceId: traceId, receivedAt: now, eventTime: eventTime)
+        var result = try process(context, canonicalOrder: canonicalOrder)
+        result.orderId = result.orderId ?? canonicalOrder
+        try tx.recordOutcome(seq: seq, outcome: result.outcome, code: result.code)
+        return result
+    }
+
+    /// Re-applies a logged inbound event (rebuild mode).
+    func replay(_ stored: StoredEvent) throws {
+        guard let origin = SystemName(source: stored.event.source), let raw = stored.event.raw else { return }
+        let event = try InboundEvent.decode(try JSONParser.parse(raw), raw: raw)
+        let canonicalOrder = try event.payload.orderReference.map { try canonicalOrderId($0, from: origin) }
+        let context = Context(event: event, origin: origin, seq: stored.seq, key: stored.event.key, traceId: stored.event.traceId,
+                              receivedAt: stored.event.receivedAt, eventTime: stored.event.eventTime)
+        _ = try process(context, canonicalOrder: canonicalOrder)
+    }
+
+    // MARK: Routing an event to its handler
+
+    func process(_ c: Context, canonicalOrder: OrderID?) throws -> EventResult {
+        let envelope = c.event.envelope
+        switch c.event.payload {
+        case .customerUpserted(let customer):
+            try tx.save(customer)
+            for (system, external) in customer.externalIds {
+                try tx.saveCrossReference(kind: "customer", system: SystemName(system), external: external, canonical: customer.customerId.rawValue)
+            }
+            try forward(c)
+            try revalidateAwaitingOrders(at: c.receivedAt, cause: c.seq)
+            return EventResult(source: envelope.source, id: envelope.id, outcome: .accepted)
+        case .productUpserted(let product):
+            try tx.save(product)
+            for (system, external) in product.externalIds {
+                try tx.saveCrossReference(kind: "product", system: SystemName(system), external: external, canonical: product.sku.rawValue)
+            }
+            try forward(c)
+            try revalidateAwaitingOrders(at: c.receivedAt, cause: c.seq)
+            return EventResult(source: envelope.source, id: envelope.id, outcome: .accepted)
+        case .paymentReceived(let payment):
+            return try applyPayment(payment, c)
+        case .orderPlaced(let placed):
+            return try place(placed, c)
+        default:
+            guard let orderId = canonicalOrder else { return EventResult(source: envelope.source, id: envelope.id, outcome: .accepted) }
+            guard let state = try tx.order(orderId), state.validated || state.cancelled else {
+                try tx.park(ParkedEvent(seq: c.seq, key: c.key, eventTime: c.eventTime, receivedAt: c.receivedAt))
+                let known = try tx.order(orderId) != nil
+                return EventResult(source: envelope.source, id: envelope.id, outcome: .parked,
+                                   code: known ? ErrorCode.orderNotAccepted.rawValue : "unknown_order",
+                                   detail: known ? "order \(orderId) waits for master data; the event is applied when it is validated"
+                                                 : "order \(orderId) is not known yet; the event is applied when the order arrives",
+                                   orderId: orderId)
+            }
+            return try applyToOrder(state, c)
+        }
+    }
+
+    // MARK: Orders
+
+    func place(_ placed: PlacedOrder, _ c: Context) throws -> EventResult {
+        let envelope = c.event.envelope
+        if try tx.order(placed.orderId) != nil {
+            return try refuse(WaybillError(.orderExists, "order \(placed.orderId) was already placed", at: "$.data.orderId"), c, order: placed.orderId)
+        }
+        if let external = placed.externalOrderId {
+            try tx.saveCrossReference(kind: "order", system: c.origin, external: external, canonical: placed.orderId.rawValue)
+        }
+        let transition = lifecycle.place(placed, from: c.origin, at: c.eventTime, traceId: c.traceId, master: master)
+        try master.rethrow()
+        try commit(transition, c.key, cause: c.seq, at: c.receivedAt)
+        try forward(c)
+        guard transition.state.validated else {
+            let gap = transition.state.gaps.first
+            return EventResult(source: envelope.source, id: envelope.id, outcome: .parked, code: "mapping",
+                               detail: gap.map { "\($0.detail) at \($0.path); the order is kept and validated again when master data arrives" },
+                               orderId: placed.orderId)
+        }
+        try applyParkedEvents(of: transition.state.orderId, key: c.key)
+        return EventResult(source: envelope.source, id: envelope.id, outcome: .accepted, orderId: placed.orderId)
+    }
+
+    func applyToOrder(_ state: OrderState, _ c: Context) throws -> EventResult {
+        let envelope = c.event.envelope
+        let transition: Transition
+        do {
+            transition = try lifecycle.apply(c.event.payload.withOrder(state.orderId), to: state, master: master)
+        } catch {
+            try master.rethrow()
+            return try refuse(error, c, order: state.orderId)
+        }
+        try master.rethrow()
+        try commit(transition, c.key, cause: c.seq, at: c.receivedAt)
+        if case .invoicePosted(let invoice) = c.event.payload {
+            try tx.indexInvoice(invoice.invoiceId, order: state.orderId)
+        }
+        try forward(c)
+        let raised = transition.raised.first { $0.kind == .invoiceMismatch || $0.kind == .carrier }
+        return EventResult(source: envelope.source, id: envelope.id, outcome: raised == nil ? .accepted : .exception,
+                           code: raised?.code.rawValue, detail: raised?.message, orderId: state.orderId)
+    }
+
+    /// Keeps a refused event in the log, opens an exception with the reason, changes no state.
+    func refuse(_ error: WaybillError, _ c: Context, order: OrderID?) throws -> EventResult {
+        if mode == .live {
+            try tx.raise(NewException(kind: ExceptionKind.forRefusal(error.code), code: error.code.rawValue, key: c.key, eventSeq: c.seq,
+                                      message: error.path.map { "\(error.message) (at \($0))" } ?? error.message, raisedAt: c.receivedAt))
+        }
+        return EventResult(source: c.event.envelope.source, id: c.event.envelope.id, outcome: .exception, code: error.code.rawValue,
+                           detail: error.path.map { "\(error.message) (at \($0))" } ?? error.message, orderId: order)
+    }
+
+    /// Applies the events that waited for this order, in the order they happened at their sources.
+    func applyParkedEvents(of orderId: OrderID, key: String) throws {
+        let parked = try tx.parkedEvents(key: key)
+        guard !parked.isEmpty else { return }
+        for entry in parked {
+            guard let stored = try tx.event(entry.seq), let raw = stored.event.raw, let origin = SystemName(source: stored.event.source) else { continue }
+            try tx.unpark(seq: entry.seq)
+            guard let state = try tx.order(orderId) else { continue }
+            let event = try InboundEvent.decode(try JSONParser.parse(raw), raw: raw)
+            let context = Context(event: event, origin: origin, seq: entry.seq, key: key, traceId: state.traceId,
+                                  receivedAt: stored.event.receivedAt, eventTime: stored.event.eventTime)
+            let result = try applyToOrder(state, context)
+            if mode == .live {
+                try tx.setTraceId(seq: entry.seq, traceId: state.traceId)
+                try tx.recordOutcome(seq: entry.seq, outcome: result.outcome, code: result.code)
+            }
+        }
+        if mode == .live { try tx.settleExceptions(key: key, kind: .sequencing, at: now, by: "hub") }
+    }
+
+    /// Validates again the orders that wait for master data; applies their parked events when they pass.
+    func revalidateAwaitingOrders(at time: Timestamp, cause: Int64) throws {
+        for orderId in try tx.ordersAwaitingMasterData() {
+            guard let state = try tx.order(orderId) else { continue }
+            let transition = lifecycle.revalidate(state, master: master)
+            try master.rethrow()
+            guard transition.state.validated || transition.state.gaps != state.gaps else { continue }
+            let key = RecordKey.order(orderId)
+            try commit(transition, key, cause: cause, at: time)
+            if transition.state.validated { try applyParkedEvents(of: orderId, key: key) }
+        }
+    }
+
+    // MARK: Payments
+
+    func applyPayment(_ payment: PaymentReceipt, _ c: Context) throws -> EventResult {
+        let envelope = c.event.envelope
+        try forward(c)
+        var problems: [(ErrorCode, String)] = []
+        guard let customer = master.customer(payment.customerId, namedBy: c.origin) else {
+            try master.rethrow()
+            return try refuse(WaybillError(.unknownCustomer, "unknown customer \(payment.customerId)", at: "$.data.customerId"), c, order: nil)
+        }
+        if payment.currency != customer.currency {
+            problems.append((.currencyMismatch, "payment \(payment.paymentId) is in \(payment.currency), customer \(customer.customerId) pays in \(customer.currency)"))
+        }
+        for application in payment.applications {
+            guard let orderId = try tx.orderForInvoice(application.invoiceId), let state = try tx.order(orderId) else {
+                problems.append((.unknownInvoice, "payment \(payment.paymentId) names unknown invoice \(application.invoiceId)"))
+                continue
+            }
+            guard state.customerId == customer.customerId else {
+                problems.append((.unknownInvoice, "invoice \(application.invoiceId) belongs to another customer"))
+                continue
+            }
+            let transition = lifecycle.applyPayment(payment.paymentId, application, to: state)
+            try commit(transition, RecordKey.order(orderId), cause: c.seq, at: c.receivedAt)
+        }
+        let applied = payment.applications.reduce(Money.zero(payment.currency)) { $0 + $1.amount }
+        if applied < payment.amount {
+            problems.append((.unappliedCash, "payment \(payment.paymentId) leaves \((payment.amount - applied).text) \(payment.currency) unapplied"))
+        }
+        guard let (code, message) = problems.first else {
+            return EventResult(source: envelope.source, id: envelope.id, outcome: .accepted)
+        }
+        if mode == .live {
+            for (code, message) in problems {
+                try tx.raise(NewException(kind: .paymentMismatch, code: code.rawValue, key: c.key, eventSeq: c.seq, message: message, raisedAt: c.receivedAt))
+            }
+        }
+        return EventResult(source: envelope.source, id: envelope.id, outcome: .exception, code: code.rawValue, detail: message)
+    }
+
+    // MARK: Effects and the outbox
+
+    /// Saves the new state and performs the transition's effects.
+    func commit(_ transition: Transition, _ key: String, cause: Int64, at time: Timestamp) throws {
+        try tx.save(transition.state, updatedAt: time)
+        for effect in transition.effects {
+            switch effect {
+            case .emit(let hubEvent):
+                guard mode == .live else { continue }
+                try emit(hubEvent, state: transition.state, key: key, cause: cause, at: time)
+            case .raise(let draft):
+                guard mode == .live else { continue }
+                try tx.raise(NewException(kind: draft.kind, code: draft.code.rawValue, key: key, eventSeq: cause, message: draft.message, raisedAt: time))
+            case .settle(let kind):
+                guard mode == .live else { continue }
+                try tx.settleExceptions(key: key, kind: kind, at: time, by: "hub")
+            case .receivablesChanged(let customer, let delta):
+                try tx.adjustReceivables(of: customer, by: delta)
+            }
+        }
+    }
+
+    func emit(_ hubEvent: HubEvent, state: OrderState, key: String, cause: Int64, at time: Timestamp) throws {
+        let id = "wb-" + random.next().hex16
+        let envelope = CloudEvent(id: id, source: SystemName.hub.source, type: hubEvent.type, subject: state.orderId.rawValue, time: time,
+                                  traceparent: nil, data: hubEvent.data)
+        guard let seq = try tx.append(NewEvent(
+            source: envelope.source, eventId: id, type: hubEvent.type, subject: envelope.subject, key: key, eventTime: time, receivedAt: time,
+            traceId: state.traceId, origin: .hub, causeSeq: cause, raw: nil, body: JSONWriter.bytes(envelope.json)))
+        else { return }
+        for subscription in landscape.subscribers(of: hubEvent.type, from: .hub) {
+            try tx.enqueueDelivery(seq: seq, subscription: subscription.name, key: key, type: hubEvent.type, at: time)
+        }
+    }
+
+    /// Writes one outbox row per subscriber of an applied inbound event.
+    func forward(_ c: Context) throws {
+        guard mode == .live else { return }
+        let type = c.event.envelope.type
+        for subscription in landscape.subscribers(of: type, from: c.origin) {
+            try tx.enqueueDelivery(seq: c.seq, subscription: subscription.name, key: c.key, type: type, at: c.receivedAt)
+        }
+    }
+
+    // MARK: Ids
+
+    func canonicalOrderId(_ reference: OrderID, from origin: SystemName) throws -> OrderID {
+        if try tx.order(reference) != nil { return reference }
+        if let canonical = try tx.crossReference(kind: "order", system: origin, external: reference.rawValue) { return OrderID(canonical) }
+        return reference
+    }
+
+    func recordKey(_ payload: EventPayload, order: OrderID?, origin: SystemName) throws -> String {
+        switch payload {
+        case .customerUpserted(let c): return RecordKey.customer(c.customerId.rawValue)
+        case .productUpserted(let p): return RecordKey.product(p.sku.rawValue)
+        case .paymentReceived(let p):
+            let canonical = try tx.customer(CustomerID(p.customerId)) != nil ? p.customerId
+                : try tx.crossReference(kind: "customer", system: origin, external: p.customerId) ?? p.customerId
+            return RecordKey.customer(canonical)
+        default: return RecordKey.order(order ?? OrderID(""))
+        }
+    }
+
+    /// The CloudEvent subscribers receive: the hub's own id, the original source, canonical ids.
+    func deliveryBody(for event: InboundEvent, key: String, order: OrderID?) -> [UInt8] {
+        let envelope = event.envelope
+        var forwarded = CloudEvent(id: "wb-" + random.next().hex16, source: envelope.source, type: envelope.type,
+                                   subject: order?.rawValue ?? envelope.subject, time: envelope.time, traceparent: nil,
+                                   extensions: envelope.extensions, data: order.map { event.payload.withOrder($0).json } ?? event.payload.json)
+        forwarded.extensions.append(("sourceid", .string(envelope.id)))
+        return JSONWriter.bytes(forwarded.json)
+    }
+}
