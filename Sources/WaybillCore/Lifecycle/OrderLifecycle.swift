@@ -60,6 +60,9 @@ public struct OrderLifecycle: Sendable {
         case .customerUpserted, .productUpserted, .paymentReceived:
             throw WaybillError(.invalidPayload, "not an order event")
         }
+        if state.lines.contains(where: { !$0.backordered.isZero }) && next.lines.allSatisfy({ $0.backordered.isZero }) {
+            effects.append(.settle(.backorder))
+        }
         let transition = finish(before: state, after: next, effects: effects)
         try checkInvariants(transition.state)
         return transition

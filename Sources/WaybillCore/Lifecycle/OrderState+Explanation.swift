@@ -18,7 +18,7 @@ extension OrderState {
         let shippedCount = active.filter(\.isFullyShipped).count
         if !shipments.isEmpty {
             var text = shippedCount == active.count
-                ? (active.count == 1 ? "shipped" : "all \(active.count) lines shipped")
+                ? (active.count == 1 ? "shipped" : active.count == 2 ? "both lines shipped" : "all \(active.count) lines shipped")
                 : "\(shippedCount) of \(active.count) lines shipped"
             let warehouses = orderedUnique(shipments.compactMap(\.warehouse))
             if !warehouses.isEmpty { text += " from " + warehouses.joined(separator: " and ") }
@@ -40,7 +40,7 @@ extension OrderState {
             if allocated == 0 && active.allSatisfy({ $0.backordered.isZero }) {
                 parts.append("accepted; waiting for allocation")
             } else if allocated > 0 {
-                var text = allocated == active.count ? "all \(active.count) lines allocated" : "\(allocated) of \(active.count) lines allocated"
+                var text = allocated == active.count ? (active.count == 1 ? "allocated" : "all \(active.count) lines allocated") : "\(allocated) of \(active.count) lines allocated"
                 let warehouses = orderedUnique(active.compactMap(\.warehouse))
                 if !warehouses.isEmpty { text += " at " + warehouses.joined(separator: " and ") }
                 parts.append(text)

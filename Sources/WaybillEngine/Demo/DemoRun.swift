@@ -1,0 +1,116 @@
+import WaybillCore
+import WaybillStore
+
+/// Plays the demo scenario against a store and reports what happened.
+///
+/// ```swift
+/// let report = try await DemoRun.play(store: try SQLiteStore(path: path), seed: 42)
+/// print(report.text)
+/// ```
+public struct DemoRun: Sendable {
+    /// The demo's start: 2026-12-01T08:00:00Z.
+    public static let start = Timestamp(rfc3339: "2026-12-01T08:00:00Z")!
+
+    public let hub: Hub
+    public let json: JSONValue
+    public let text: String
+
+    /// Plays every step, settling the landscape after each (ingest what systems sent, deliver
+    /// what is due, repeat until quiet), and collects the order views.
+    public static func play(store: any Store, seed: UInt64, policies: Policies = Policies()) async throws -> DemoRun {
+        let clock = ManualClock(start)
+        let world = DemoWorld(clock: clock)
+        let hub = Hub(store: store, landscape: Landscape(systems: DemoLandscape.systems()), policies: policies, clock: clock,
+                      random: HubRandom(seed: seed))
+        var registry = AdapterRegistry()
+        registry.register(AdapterSettings.inProcess.kind, world.adapter)
+        let scheduler = DeliveryScheduler(hub: hub, adapters: registry, concurrency: 1)
+        for step in DemoScenario.steps(world: world) {
+            clock.set(start.adding(milliseconds: step.minutes * 60_000))
+            world.note("\n\(DemoWorld.clockText(clock.now()))  ▸ \(step.title)")
+            step.action()
+            try await settle(hub: hub, world: world, scheduler: scheduler, clock: clock)
+        }
+        let json = try await report(hub: hub)
+        return DemoRun(hub: hub, json: json, text: try await text(hub: hub, world: world, json: json))
+    }
+
+    static func settle(hub: Hub, world: DemoWorld, scheduler: DeliveryScheduler, clock: ManualClock) async throws {
+        for _ in 0..<1_000 {
+            let batches = world.takeOutgoing()
+            for (system, bodies) in batches {
+                let body = Array("[".utf8) + Array(bodies.joined(separator: Array(",".utf8))) + Array("]".utf8)
+                let results = try await hub.ingest(body: body, from: SystemName(system))
+                for (result, raw) in zip(results, bodies) {
+                    let event = try? JSONParser.parse(raw)
+                    let type = event.flatMap { if case .string(let t)? = $0["type"] { t } else { nil } } ?? "?"
+                    let subject = event.flatMap { if case .string(let t)? = $0["subject"] { t } else { nil } } ?? ""
+                    let outcome = result.outcome.rawValue + (result.code.map { " (\($0))" } ?? "")
+                    world.note("\(DemoWorld.clockText(clock.now()))  \(system) → hub: \(type) \(result.orderId?.rawValue ?? subject): \(outcome)")
+                }
+            }
+            var delivered = 0
+            while true {
+                let n = try await scheduler.deliverDue()
+                if n == 0 { break }
+                delivered += n
+            }
+            if batches.isEmpty && delivered == 0 { break }
+            clock.advance(milliseconds: 60_000)
+        }
+        try await hub.expireParkedEvents()
+    }
+
+    /// `{ "orders": [...], "exceptions": [...], "deliveries": { subscription: count } }`.
+    static func report(hub: Hub) async throws -> JSONValue {
+        try await hub.store.read { reader in
+            let orders = try reader.orders(status: nil, customer: nil, updatedSince: nil, after: nil, limit: 10_000)
+            let views = try orders.map { state in
+                state.viewJSON(systems: try reader.deliveryProgress(key: RecordKey.order(state.orderId)))
+            }
+            let exceptions = try reader.exceptions(ExceptionFilter()).map(\.json)
+            let delivered = try reader.deliveryCounts(status: .delivered)
+            return .object([
+                ("orders", .array(views)), ("exceptions", .array(exceptions)),
+                ("deliveries", .object(delivered.sorted { $0.key < $1.key }.map { ($0.key.rawValue, .int($0.value)) })),
+            ])
+        }
+    }
+
+    static func text(hub: Hub, world: DemoWorld, json: JSONValue) async throws -> String {
+        var out = "Waybill demo: a distributor of industrial components, 7 systems, one hub.\n"
+        out += world.log.joined(separator: "\n") + "\n\n== Orders ==\n"
+        if case .array(let orders)? = json["orders"] {
+            for order in orders {
+                guard case .string(let id)? = order["orderId"], case .string(let status)? = order["status"],
+                      case .string(let explanation)? = order["explanation"] else { continue }
+                out += "\(id)  \(status)\n    \(explanation)\n"
+            }
+        }
+        out += "\n== What each system has been told ==\n"
+        for subscription in world.subscriptionsTold {
+            let told = world.received(by: subscription)
+            var counts: [EventType: Int] = [:]
+            for (_, type, _) in told { counts[type, default: 0] += 1 }
+            out += "\(subscription): \(told.count) events — " + counts.sorted { $0.key < $1.key }.map { "\($0.key.rawValue) ×\($0.value)" }.joined(separator: ", ") + "\n"
+        }
+        out += "\n== Exceptions ==\n"
+        for exception in try await hub.exceptions() {
+            out += "#\(exception.id) \(exception.kind.rawValue) [\(exception.kind.role.rawValue)] \(exception.status.rawValue): \(exception.message)\n"
+        }
+        return out
+    }
+}
+
+extension ExceptionRecord {
+    /// The exception as the API and `waybill demo --json` show it.
+    public var json: JSONValue {
+        .members([
+            ("id", .int(Int(id))), ("kind", .string(kind.rawValue)), ("role", .string(kind.role.rawValue)), ("code", .string(code)),
+            ("orderId", key.flatMap { $0.hasPrefix("order:") ? JSONValue.string(String($0.dropFirst(6))) : nil }),
+            ("key", key.map(JSONValue.string)), ("eventSeq", eventSeq.map { .int(Int($0)) }), ("message", .string(message)),
+            ("status", .string(status.rawValue)), ("raisedAt", .string(raisedAt.rfc3339)),
+            ("resolvedAt", resolvedAt.map { .string($0.rfc3339) }), ("resolvedBy", resolvedBy.map(JSONValue.string)),
+        ])
+    }
+}

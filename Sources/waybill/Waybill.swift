@@ -1,0 +1,11 @@
+import ArgumentParser
+
+/// The `waybill` command-line tool.
+@main
+struct Waybill: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "waybill",
+        abstract: "Waybill: the order-to-cash workflow sync hub for distributors.",
+        subcommands: [DemoCommand.self, BenchCommand.self]
+    )
+}
