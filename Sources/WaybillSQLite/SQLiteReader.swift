@@ -7,26 +7,27 @@ import WaybillStore
 /// transaction has saved and the writer's cache.
 class SQLiteReader: StoreReader {
     let db: Database
-    let cache: OrderCache?
-    /// Orders saved by this transaction, not yet committed.
-    var staged: [OrderID: OrderState] = [:]
-    var clearedProjections = false
+    let caches: WriterCaches?
+    /// Records saved by this transaction, not yet committed.
+    var staged = StagedValues()
 
-    init(db: Database, cache: OrderCache?) {
+    init(db: Database, caches: WriterCaches?) {
         self.db = db
-        self.cache = cache
+        self.caches = caches
     }
+
+    /// The writer's caches, unless this transaction emptied the projections.
+    var liveCaches: WriterCaches? { staged.clearedProjections ? nil : caches }
 
     func statement(_ sql: String) throws -> Statement { try db.cachedStatement(sql: sql) }
 
     static func decodeOrder(_ data: Data) throws -> OrderState {
-        let json = try JSONParser.parse([UInt8](data))
-        return try OrderState(storage: json)
+        try OrderState(storage: [UInt8](data))
     }
 
     func order(_ id: OrderID) throws -> OrderState? {
-        if let state = staged[id] { return state }
-        if !clearedProjections, let state = cache?.get(id) { return state }
+        if let state = staged.orders[id] { return state }
+        if let state = liveCaches?.orders.get(id) { return state }
         guard let data = try Data.fetchOne(statement("SELECT state FROM orders WHERE order_id = ?"), arguments: [id.rawValue]) else { return nil }
         return try Self.decodeOrder(data)
     }
@@ -51,13 +52,19 @@ class SQLiteReader: StoreReader {
     }
 
     func customer(_ id: CustomerID) throws -> CustomerRecord? {
+        if let c = staged.customers[id] ?? liveCaches?.customers.get(id) { return c }
         guard let data = try Data.fetchOne(statement("SELECT record FROM customers WHERE customer_id = ?"), arguments: [id.rawValue]) else { return nil }
-        return try CustomerRecord(PayloadReader.object(try JSONParser.parse([UInt8](data)), at: "$"))
+        let record = try CustomerRecord(PayloadReader.object(try JSONParser.parse([UInt8](data)), at: "$"))
+        if caches != nil { staged.customers[id] = record }
+        return record
     }
 
     func product(_ sku: SKU) throws -> ProductRecord? {
+        if let p = staged.products[sku] ?? liveCaches?.products.get(sku) { return p }
         guard let data = try Data.fetchOne(statement("SELECT record FROM products WHERE sku = ?"), arguments: [sku.rawValue]) else { return nil }
-        return try ProductRecord(PayloadReader.object(try JSONParser.parse([UInt8](data)), at: "$"))
+        let record = try ProductRecord(PayloadReader.object(try JSONParser.parse([UInt8](data)), at: "$"))
+        if caches != nil { staged.products[sku] = record }
+        return record
     }
 
     func crossReference(kind: String, system: SystemName, external: String) throws -> String? {
@@ -78,10 +85,10 @@ class SQLiteReader: StoreReader {
     static func storedEvent(_ row: Row) -> StoredEvent? {
         guard let type = EventType(rawValue: row[3]) else { return nil }
         let raw: Data? = row[11]
-        let body: Data = row[12]
+        let body: Data? = row[12]
         let event = NewEvent(source: row[1], eventId: row[2], type: type, subject: row[4], key: row[5],
                              eventTime: Timestamp(milliseconds: row[6]), receivedAt: Timestamp(milliseconds: row[7]), traceId: row[8],
-                             origin: EventOrigin(rawValue: row[9]) ?? .inbound, causeSeq: row[10], raw: raw.map { [UInt8]($0) }, body: [UInt8](body))
+                             origin: EventOrigin(rawValue: row[9]) ?? .inbound, causeSeq: row[10], raw: raw.map { [UInt8]($0) }, body: body.map { [UInt8]($0) })
         let outcome: String? = row[13]
         return StoredEvent(seq: row[0], event: event, outcome: outcome.flatMap(IngestOutcome.init(rawValue:)), code: row[14])
     }
@@ -122,7 +129,7 @@ class SQLiteReader: StoreReader {
 
     func dueDeliveries(now: Timestamp, excluding: Set<Int64>, limit: Int) throws -> [DeliveryJob] {
         let rows = try Row.fetchAll(statement("""
-            SELECT o.id, o.seq, o.subscription, o.record_key, o.type, o.attempts, e.body, e.trace_id, e.received_at
+            SELECT o.id, o.seq, o.subscription, o.record_key, o.type, o.attempts, e.body, e.trace_id, e.received_at, e.raw
             FROM outbox o JOIN events e ON e.seq = o.seq
             WHERE o.status = 0 AND o.next_attempt_at <= ?
               AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.subscription = o.subscription AND p.record_key = o.record_key
@@ -133,9 +140,11 @@ class SQLiteReader: StoreReader {
         for row in rows {
             let id: Int64 = row[0]
             guard !excluding.contains(id), let type = EventType(rawValue: row[4]) else { continue }
-            let body: Data = row[6]
+            let body: Data? = row[6]
+            let raw: Data? = row[9]
             jobs.append(DeliveryJob(id: id, seq: row[1], subscription: SubscriptionName(row[2]), key: row[3], type: type, attempts: row[5],
-                                    body: [UInt8](body), traceId: row[7], receivedAt: Timestamp(milliseconds: row[8])))
+                                    body: body.map { [UInt8]($0) }, raw: raw.map { [UInt8]($0) }, traceId: row[7],
+                                    receivedAt: Timestamp(milliseconds: row[8])))
             if jobs.count == limit { break }
         }
         return jobs
@@ -225,7 +234,7 @@ class SQLiteReader: StoreReader {
     func projectionDigest() throws -> String {
         var text = ""
         let queries = [
-            ("orders", "SELECT order_id, customer_id, derived_status, awaiting_master_data, CAST(state AS TEXT) FROM orders ORDER BY order_id"),
+            ("orders", "SELECT order_id, customer_id, derived_status, awaiting_master_data, hex(state) FROM orders ORDER BY order_id"),
             ("customers", "SELECT customer_id, CAST(record AS TEXT) FROM customers ORDER BY customer_id"),
             ("products", "SELECT sku, CAST(record AS TEXT) FROM products ORDER BY sku"),
             ("cross_references", "SELECT kind, system, external, canonical FROM cross_references ORDER BY kind, system, external"),

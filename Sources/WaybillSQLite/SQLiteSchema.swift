@@ -21,7 +21,7 @@ enum SQLiteSchema {
                     outcome TEXT,
                     code TEXT,
                     raw BLOB,
-                    body BLOB NOT NULL,
+                    body BLOB,
                     UNIQUE (source, event_id)
                 );
                 CREATE INDEX events_by_key ON events (record_key, seq);
@@ -34,8 +34,8 @@ enum SQLiteSchema {
                     updated_at INTEGER NOT NULL,
                     state BLOB NOT NULL
                 );
-                CREATE INDEX orders_by_status ON orders (derived_status, updated_at);
-                CREATE INDEX orders_by_customer ON orders (customer_id, updated_at);
+                CREATE INDEX orders_by_status ON orders (derived_status, order_id);
+                CREATE INDEX orders_by_customer ON orders (customer_id, order_id);
                 CREATE INDEX orders_awaiting ON orders (awaiting_master_data) WHERE awaiting_master_data = 1;
                 CREATE TABLE customers (customer_id TEXT PRIMARY KEY, record BLOB NOT NULL);
                 CREATE TABLE products (sku TEXT PRIMARY KEY, record BLOB NOT NULL);
@@ -65,8 +65,7 @@ enum SQLiteSchema {
                     delivered_at INTEGER
                 );
                 CREATE INDEX outbox_due ON outbox (next_attempt_at) WHERE status = 0;
-                CREATE INDEX outbox_queue ON outbox (subscription, record_key, id) WHERE status <> 1;
-                CREATE INDEX outbox_by_key ON outbox (record_key, subscription);
+                CREATE INDEX outbox_by_key ON outbox (record_key, subscription, id);
                 CREATE TABLE exceptions (
                     id INTEGER PRIMARY KEY,
                     kind TEXT NOT NULL,

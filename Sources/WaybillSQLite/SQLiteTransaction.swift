@@ -7,12 +7,13 @@ import WaybillStore
 final class SQLiteTransaction: SQLiteReader, StoreTransaction {
     func append(_ event: NewEvent) throws -> Int64? {
         let insert = try statement("""
-            INSERT INTO events (source, event_id, type, subject, record_key, event_time, received_at, trace_id, origin, cause_seq, raw, body)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (source, event_id) DO NOTHING
+            INSERT INTO events (source, event_id, type, subject, record_key, event_time, received_at, trace_id, origin, cause_seq, outcome, raw, body)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (source, event_id) DO NOTHING
             """)
         try insert.execute(arguments: [
             event.source, event.eventId, event.type.rawValue, event.subject, event.key, event.eventTime.milliseconds,
-            event.receivedAt.milliseconds, event.traceId, event.origin.rawValue, event.causeSeq, event.raw?.data, event.body.data,
+            event.receivedAt.milliseconds, event.traceId, event.origin.rawValue, event.causeSeq,
+            event.origin == .inbound ? IngestOutcome.accepted.rawValue : nil, event.raw?.data, event.body?.data,
         ])
         guard db.changesCount == 1 else { return nil }
         return db.lastInsertedRowID
@@ -27,24 +28,26 @@ final class SQLiteTransaction: SQLiteReader, StoreTransaction {
     }
 
     func save(_ order: OrderState, updatedAt: Timestamp) throws {
-        let bytes = JSONWriter.bytes(order.storageJSON)
+        let bytes = order.storageBytes
         try statement("""
             INSERT INTO orders (order_id, customer_id, derived_status, awaiting_master_data, updated_at, state) VALUES (?, ?, ?, ?, ?, ?)
             ON CONFLICT (order_id) DO UPDATE SET customer_id = excluded.customer_id, derived_status = excluded.derived_status,
                 awaiting_master_data = excluded.awaiting_master_data, updated_at = excluded.updated_at, state = excluded.state
             """).execute(arguments: [order.orderId.rawValue, order.customerId?.rawValue, order.status.rawValue,
                                      order.validated || order.cancelled ? 0 : 1, updatedAt.milliseconds, bytes.data])
-        staged[order.orderId] = order
+        staged.orders[order.orderId] = order
     }
 
     func save(_ customer: CustomerRecord) throws {
         try statement("INSERT INTO customers (customer_id, record) VALUES (?, ?) ON CONFLICT (customer_id) DO UPDATE SET record = excluded.record")
             .execute(arguments: [customer.customerId.rawValue, JSONWriter.bytes(customer.json).data])
+        staged.customers[customer.customerId] = customer
     }
 
     func save(_ product: ProductRecord) throws {
         try statement("INSERT INTO products (sku, record) VALUES (?, ?) ON CONFLICT (sku) DO UPDATE SET record = excluded.record")
             .execute(arguments: [product.sku.rawValue, JSONWriter.bytes(product.json).data])
+        staged.products[product.sku] = product
     }
 
     func saveCrossReference(kind: String, system: SystemName, external: String, canonical: String) throws {
@@ -119,7 +122,7 @@ final class SQLiteTransaction: SQLiteReader, StoreTransaction {
         for table in ["orders", "customers", "products", "cross_references", "receivables", "invoice_index", "parked"] {
             try db.execute(sql: "DELETE FROM \(table)")
         }
-        staged = [:]
-        clearedProjections = true
+        staged = StagedValues()
+        staged.clearedProjections = true
     }
 }

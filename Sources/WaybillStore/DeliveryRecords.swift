@@ -13,11 +13,15 @@ public struct DeliveryJob: Sendable, Equatable {
     public var key: String
     public var type: EventType
     public var attempts: Int
-    public var body: [UInt8]
+    /// The hub event's CloudEvent, or `nil` for a forwarded inbound event (see `raw`).
+    public var body: [UInt8]?
+    /// The inbound event as received, for forwarded events.
+    public var raw: [UInt8]?
     public var traceId: String
     public var receivedAt: Timestamp
 
-    public init(id: Int64, seq: Int64, subscription: SubscriptionName, key: String, type: EventType, attempts: Int, body: [UInt8], traceId: String, receivedAt: Timestamp) {
+    public init(id: Int64, seq: Int64, subscription: SubscriptionName, key: String, type: EventType, attempts: Int, body: [UInt8]?, raw: [UInt8]?,
+                traceId: String, receivedAt: Timestamp) {
         self.id = id
         self.seq = seq
         self.subscription = subscription
@@ -25,6 +29,7 @@ public struct DeliveryJob: Sendable, Equatable {
         self.type = type
         self.attempts = attempts
         self.body = body
+        self.raw = raw
         self.traceId = traceId
         self.receivedAt = receivedAt
     }

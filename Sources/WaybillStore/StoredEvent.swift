@@ -27,11 +27,12 @@ public struct NewEvent: Sendable {
     public var causeSeq: Int64?
     /// The bytes as the sender sent them (inbound events only).
     public var raw: [UInt8]?
-    /// The CloudEvent the hub delivers to subscribers (canonical ids and base units).
-    public var body: [UInt8]
+    /// The CloudEvent the hub delivers for a hub event. `nil` for inbound events: their
+    /// forwarded form (canonical ids, the hub's id) is built from `raw` when delivered.
+    public var body: [UInt8]?
 
     public init(source: String, eventId: String, type: EventType, subject: String?, key: String, eventTime: Timestamp, receivedAt: Timestamp,
-                traceId: String, origin: EventOrigin, causeSeq: Int64? = nil, raw: [UInt8]?, body: [UInt8]) {
+                traceId: String, origin: EventOrigin, causeSeq: Int64? = nil, raw: [UInt8]?, body: [UInt8]?) {
         self.source = source
         self.eventId = eventId
         self.type = type

@@ -1,8 +1,154 @@
 import ArgumentParser
+import Foundation
+import Synchronization
+import WaybillCore
+import WaybillEngine
+import WaybillSQLite
 
-/// `waybill bench`: ingest throughput through the full pipeline against a raw SQLite baseline.
+/// `waybill bench`: in-process ingest throughput of a mixed order-to-cash stream through the full
+/// pipeline into a fresh SQLite file (`synchronous=FULL`), against a raw-append baseline.
 struct BenchCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "bench", abstract: "Measure ingest throughput.")
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Measure ingest throughput through the full pipeline against a raw SQLite append baseline."
+    )
 
-    func run() async throws {}
+    @Option(help: "Orders in the measured stream (5 events each).")
+    var orders = 12_000
+
+    @Option(help: "Events per request.")
+    var batch = 100
+
+    @Option(help: "Concurrent submitters.")
+    var concurrency = 8
+
+    @Option(help: "Orders to load (and take through their lifecycle) before measuring.")
+    var storedOrders = 0
+
+    @Option(help: "Directory for the bench files (default: a temporary one, removed afterwards).")
+    var directory: String?
+
+    @Flag(help: "Print the figures as JSON with sorted keys.")
+    var json = false
+
+    func run() async throws {
+        let dir = directory.map { URL(fileURLWithPath: $0) } ?? FileManager.default.temporaryDirectory.appendingPathComponent("waybill-bench-\(getpid())")
+        try? FileManager.default.removeItem(at: dir)
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { if directory == nil { try? FileManager.default.removeItem(at: dir) } }
+
+        let workload = BenchWorkload()
+        let store = try SQLiteStore(path: dir.appendingPathComponent("hub.sqlite").path)
+        let hub = Hub(store: store, landscape: Landscape(systems: DemoLandscape.systems()), policies: Policies(), clock: SystemClock(),
+                      random: HubRandom(seed: 1))
+        _ = try await Self.drive(hub: hub, bodies: workload.masterData(), batch: 500, concurrency: 1)
+        if storedOrders > 0 {
+            log("loading \(storedOrders) orders…")
+            var loaded = 0
+            let chunk = 20_000
+            while loaded < storedOrders {
+                let range = loaded..<min(storedOrders, loaded + chunk)
+                let preload = workload.stream(orders: range, tag: "pre").map(\.0)
+                _ = try await Self.drive(hub: hub, bodies: preload, batch: 500, concurrency: 4)
+                loaded = range.upperBound
+                log("  \(loaded) orders stored")
+            }
+        }
+        let bodies = workload.stream(orders: 0..<orders).map(\.0)
+        let bytes = bodies.reduce(0) { $0 + $1.count }
+        log("measuring \(bodies.count) events (average \(bytes / bodies.count) bytes) in batches of \(batch), \(concurrency) submitters…")
+        let pipeline = try await Self.drive(hub: hub, bodies: bodies, batch: batch, concurrency: concurrency)
+        let peak = Self.peakResidentMegabytes()
+
+        log("measuring the raw baseline…")
+        let baseline = try RawAppendBaseline(path: dir.appendingPathComponent("baseline.sqlite").path)
+        let start = ContinuousClock.now
+        var index = 0
+        while index < bodies.count {
+            try baseline.append(Array(bodies[index..<min(bodies.count, index + batch)]))
+            index += batch
+        }
+        let baselineRate = Double(bodies.count) / (ContinuousClock.now - start).seconds
+
+        let figures: [(String, JSONValue)] = [
+            ("events", .int(bodies.count)), ("events_per_second", Self.number(pipeline.rate, 0)),
+            ("p50_ms", Self.number(pipeline.p50, 2)), ("p99_ms", Self.number(pipeline.p99, 2)),
+            ("baseline_events_per_second", Self.number(baselineRate, 0)), ("ratio", Self.number(pipeline.rate / baselineRate, 3)),
+            ("peak_rss_mb", Self.number(peak, 1)), ("stored_orders", .int(storedOrders)), ("batch", .int(batch)),
+            ("concurrency", .int(concurrency)), ("average_event_bytes", .int(bytes / bodies.count)),
+        ]
+        if json {
+            print(JSONWriter.pretty(.object(figures)))
+        } else {
+            print("""
+                full pipeline:  \(Int(pipeline.rate)) events/s   p50 \(String(format: "%.2f", pipeline.p50)) ms   p99 \(String(format: "%.2f", pipeline.p99)) ms (per request of \(batch))
+                raw baseline:   \(Int(baselineRate)) events/s   ratio \(String(format: "%.3f", pipeline.rate / baselineRate))
+                peak memory:    \(String(format: "%.1f", peak)) MB   stored orders before: \(storedOrders)
+                """)
+        }
+    }
+
+    struct Figures {
+        var rate: Double
+        var p50: Double
+        var p99: Double
+    }
+
+    /// Posts `bodies` in batches from `concurrency` tasks and measures each request's latency.
+    static func drive(hub: Hub, bodies: [[UInt8]], batch: Int, concurrency: Int) async throws -> Figures {
+        let batches = stride(from: 0, to: bodies.count, by: batch).map { batchBody(Array(bodies[$0..<min(bodies.count, $0 + batch)])) }
+        let next = Counter()
+        let start = ContinuousClock.now
+        let latencies = try await withThrowingTaskGroup(of: [Double].self) { group in
+            for _ in 0..<concurrency {
+                group.addTask {
+                    var mine: [Double] = []
+                    while true {
+                        let i = next.take()
+                        guard i < batches.count else { return mine }
+                        let t0 = ContinuousClock.now
+                        let results = try await hub.ingest(body: batches[i])
+                        mine.append((ContinuousClock.now - t0).seconds * 1000)
+                        if let bad = results.first(where: { $0.outcome == .exception || $0.outcome == .parked }) {
+                            throw ValidationError("bench event \(bad.id ?? "?") was not accepted: \(bad.code ?? "") \(bad.detail ?? "")")
+                        }
+                    }
+                }
+            }
+            var all: [Double] = []
+            for try await part in group { all += part }
+            return all.sorted()
+        }
+        let elapsed = (ContinuousClock.now - start).seconds
+        func percentile(_ p: Double) -> Double { latencies[min(latencies.count - 1, Int(Double(latencies.count) * p))] }
+        return Figures(rate: Double(bodies.count) / elapsed, p50: percentile(0.5), p99: percentile(0.99))
+    }
+
+    static func batchBody(_ events: [[UInt8]]) -> [UInt8] {
+        Array("[".utf8) + Array(events.joined(separator: Array(",".utf8))) + Array("]".utf8)
+    }
+
+    static func number(_ value: Double, _ decimals: Int) -> JSONValue { .number(String(format: "%.\(decimals)f", value)) }
+
+    /// VmHWM: the most resident memory this process has used.
+    static func peakResidentMegabytes() -> Double {
+        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+              let kb = Double(line.split(separator: " ").dropFirst().first ?? "") else { return 0 }
+        return kb / 1024
+    }
+
+    func log(_ message: String) {
+        if !json { FileHandle.standardError.write(Data((message + "\n").utf8)) }
+    }
+}
+
+/// A shared counter handing out batch numbers to the submitters.
+final class Counter: Sendable {
+    private let value = Mutex(0)
+    func take() -> Int { value.withLock { n in defer { n += 1 }; return n } }
+}
+
+extension Duration {
+    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
 }

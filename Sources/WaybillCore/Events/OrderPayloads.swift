@@ -41,7 +41,39 @@ public struct PlacedOrder: Sendable, Equatable {
         try data.uniqueLineIDs(readers, lines.map(\.lineId))
     }
 
+    /// Writes the canonical JSON straight to `out`.
+    public func write(to out: inout JSONStream) {
+        out.beginObject()
+        out.key("orderId"); out.string(orderId.rawValue)
+        if let v = externalOrderId { out.key("externalOrderId"); out.string(v) }
+        out.key("customerId"); out.string(customerId)
+        if let v = shipToId { out.key("shipToId"); out.string(v.rawValue) }
+        if let v = customerPO { out.key("customerPO"); out.string(v) }
+        if let v = channel { out.key("channel"); out.string(v) }
+        out.key("currency"); out.string(currency.code)
+        if let v = requestedDate { out.key("requestedDate"); out.string(v.text) }
+        if let v = notes { out.key("notes"); out.string(v) }
+        out.key("lines"); out.beginArray()
+        for line in lines {
+            out.beginObject()
+            out.key("lineId"); out.string(line.lineId.rawValue)
+            out.key("sku"); out.string(line.sku)
+            out.key("quantity"); out.quantity(line.quantity)
+            if let u = line.uom { out.key("uom"); out.string(u.rawValue) }
+            if let p = line.unitPrice { out.key("unitPrice"); out.price(p) }
+            out.endObject()
+        }
+        out.endArray()
+        out.endObject()
+    }
+
     public var json: JSONValue {
+        var out = JSONStream(capacity: 256 + lines.count * 96)
+        write(to: &out)
+        return .raw(out.bytes)
+    }
+
+    var treeJSON: JSONValue {
         .members([
             ("orderId", .string(orderId.rawValue)), ("externalOrderId", externalOrderId.map(JSONValue.string)),
             ("customerId", .string(customerId)), ("shipToId", shipToId.map { .string($0.rawValue) }),

@@ -10,6 +10,8 @@ public enum JSONValue: Sendable, Equatable {
     case string(String)
     case array([JSONValue])
     case object([(String, JSONValue)])
+    /// An already-serialised JSON value, written verbatim (never produced by the parser).
+    case raw([UInt8])
 
     public static func == (lhs: JSONValue, rhs: JSONValue) -> Bool {
         switch (lhs, rhs) {
@@ -18,6 +20,7 @@ public enum JSONValue: Sendable, Equatable {
         case let (.number(a), .number(b)): return a == b
         case let (.string(a), .string(b)): return a == b
         case let (.array(a), .array(b)): return a == b
+        case let (.raw(a), .raw(b)): return a == b
         case let (.object(a), .object(b)):
             guard a.count == b.count else { return false }
             return zip(a, b).allSatisfy { $0.0 == $1.0 && $0.1 == $1.1 }
@@ -49,6 +52,7 @@ public enum JSONValue: Sendable, Equatable {
         case .string: return "string"
         case .array: return "array"
         case .object: return "object"
+        case .raw: return "JSON"
         }
     }
 }

@@ -1,17 +1,28 @@
-/// Serialises `JSONValue` compactly with object keys sorted, so equal values always produce
-/// byte-identical text.
+/// Serialises `JSONValue` compactly.
+///
+/// `bytes` keeps members in construction order (deterministic, and fast enough for the hot path
+/// of stored state and delivery bodies); `sortedBytes`, `string` and `pretty` sort keys, so
+/// equal values print byte-identical text for people and the CLI.
 public enum JSONWriter {
-    /// The UTF-8 bytes of `value`.
+    /// The UTF-8 bytes of `value`, members in construction order.
     public static func bytes(_ value: JSONValue) -> [UInt8] {
         var out: [UInt8] = []
-        out.reserveCapacity(512)
-        write(value, into: &out)
+        out.reserveCapacity(1024)
+        write(value, sortKeys: false, into: &out)
         return out
     }
 
-    /// The text of `value`.
+    /// The UTF-8 bytes of `value` with object keys sorted.
+    public static func sortedBytes(_ value: JSONValue) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(1024)
+        write(expandRaw(value), sortKeys: true, into: &out)
+        return out
+    }
+
+    /// The text of `value`, keys sorted.
     public static func string(_ value: JSONValue) -> String {
-        String(decoding: bytes(value), as: UTF8.self)
+        String(decoding: sortedBytes(value), as: UTF8.self)
     }
 
     /// Pretty text with two-space indentation and sorted keys, for people.
@@ -21,26 +32,27 @@ public enum JSONWriter {
         return String(decoding: out, as: UTF8.self)
     }
 
-    static func write(_ value: JSONValue, into out: inout [UInt8]) {
+    static func write(_ value: JSONValue, sortKeys: Bool, into out: inout [UInt8]) {
         switch value {
         case .null: out.append(contentsOf: "null".utf8)
         case .bool(let b): out.append(contentsOf: (b ? "true" : "false").utf8)
         case .number(let n): out.append(contentsOf: n.utf8)
         case .string(let s): writeString(s, into: &out)
+        case .raw(let bytes): out.append(contentsOf: bytes)
         case .array(let items):
             out.append(UInt8(ascii: "["))
             for (i, item) in items.enumerated() {
                 if i > 0 { out.append(UInt8(ascii: ",")) }
-                write(item, into: &out)
+                write(item, sortKeys: sortKeys, into: &out)
             }
             out.append(UInt8(ascii: "]"))
         case .object(let members):
             out.append(UInt8(ascii: "{"))
-            for (i, (key, item)) in sorted(members).enumerated() {
+            for (i, (key, item)) in (sortKeys ? sorted(members) : members).enumerated() {
                 if i > 0 { out.append(UInt8(ascii: ",")) }
                 writeString(key, into: &out)
                 out.append(UInt8(ascii: ":"))
-                write(item, into: &out)
+                write(item, sortKeys: sortKeys, into: &out)
             }
             out.append(UInt8(ascii: "}"))
         }
@@ -49,6 +61,8 @@ public enum JSONWriter {
     static func writePretty(_ value: JSONValue, indent: Int, into out: inout [UInt8]) {
         func pad(_ n: Int) { out.append(contentsOf: repeatElement(UInt8(ascii: " "), count: n)) }
         switch value {
+        case .raw(let bytes):
+            if let parsed = try? JSONParser.parse(bytes) { writePretty(parsed, indent: indent, into: &out) } else { out.append(contentsOf: bytes) }
         case .array(let items) where !items.isEmpty:
             out.append(contentsOf: "[\n".utf8)
             for (i, item) in items.enumerated() {
@@ -71,7 +85,17 @@ public enum JSONWriter {
             pad(indent)
             out.append(UInt8(ascii: "}"))
         default:
-            write(value, into: &out)
+            write(value, sortKeys: true, into: &out)
+        }
+    }
+
+    /// Parses raw fragments so that sorting reaches inside them (for people-facing output).
+    static func expandRaw(_ value: JSONValue) -> JSONValue {
+        switch value {
+        case .raw(let bytes): return (try? JSONParser.parse(bytes)) ?? value
+        case .array(let items): return .array(items.map(expandRaw))
+        case .object(let members): return .object(members.map { ($0.0, expandRaw($0.1)) })
+        default: return value
         }
     }
 
@@ -88,6 +112,19 @@ public enum JSONWriter {
 
     static func writeString(_ s: String, into out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
+        var plain = true
+        var copy = s
+        copy.withUTF8 { buffer in
+            for b in buffer where b < 0x20 || b == 0x22 || b == 0x5C {
+                plain = false
+                break
+            }
+            if plain { out.append(contentsOf: buffer) }
+        }
+        if plain {
+            out.append(UInt8(ascii: "\""))
+            return
+        }
         for b in s.utf8 {
             switch b {
             case UInt8(ascii: "\""): out.append(contentsOf: [0x5C, 0x22])

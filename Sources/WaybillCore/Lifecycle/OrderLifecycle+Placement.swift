@@ -9,6 +9,7 @@ extension OrderLifecycle {
                                    detail: "unknown customer \(order.customerId) from \(state.origin)", path: "$.data.customerId"))
         }
         var lines: [OrderLine] = []
+        var listPrices: [UnitPrice?] = []
         for (i, placed) in order.lines.enumerated() {
             guard let product = master.product(placed.sku, namedBy: state.origin) else {
                 gaps.append(MappingGap(kind: .item, reference: placed.sku, detail: "unknown item \(placed.sku) from \(state.origin)", path: "$.data.lines[\(i)].sku"))
@@ -23,6 +24,7 @@ extension OrderLifecycle {
                 ?? product.listPrice.map { UnitPrice(micros: $0.micros, currency: order.currency) }
                 ?? UnitPrice(micros: 0, currency: order.currency)
             lines.append(OrderLine(lineId: placed.lineId, sku: product.sku, uom: product.baseUom, unitPrice: price, ordered: base))
+            listPrices.append(product.currency == order.currency && placed.unitPrice != nil ? product.listPrice : nil)
         }
         guard gaps.isEmpty, let customer else {
             if gaps != state.gaps {
@@ -42,9 +44,8 @@ extension OrderLifecycle {
         if customer.currency != order.currency {
             holds.append(Hold(kind: .pricing, state: .active, reason: "order currency \(order.currency) differs from the customer's \(customer.currency)"))
         }
-        for (placed, line) in zip(order.lines, lines) {
-            guard let product = master.product(line.sku.rawValue, namedBy: state.origin), let list = product.listPrice,
-                  list.currency == order.currency, placed.unitPrice != nil else { continue }
+        for (line, listPrice) in zip(lines, listPrices) {
+            guard let list = listPrice.map({ UnitPrice(micros: $0.micros, currency: order.currency) }) else { continue }
             let deviation = line.unitPrice.deviationBasisPoints(from: list)
             if deviation > policies.priceToleranceBasisPoints {
                 holds.append(Hold(kind: .pricing, state: .active,

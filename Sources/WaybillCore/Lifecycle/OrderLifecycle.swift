@@ -76,11 +76,17 @@ public struct OrderLifecycle: Sendable {
         let previous = before.status
         let current = state.status
         if isNew || previous != current {
-            all.append(.emit(HubEvent(.orderStatusChanged, .members([
-                ("orderId", .string(state.orderId.rawValue)), ("status", .string(current.rawValue)),
-                ("previousStatus", isNew ? .null : .string(previous.rawValue)), ("explanation", .string(state.explanation)),
-                ("lines", .array(state.lines.map(\.quantitiesJSON))),
-            ]))))
+            var out = JSONStream(capacity: 256 + state.lines.count * 200)
+            out.beginObject()
+            out.key("orderId"); out.string(state.orderId.rawValue)
+            out.key("status"); out.string(current.rawValue)
+            out.key("previousStatus"); if isNew { out.null() } else { out.string(previous.rawValue) }
+            out.key("explanation"); out.string(state.explanation)
+            out.key("lines"); out.beginArray()
+            for line in state.lines { line.writeQuantities(to: &out) }
+            out.endArray()
+            out.endObject()
+            all.append(.emit(HubEvent(.orderStatusChanged, .raw(out.bytes))))
         }
         return Transition(state: state, effects: all)
     }

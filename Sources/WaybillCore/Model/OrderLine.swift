@@ -48,6 +48,24 @@ public struct OrderLine: Sendable, Equatable {
         return broken
     }
 
+    /// The quantities as the order view shows them, written straight to `out`.
+    public func writeQuantities(to out: inout JSONStream) {
+        out.beginObject()
+        out.key("lineId"); out.string(lineId.rawValue)
+        out.key("sku"); out.string(sku.rawValue)
+        out.key("uom"); out.string(uom.rawValue)
+        out.key("unitPrice"); out.price(unitPrice)
+        out.key("ordered"); out.quantity(ordered)
+        out.key("allocated"); out.quantity(allocated)
+        out.key("backordered"); out.quantity(backordered)
+        out.key("shipped"); out.quantity(shipped)
+        out.key("delivered"); out.quantity(delivered)
+        out.key("invoiced"); out.quantity(invoiced)
+        out.key("returned"); out.quantity(returned)
+        out.key("credited"); out.quantity(credited)
+        out.endObject()
+    }
+
     /// The quantities as the order view shows them.
     public var quantitiesJSON: JSONValue {
         .members([

@@ -1,100 +1,146 @@
-/// The stored form of an order's state: a JSON document that round-trips exactly.
+/// The stored form of an order's state: a compact versioned binary record that round-trips
+/// exactly. It is rewritten on every event, so it is kept small and cheap to produce; the event
+/// log (JSON) stays the source of truth and the projection can always be rebuilt from it.
 extension OrderState {
-    public var storageJSON: JSONValue {
-        .members([
-            ("orderId", .string(orderId.rawValue)), ("origin", .string(origin.rawValue)), ("placement", placement.json),
-            ("customerId", customerId.map { .string($0.rawValue) }), ("currency", .string(currency.code)), ("traceId", .string(traceId)),
-            ("placedAt", .number(String(placedAt.milliseconds))),
-            ("externalIds", .object(externalIds.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) })),
-            ("validated", .bool(validated)), ("released", .bool(released)),
-            ("gaps", .array(gaps.map { .members([("kind", .string($0.kind.rawValue)), ("reference", .string($0.reference)), ("detail", .string($0.detail)), ("path", .string($0.path))]) })),
-            ("cancelled", .bool(cancelled)), ("cancelReason", cancelReason.map(JSONValue.string)),
-            ("lines", .array(lines.map { l in .members([
-                ("lineId", .string(l.lineId.rawValue)), ("sku", .string(l.sku.rawValue)), ("uom", .string(l.uom.rawValue)),
-                ("unitPrice", .string(l.unitPrice.text)), ("ordered", l.ordered.json), ("allocated", l.allocated.json),
-                ("backordered", l.backordered.json), ("shipped", l.shipped.json), ("delivered", l.delivered.json),
-                ("invoiced", l.invoiced.json), ("returned", l.returned.json), ("credited", l.credited.json),
-                ("invoiceRequested", l.invoiceRequested.json), ("promiseDate", l.promiseDate.map { .string($0.text) }),
-                ("expectedDate", l.expectedDate.map { .string($0.text) }), ("warehouse", l.warehouse.map(JSONValue.string)),
-            ]) })),
-            ("holds", .array(holds.map { .members([("kind", .string($0.kind.rawValue)), ("state", .string($0.state.rawValue)), ("reason", $0.reason.map(JSONValue.string))]) })),
-            ("shipments", .array(shipments.map { s in .members([
-                ("shipmentId", .string(s.shipmentId.rawValue)), ("warehouse", s.warehouse.map(JSONValue.string)),
-                ("carrier", s.carrier.map(JSONValue.string)), ("trackingNumber", s.trackingNumber.map(JSONValue.string)),
-                ("status", .string(s.status.rawValue)), ("lines", LineQuantity.json(s.lines)), ("signedBy", s.signedBy.map(JSONValue.string)),
-            ]) })),
-            ("invoices", .array(invoices.map { i in .members([
-                ("invoiceId", .string(i.invoiceId.rawValue)), ("total", .string(i.total.text)), ("paid", .string(i.paid.text)),
-                ("credited", .string(i.credited.text)), ("dueDate", i.dueDate.map { .string($0.text) }),
-            ]) })),
-            ("creditMemos", .array(creditMemos.map { .string($0.rawValue) })),
-            ("returns", .array(returns.map { .string($0.rawValue) })),
-            ("payments", .array(payments.map { .string($0.rawValue) })),
-            ("version", .int(version)),
-        ])
+    static let storageVersion: UInt8 = 1
+
+    public var storageBytes: [UInt8] {
+        var w = BinaryWriter(capacity: 128 + lines.count * 48)
+        w.byte(Self.storageVersion)
+        w.string(orderId.rawValue)
+        w.string(origin.rawValue)
+        placement.write(to: &w)
+        w.optionalString(customerId?.rawValue)
+        w.string(currency.code)
+        w.string(traceId)
+        w.signed(placedAt.milliseconds)
+        w.unsigned(UInt64(externalIds.count))
+        for (system, external) in externalIds.sorted(by: { $0.key < $1.key }) { w.string(system); w.string(external) }
+        w.bool(validated); w.bool(released); w.bool(cancelled)
+        w.optionalString(cancelReason)
+        w.unsigned(UInt64(gaps.count))
+        for g in gaps { w.string(g.kind.rawValue); w.string(g.reference); w.string(g.detail); w.string(g.path) }
+        w.unsigned(UInt64(lines.count))
+        for l in lines {
+            w.string(l.lineId.rawValue); w.string(l.sku.rawValue); w.string(l.uom.rawValue); w.signed(l.unitPrice.micros)
+            for q in [l.ordered, l.allocated, l.backordered, l.shipped, l.delivered, l.invoiced, l.returned, l.credited, l.invoiceRequested] {
+                w.signed(q.scaled)
+            }
+            w.optionalString(l.promiseDate?.text); w.optionalString(l.expectedDate?.text); w.optionalString(l.warehouse)
+        }
+        w.unsigned(UInt64(holds.count))
+        for h in holds { w.string(h.kind.rawValue); w.string(h.state.rawValue); w.optionalString(h.reason) }
+        w.unsigned(UInt64(shipments.count))
+        for sh in shipments {
+            w.string(sh.shipmentId.rawValue); w.optionalString(sh.warehouse); w.optionalString(sh.carrier)
+            w.optionalString(sh.trackingNumber); w.string(sh.status.rawValue); w.optionalString(sh.signedBy)
+            w.unsigned(UInt64(sh.lines.count))
+            for entry in sh.lines { w.string(entry.lineId.rawValue); w.signed(entry.quantity.scaled) }
+        }
+        w.unsigned(UInt64(invoices.count))
+        for i in invoices {
+            w.string(i.invoiceId.rawValue); w.signed(i.total.minorUnits); w.signed(i.paid.minorUnits); w.signed(i.credited.minorUnits)
+            w.optionalString(i.dueDate?.text)
+        }
+        for list in [creditMemos.map(\.rawValue), returns.map(\.rawValue), payments.map(\.rawValue)] {
+            w.unsigned(UInt64(list.count))
+            for id in list { w.string(id) }
+        }
+        w.int(version)
+        return w.bytes
     }
 
-    /// Reads a stored state; a corrupt document is reported with its path.
-    public init(storage json: JSONValue) throws(WaybillError) {
-        let r = try PayloadReader.object(json, at: "$")
-        guard let placementJSON = r.value("placement") else { throw WaybillError(.invalidPayload, "is required", at: "$.placement") }
-        let placement = try PlacedOrder(try PayloadReader.object(placementJSON, at: "$.placement"))
-        guard case .number(let millis)? = r.value("placedAt"), let placedAt = Int64(millis) else {
-            throw WaybillError(.invalidPayload, "is required", at: "$.placedAt")
+    /// Reads a stored state; a corrupt record is reported with its byte offset.
+    public init(storage bytes: [UInt8]) throws(WaybillError) {
+        var r = BinaryReader(bytes)
+        let v = try r.byte()
+        guard v == Self.storageVersion else { throw WaybillError(.invalidPayload, "stored order state has unknown version \(v)") }
+        let orderId = OrderID(try r.string())
+        let origin = SystemName(try r.string())
+        let placement = try PlacedOrder(reading: &r)
+        let customerId = try r.optionalString().map(CustomerID.init)
+        let code = try r.string()
+        guard let currency = Currency(code: code) else { throw WaybillError(.invalidPayload, "stored order state has currency \(code)") }
+        let traceId = try r.string()
+        self.init(orderId: orderId, origin: origin, placement: placement, traceId: traceId, placedAt: Timestamp(milliseconds: try r.signed()))
+        self.customerId = customerId
+        self.currency = currency
+        for _ in 0..<(try r.count()) { externalIds[try r.string()] = try r.string() }
+        validated = try r.bool(); released = try r.bool(); cancelled = try r.bool()
+        cancelReason = try r.optionalString()
+        for _ in 0..<(try r.count()) {
+            gaps.append(MappingGap(kind: MappingGap.Kind(rawValue: try r.string()) ?? .item, reference: try r.string(),
+                                   detail: try r.string(), path: try r.string()))
         }
-        self.init(orderId: OrderID(try r.string("orderId")), origin: SystemName(try r.string("origin")), placement: placement,
-                  traceId: try r.string("traceId"), placedAt: Timestamp(milliseconds: placedAt))
-        currency = try r.currency("currency")
-        customerId = try r.optionalString("customerId").map(CustomerID.init)
-        externalIds = try r.stringMap("externalIds")
-        validated = r.value("validated") == .bool(true)
-        released = r.value("released") == .bool(true)
-        cancelled = r.value("cancelled") == .bool(true)
-        cancelReason = try r.optionalString("cancelReason")
-        gaps = []
-        for g in try r.objects("gaps", allowEmpty: true) {
-            gaps.append(MappingGap(kind: MappingGap.Kind(rawValue: try g.string("kind")) ?? .item, reference: try g.string("reference"),
-                                   detail: try g.string("detail"), path: try g.string("path")))
-        }
-        let currency = self.currency
-        lines = []
-        for l in try r.objects("lines", allowEmpty: true) {
-            var line = OrderLine(lineId: LineID(try l.string("lineId")), sku: SKU(try l.string("sku")), uom: UnitOfMeasure(try l.string("uom")),
-                                 unitPrice: try l.unitPrice("unitPrice", currency: currency), ordered: try l.quantity("ordered", allowZero: true))
-            line.allocated = try l.quantity("allocated", allowZero: true)
-            line.backordered = try l.quantity("backordered", allowZero: true)
-            line.shipped = try l.quantity("shipped", allowZero: true)
-            line.delivered = try l.quantity("delivered", allowZero: true)
-            line.invoiced = try l.quantity("invoiced", allowZero: true)
-            line.returned = try l.quantity("returned", allowZero: true)
-            line.credited = try l.quantity("credited", allowZero: true)
-            line.invoiceRequested = try l.quantity("invoiceRequested", allowZero: true)
-            line.promiseDate = try l.optionalDate("promiseDate")
-            line.expectedDate = try l.optionalDate("expectedDate")
-            line.warehouse = try l.optionalString("warehouse")
+        for _ in 0..<(try r.count()) {
+            var line = OrderLine(lineId: LineID(try r.string()), sku: SKU(try r.string()), uom: UnitOfMeasure(try r.string()),
+                                 unitPrice: UnitPrice(micros: try r.signed(), currency: currency), ordered: .zero)
+            line.ordered = Quantity(scaled: try r.signed()); line.allocated = Quantity(scaled: try r.signed())
+            line.backordered = Quantity(scaled: try r.signed()); line.shipped = Quantity(scaled: try r.signed())
+            line.delivered = Quantity(scaled: try r.signed()); line.invoiced = Quantity(scaled: try r.signed())
+            line.returned = Quantity(scaled: try r.signed()); line.credited = Quantity(scaled: try r.signed())
+            line.invoiceRequested = Quantity(scaled: try r.signed())
+            line.promiseDate = try r.optionalString().flatMap(CalendarDate.init)
+            line.expectedDate = try r.optionalString().flatMap(CalendarDate.init)
+            line.warehouse = try r.optionalString()
             lines.append(line)
         }
-        holds = []
-        for h in try r.objects("holds", allowEmpty: true) {
-            holds.append(Hold(kind: HoldKind(rawValue: try h.string("kind")) ?? .credit, state: Hold.State(rawValue: try h.string("state")) ?? .active,
-                              reason: try h.optionalString("reason")))
+        for _ in 0..<(try r.count()) {
+            holds.append(Hold(kind: HoldKind(rawValue: try r.string()) ?? .credit, state: Hold.State(rawValue: try r.string()) ?? .active,
+                              reason: try r.optionalString()))
         }
-        shipments = []
-        for s in try r.objects("shipments", allowEmpty: true) {
-            shipments.append(ShipmentRecord(shipmentId: ShipmentID(try s.string("shipmentId")), warehouse: try s.optionalString("warehouse"),
-                                            carrier: try s.optionalString("carrier"), trackingNumber: try s.optionalString("trackingNumber"),
-                                            status: ShipmentRecord.Status(rawValue: try s.string("status")) ?? .shipped,
-                                            lines: try LineQuantity.decode(s), signedBy: try s.optionalString("signedBy")))
+        for _ in 0..<(try r.count()) {
+            var shipment = ShipmentRecord(shipmentId: ShipmentID(try r.string()), warehouse: try r.optionalString(), carrier: try r.optionalString(),
+                                          trackingNumber: try r.optionalString(), status: .shipped, lines: [], signedBy: nil)
+            shipment.status = ShipmentRecord.Status(rawValue: try r.string()) ?? .shipped
+            shipment.signedBy = try r.optionalString()
+            for _ in 0..<(try r.count()) { shipment.lines.append(LineQuantity(lineId: LineID(try r.string()), quantity: Quantity(scaled: try r.signed()))) }
+            shipments.append(shipment)
         }
-        invoices = []
-        for i in try r.objects("invoices", allowEmpty: true) {
-            invoices.append(InvoiceRecord(invoiceId: InvoiceID(try i.string("invoiceId")), total: try i.money("total", currency: currency, allowNegative: true),
-                                          paid: try i.money("paid", currency: currency, allowNegative: true),
-                                          credited: try i.money("credited", currency: currency, allowNegative: true), dueDate: try i.optionalDate("dueDate")))
+        for _ in 0..<(try r.count()) {
+            invoices.append(InvoiceRecord(invoiceId: InvoiceID(try r.string()), total: Money(minorUnits: try r.signed(), currency: currency),
+                                          paid: Money(minorUnits: try r.signed(), currency: currency),
+                                          credited: Money(minorUnits: try r.signed(), currency: currency),
+                                          dueDate: try r.optionalString().flatMap(CalendarDate.init)))
         }
-        creditMemos = try r.strings("creditMemos").map(CreditMemoID.init)
-        returns = try r.strings("returns").map(RMAID.init)
-        payments = try r.strings("payments").map(PaymentID.init)
-        version = try r.int("version")
+        for _ in 0..<(try r.count()) { creditMemos.append(CreditMemoID(try r.string())) }
+        for _ in 0..<(try r.count()) { returns.append(RMAID(try r.string())) }
+        for _ in 0..<(try r.count()) { payments.append(PaymentID(try r.string())) }
+        version = try r.int()
+        guard r.isAtEnd else { throw WaybillError(.invalidPayload, "stored order state has trailing bytes") }
+    }
+}
+
+extension PlacedOrder {
+    func write(to w: inout BinaryWriter) {
+        w.string(orderId.rawValue); w.optionalString(externalOrderId); w.string(customerId); w.optionalString(shipToId?.rawValue)
+        w.optionalString(customerPO); w.optionalString(channel); w.string(currency.code); w.optionalString(requestedDate?.text)
+        w.optionalString(notes)
+        w.unsigned(UInt64(lines.count))
+        for line in lines {
+            w.string(line.lineId.rawValue); w.string(line.sku); w.signed(line.quantity.scaled); w.optionalString(line.uom?.rawValue)
+            if let p = line.unitPrice { w.byte(1); w.signed(p.micros) } else { w.byte(0) }
+        }
+    }
+
+    init(reading r: inout BinaryReader) throws(WaybillError) {
+        orderId = OrderID(try r.string())
+        externalOrderId = try r.optionalString()
+        customerId = try r.string()
+        shipToId = try r.optionalString().map(ShipToID.init)
+        customerPO = try r.optionalString()
+        channel = try r.optionalString()
+        let code = try r.string()
+        guard let c = Currency(code: code) else { throw WaybillError(.invalidPayload, "stored placement has currency \(code)") }
+        currency = c
+        requestedDate = try r.optionalString().flatMap(CalendarDate.init)
+        notes = try r.optionalString()
+        lines = []
+        for _ in 0..<(try r.count()) {
+            let lineId = LineID(try r.string()), sku = try r.string(), quantity = Quantity(scaled: try r.signed())
+            let uom = try r.optionalString().map(UnitOfMeasure.init)
+            let price = try r.byte() == 1 ? UnitPrice(micros: try r.signed(), currency: c) : nil
+            lines.append(PlacedLine(lineId: lineId, sku: sku, quantity: quantity, uom: uom, unitPrice: price))
+        }
     }
 }

@@ -68,8 +68,20 @@ public final class DeliveryScheduler: Sendable {
             return .dead(statusCode: nil, error: "no \(subscription.adapter.kind) adapter is registered", at: hub.clock.now())
         }
         let trace = TraceContext(traceID: job.traceId, spanID: hub.random.spanId())
+        let stored: [UInt8]
+        do {
+            if let body = job.body {
+                stored = body
+            } else if let raw = job.raw {
+                stored = try ForwardedEvent.body(raw: raw, seq: job.seq, key: job.key)
+            } else {
+                return .dead(statusCode: nil, error: "event #\(job.seq) has no body to deliver", at: hub.clock.now())
+            }
+        } catch {
+            return .dead(statusCode: nil, error: "event #\(job.seq) could not be prepared for delivery: \(error)", at: hub.clock.now())
+        }
         let delivery = OutboundDelivery(deliveryId: "wbd_\(job.id)", subscription: subscription, type: job.type, key: job.key,
-                                        body: Self.body(job.body, traceparent: trace), traceparent: trace, attempt: job.attempts + 1)
+                                        body: Self.body(stored, traceparent: trace), traceparent: trace, attempt: job.attempts + 1)
         let outcome = await adapter.deliver(delivery)
         let now = hub.clock.now()
         switch outcome {

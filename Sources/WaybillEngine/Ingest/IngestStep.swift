@@ -52,17 +52,16 @@ final class IngestStep {
         var traceId = envelope.traceparent?.traceID ?? random.traceId()
         if let order = canonicalOrder, let state = try tx.order(order) { traceId = state.traceId }
         let eventTime = envelope.time ?? now
-        let body = deliveryBody(for: event, key: key, order: canonicalOrder)
         guard let seq = try tx.append(NewEvent(
             source: envelope.source, eventId: envelope.id, type: envelope.type, subject: envelope.subject, key: key, eventTime: eventTime,
-            receivedAt: now, traceId: traceId, origin: .inbound, raw: event.raw, body: body))
+            receivedAt: now, traceId: traceId, origin: .inbound, raw: event.raw, body: nil))
         else {
             return EventResult(source: envelope.source, id: envelope.id, outcome: .duplicate, orderId: canonicalOrder)
         }
         let context = Context(event: event, origin: origin, seq: seq, key: key, traceId: traceId, receivedAt: now, eventTime: eventTime)
         var result = try process(context, canonicalOrder: canonicalOrder)
         result.orderId = result.orderId ?? canonicalOrder
-        try tx.recordOutcome(seq: seq, outcome: result.outcome, code: result.code)
+        if result.outcome != .accepted { try tx.recordOutcome(seq: seq, outcome: result.outcome, code: result.code) }
         return result
     }
 
@@ -305,15 +304,5 @@ final class IngestStep {
             return RecordKey.customer(canonical)
         default: return RecordKey.order(order ?? OrderID(""))
         }
-    }
-
-    /// The CloudEvent subscribers receive: the hub's own id, the original source, canonical ids.
-    func deliveryBody(for event: InboundEvent, key: String, order: OrderID?) -> [UInt8] {
-        let envelope = event.envelope
-        var forwarded = CloudEvent(id: "wb-" + random.next().hex16, source: envelope.source, type: envelope.type,
-                                   subject: order?.rawValue ?? envelope.subject, time: envelope.time, traceparent: nil,
-                                   extensions: envelope.extensions, data: order.map { event.payload.withOrder($0).json } ?? event.payload.json)
-        forwarded.extensions.append(("sourceid", .string(envelope.id)))
-        return JSONWriter.bytes(forwarded.json)
     }
 }
