@@ -264,8 +264,14 @@ final class IngestStep {
         }
     }
 
+    /// How many hub events each causing event has emitted so far (for their ids).
+    var emittedPerCause: [Int64: Int] = [:]
+
     func emit(_ hubEvent: HubEvent, state: OrderState, key: String, cause: Int64, at time: Timestamp) throws {
-        let id = "wb-" + random.next().hex16
+        // Ids derived from the causing event: unique, increasing (cheap to index) and reproducible.
+        let n = emittedPerCause[cause, default: 0] + 1
+        emittedPerCause[cause] = n
+        let id = "wb-\(cause)-\(n)"
         let envelope = CloudEvent(id: id, source: SystemName.hub.source, type: hubEvent.type, subject: state.orderId.rawValue, time: time,
                                   traceparent: nil, data: hubEvent.data)
         guard let seq = try tx.append(NewEvent(
