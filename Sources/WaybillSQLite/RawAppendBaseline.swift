@@ -13,7 +13,12 @@ public final class RawAppendBaseline: Sendable {
             try db.execute(sql: "PRAGMA synchronous = FULL")
         }
         queue = try DatabaseQueue(path: path, configuration: config)
-        try queue.write { db in try db.execute(sql: "CREATE TABLE IF NOT EXISTS raw_events (seq INTEGER PRIMARY KEY, body BLOB NOT NULL)") }
+        try queue.writeWithoutTransaction { db in
+            guard try Int.fetchOne(db, sql: "PRAGMA synchronous") == 2, try String.fetchOne(db, sql: "PRAGMA journal_mode") == "wal" else {
+                throw DatabaseError(message: "the baseline must run in WAL mode with synchronous=FULL")
+            }
+            try db.execute(sql: "CREATE TABLE IF NOT EXISTS raw_events (seq INTEGER PRIMARY KEY, body BLOB NOT NULL)")
+        }
     }
 
     /// Appends one batch in one transaction.

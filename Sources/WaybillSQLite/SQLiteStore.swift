@@ -17,7 +17,6 @@ public final class SQLiteStore: Store {
     public init(path: String, orderCacheCapacity: Int = 20_000) throws {
         var config = Configuration()
         config.prepareDatabase { db in
-            try db.execute(sql: "PRAGMA synchronous = FULL")
             // A bigger page cache for the writer, and checkpoints every ~32 MB of WAL rather than
             // 4 MB, so that pages rewritten by consecutive events of an order are copied once.
             try db.execute(sql: "PRAGMA cache_size = -65536")
@@ -25,6 +24,14 @@ public final class SQLiteStore: Store {
         }
         config.busyMode = .timeout(10)
         pool = try DatabasePool(path: path, configuration: config)
+        // GRDB switches WAL pools to synchronous=NORMAL when it opens them; the hub acknowledges
+        // an event only once it is durable, so the writer runs with FULL (checked, not assumed).
+        try pool.writeWithoutTransaction { db in
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+            guard try Int.fetchOne(db, sql: "PRAGMA synchronous") == 2 else {
+                throw DatabaseError(message: "could not set synchronous=FULL on \(path)")
+            }
+        }
         caches = WriterCaches(orderCapacity: orderCacheCapacity)
         self.path = path
         try SQLiteSchema.migrator().migrate(pool)

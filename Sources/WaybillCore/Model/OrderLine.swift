@@ -83,6 +83,12 @@ public struct Hold: Sendable, Equatable {
     public var kind: HoldKind
     public var state: State
     public var reason: String?
+
+    public init(kind: HoldKind, state: State, reason: String?) {
+        self.kind = kind
+        self.state = state
+        self.reason = reason
+    }
 }
 
 /// A shipment of (part of) an order.
@@ -95,6 +101,16 @@ public struct ShipmentRecord: Sendable, Equatable {
     public var status: Status
     public var lines: [LineQuantity]
     public var signedBy: String?
+
+    public init(shipmentId: ShipmentID, warehouse: String?, carrier: String?, trackingNumber: String?, status: Status, lines: [LineQuantity], signedBy: String?) {
+        self.shipmentId = shipmentId
+        self.warehouse = warehouse
+        self.carrier = carrier
+        self.trackingNumber = trackingNumber
+        self.status = status
+        self.lines = lines
+        self.signedBy = signedBy
+    }
 }
 
 /// An invoice posted against an order, with what has been paid and credited.
@@ -104,6 +120,14 @@ public struct InvoiceRecord: Sendable, Equatable {
     public var paid: Money
     public var credited: Money
     public var dueDate: CalendarDate?
+
+    public init(invoiceId: InvoiceID, total: Money, paid: Money, credited: Money, dueDate: CalendarDate?) {
+        self.invoiceId = invoiceId
+        self.total = total
+        self.paid = paid
+        self.credited = credited
+        self.dueDate = dueDate
+    }
 
     /// What the customer still owes on this invoice.
     public var openBalance: Money { total - paid - credited }
@@ -116,4 +140,11 @@ public struct MappingGap: Sendable, Hashable {
     public var reference: String
     public var detail: String
     public var path: String
+
+    public init(kind: Kind, reference: String, detail: String, path: String) {
+        self.kind = kind
+        self.reference = reference
+        self.detail = detail
+        self.path = path
+    }
 }

@@ -1,0 +1,184 @@
+import WaybillCore
+
+/// The checks every `Store` must pass. Test targets run each against a fresh store:
+///
+/// ```swift
+/// @Test func appendDeduplicates() async throws {
+///     try await StoreConformance.appendDeduplicates(try makeStore())
+/// }
+/// ```
+public enum StoreConformance {
+    /// A failed conformance check, naming what was expected.
+    public struct Failure: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    static func check(_ condition: Bool, _ message: @autoclosure () -> String) throws {
+        if !condition { throw Failure(description: message()) }
+    }
+
+    /// Every check, by name, for test targets that run them all.
+    public static let all: [(String, @Sendable (any Store) async throws -> Void)] = [
+        ("appendDeduplicates", appendDeduplicates),
+        ("failedWriteLeavesNothing", failedWriteLeavesNothing),
+        ("ordersRoundTrip", ordersRoundTrip),
+        ("deliveriesKeepOrderPerKey", deliveriesKeepOrderPerKey),
+        ("deadDeliveryBlocksItsKeyUntilRequeued", deadDeliveryBlocksItsKeyUntilRequeued),
+        ("exceptionsSettleByKeyAndKind", exceptionsSettleByKeyAndKind),
+        ("parkedEventsComeBackInEventTimeOrder", parkedEventsComeBackInEventTimeOrder),
+        ("masterDataAndCrossReferences", masterDataAndCrossReferences),
+    ]
+
+    static func event(_ id: String, key: String = "order:SO-1", time: Int64 = 0, source: String = "/systems/wms") -> NewEvent {
+        NewEvent(source: source, eventId: id, type: .shipmentConfirmed, subject: "SO-1", key: key, eventTime: Timestamp(milliseconds: time),
+                 receivedAt: Timestamp(milliseconds: 1_000), traceId: "4bf92f3577b34da6a3ce929d0e0e4736", origin: .inbound,
+                 raw: Array("{\"id\":\"\(id)\"}".utf8), body: nil)
+    }
+
+    /// (source, id) is unique: a second append is reported as a duplicate and stores nothing.
+    public static func appendDeduplicates(_ store: any Store) async throws {
+        let (first, second, other) = try await store.write { tx in
+            (try tx.append(event("e-1")), try tx.append(event("e-1")), try tx.append(event("e-1", source: "/systems/tms")))
+        }
+        try check(first != nil, "the first append returns a sequence number")
+        try check(second == nil, "a repeated (source, id) is a duplicate")
+        try check(other != nil && other != first, "the same id from another source is another event")
+        let count = try await store.read { try $0.eventCount() }
+        try check(count == 2, "two events are stored, found \(count)")
+    }
+
+    /// A write that throws commits nothing.
+    public static func failedWriteLeavesNothing(_ store: any Store) async throws {
+        struct Boom: Error {}
+        do {
+            try await store.write { tx -> Void in
+                _ = try tx.append(event("doomed"))
+                throw Boom()
+            }
+            try check(false, "the failing write rethrows")
+        } catch is Boom {}
+        let seq = try await store.read { try $0.eventSeq(source: "/systems/wms", eventId: "doomed") }
+        try check(seq == nil, "nothing of a failed write is stored")
+    }
+
+    /// An order state saved is read back equal, from the writer and from readers.
+    public static func ordersRoundTrip(_ store: any Store) async throws {
+        let placement = try PlacedOrder(PayloadReader.object(try JSONParser.parse(Array("""
+            {"orderId":"SO-9","customerId":"C-1","currency":"USD","lines":[{"lineId":"1","sku":"A","quantity":2.5,"unitPrice":"1.10"}]}
+            """.utf8)), at: "$"))
+        var state = OrderState(orderId: "SO-9", origin: "portal", placement: placement, traceId: "0af7651916cd43dd8448eb211c80319c",
+                               placedAt: Timestamp(milliseconds: 5))
+        state.validated = true
+        state.customerId = "C-1"
+        state.lines = [OrderLine(lineId: "1", sku: "A", uom: .each, unitPrice: UnitPrice(micros: 1_100_000, currency: .usd), ordered: Quantity(scaled: 25_000))]
+        state.lines[0].shipped = Quantity(1)
+        state.invoices = [InvoiceRecord(invoiceId: "INV-1", total: Money(minorUnits: 110, currency: .usd), paid: .zero(.usd), credited: .zero(.usd), dueDate: CalendarDate("2027-01-01"))]
+        let saved = state
+        try await store.write { tx in try tx.save(saved, updatedAt: Timestamp(milliseconds: 10)) }
+        let inWriter = try await store.write { tx in try tx.order("SO-9") }
+        let inReader = try await store.read { try $0.order("SO-9") }
+        try check(inWriter == saved, "the writer reads back the saved state")
+        try check(inReader == saved, "a reader reads back the saved state")
+        let listed = try await store.read { try $0.orders(status: .partiallyShipped, customer: "C-1", updatedSince: nil, after: nil, limit: 10) }
+        try check(listed.map(\.orderId) == ["SO-9"], "orders are found by derived status and customer")
+    }
+
+    /// Only the oldest undelivered delivery of each (subscription, key) is due; other keys are not held up.
+    public static func deliveriesKeepOrderPerKey(_ store: any Store) async throws {
+        let now = Timestamp(milliseconds: 1_000)
+        try await store.write { tx in
+            for (id, key) in [("a1", "order:A"), ("a2", "order:A"), ("b1", "order:B")] {
+                let seq = try tx.append(event(id, key: key))!
+                try tx.enqueueDelivery(seq: seq, subscription: "wms-orders", key: key, type: .shipmentConfirmed, at: now)
+            }
+        }
+        let due = try await store.read { try $0.dueDeliveries(now: now, excluding: [], limit: 10) }
+        try check(due.map(\.key).sorted() == ["order:A", "order:B"], "one head per key is due, found \(due.map(\.key))")
+        let headA = due.first { $0.key == "order:A" }!
+        try await store.write { tx in
+            try tx.recordAttempt(delivery: headA.id, result: .retry(statusCode: 500, error: "boom", nextAttemptAt: Timestamp(milliseconds: 5_000)))
+        }
+        let afterFailure = try await store.read { try $0.dueDeliveries(now: Timestamp(milliseconds: 2_000), excluding: [], limit: 10) }
+        try check(afterFailure.map(\.key) == ["order:B"], "a failing head holds back its own key only, found \(afterFailure.map(\.key))")
+        try await store.write { tx in try tx.recordAttempt(delivery: headA.id, result: .delivered(statusCode: 200, at: Timestamp(milliseconds: 5_000))) }
+        let next = try await store.read { try $0.dueDeliveries(now: Timestamp(milliseconds: 5_000), excluding: [], limit: 10) }
+        try check(next.contains { $0.key == "order:A" && $0.seq > headA.seq }, "after delivery the next event of the key is due")
+        let record = try await store.read { try $0.delivery(headA.id) }
+        try check(record?.status == .delivered && record?.attempts == 2 && record?.lastStatusCode == 200, "attempts and status are recorded")
+    }
+
+    /// A dead-lettered delivery keeps later events of its key waiting until it is requeued.
+    public static func deadDeliveryBlocksItsKeyUntilRequeued(_ store: any Store) async throws {
+        let now = Timestamp(milliseconds: 1_000)
+        let ids = try await store.write { tx -> [Int64] in
+            var seqs: [Int64] = []
+            for id in ["d1", "d2"] {
+                let seq = try tx.append(event(id, key: "order:D"))!
+                try tx.enqueueDelivery(seq: seq, subscription: "erp-orders", key: "order:D", type: .shipmentConfirmed, at: now)
+                seqs.append(seq)
+            }
+            return try tx.deliveries(DeliveryFilter(key: "order:D")).map(\.id)
+        }
+        try await store.write { tx in try tx.recordAttempt(delivery: ids[0], result: .dead(statusCode: 503, error: "down", at: now)) }
+        let blocked = try await store.read { try $0.dueDeliveries(now: now, excluding: [], limit: 10) }
+        try check(blocked.isEmpty, "nothing is due behind a dead letter")
+        let dead = try await store.read { try $0.deliveries(DeliveryFilter(status: .dead)) }
+        try check(dead.map(\.id) == [ids[0]] && dead[0].lastError == "down", "the dead letter is listed with its error")
+        let requeued = try await store.write { tx in try tx.requeue(delivery: ids[0], at: now) }
+        try check(requeued, "requeue finds the delivery")
+        let due = try await store.read { try $0.dueDeliveries(now: now, excluding: [], limit: 10) }
+        try check(due.map(\.id) == [ids[0]], "the requeued delivery is due again first")
+    }
+
+    /// Exceptions are listed by kind and settled for one key and kind.
+    public static func exceptionsSettleByKeyAndKind(_ store: any Store) async throws {
+        let t = Timestamp(milliseconds: 1)
+        try await store.write { tx in
+            try tx.raise(NewException(kind: .backorder, code: "backordered", key: "order:X", eventSeq: nil, message: "x", raisedAt: t))
+            try tx.raise(NewException(kind: .backorder, code: "backordered", key: "order:Y", eventSeq: nil, message: "y", raisedAt: t))
+            try tx.raise(NewException(kind: .carrier, code: "carrier_exception", key: "order:X", eventSeq: nil, message: "c", raisedAt: t))
+            try tx.settleExceptions(key: "order:X", kind: .backorder, at: t, by: "hub")
+        }
+        let open = try await store.read { try $0.exceptions(ExceptionFilter(status: .open)) }
+        try check(Set(open.map(\.message)) == ["y", "c"], "only X's backorder is settled, open: \(open.map(\.message))")
+        let resolved = try await store.write { tx in try tx.resolveException(id: open[0].id, at: t, by: "ana") }
+        let again = try await store.write { tx in try tx.resolveException(id: open[0].id, at: t, by: "ana") }
+        try check(resolved && !again, "an exception is resolved once")
+    }
+
+    /// Parked events come back in the order they happened at their source.
+    public static func parkedEventsComeBackInEventTimeOrder(_ store: any Store) async throws {
+        try await store.write { tx in
+            let late = try tx.append(event("late", key: "order:P", time: 300))!
+            let early = try tx.append(event("early", key: "order:P", time: 100))!
+            try tx.park(ParkedEvent(seq: late, key: "order:P", eventTime: Timestamp(milliseconds: 300), receivedAt: Timestamp(milliseconds: 10)))
+            try tx.park(ParkedEvent(seq: early, key: "order:P", eventTime: Timestamp(milliseconds: 100), receivedAt: Timestamp(milliseconds: 20)))
+        }
+        let parked = try await store.read { try $0.parkedEvents(key: "order:P") }
+        try check(parked.map(\.eventTime.milliseconds) == [100, 300], "parked events are in event-time order")
+        let old = try await store.read { try $0.parkedEvents(receivedBefore: Timestamp(milliseconds: 15), unexpiredOnly: true) }
+        try check(old.count == 1 && old[0].eventTime.milliseconds == 300, "parked events are found by age")
+        try await store.write { tx in try tx.unpark(seq: parked[0].seq) }
+        let left = try await store.read { try $0.parkedEvents(key: "order:P") }
+        try check(left.count == 1, "unparking removes the event from the park")
+    }
+
+    /// Customers, products and cross-references are stored and found by system ids.
+    public static func masterDataAndCrossReferences(_ store: any Store) async throws {
+        let customer = try CustomerRecord(PayloadReader.object(try JSONParser.parse(Array("""
+            {"customerId":"C-7","name":"Acme","currency":"USD","creditLimit":"100.00","externalIds":{"crm":"X7"}}
+            """.utf8)), at: "$"))
+        try await store.write { tx in
+            try tx.save(customer)
+            try tx.saveCrossReference(kind: "customer", system: "crm", external: "X7", canonical: "C-7")
+            try tx.adjustReceivables(of: "C-7", by: 500)
+            try tx.adjustReceivables(of: "C-7", by: -200)
+        }
+        let (found, xref, open) = try await store.read { r in
+            (try r.customer("C-7"), try r.crossReference(kind: "customer", system: "crm", external: "X7"), try r.openReceivables(of: "C-7"))
+        }
+        try check(found == customer, "the customer reads back")
+        try check(xref == "C-7", "the cross-reference resolves")
+        try check(open == 300, "receivables add up, found \(open)")
+    }
+}
