@@ -37,13 +37,13 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .testTarget(name: "WaybillCoreTests", dependencies: ["WaybillCore"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "WaybillCoreTests", dependencies: ["WaybillCore"]),
         .testTarget(name: "WaybillSQLiteTests", dependencies: ["WaybillSQLite", "WaybillStore", "WaybillCore"]),
         .testTarget(
             name: "WaybillEngineTests",
             dependencies: ["WaybillEngine", "WaybillSQLite", "WaybillStore", "WaybillCore"]
         ),
-        .testTarget(name: "WaybillCLITests", dependencies: ["WaybillCore"]),
+        .testTarget(name: "WaybillCLITests", dependencies: ["WaybillCore", "WaybillSQLite", "WaybillStore"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -70,6 +70,11 @@ public struct InvoicePosting: Sendable, Equatable {
 public struct PaymentApplication: Sendable, Equatable {
     public var invoiceId: InvoiceID
     public var amount: Money
+
+    public init(invoiceId: InvoiceID, amount: Money) {
+        self.invoiceId = invoiceId
+        self.amount = amount
+    }
 }
 
 /// `o2c.payment.received`. Its subject is the customer.
