@@ -1,0 +1,123 @@
+import Testing
+import WaybillCore
+import WaybillEngine
+import WaybillStore
+
+@Suite("Delivery")
+struct DeliveryTests {
+    /// WMS subscribes to accepted orders; ERP to shipments; both in process.
+    static let systems = [
+        ConnectedSystem(name: "portal", publishes: [.orderPlaced], subscriptions: []),
+        ConnectedSystem(name: "erp", publishes: [.customerUpserted, .productUpserted], subscriptions: [
+            Subscription(name: "erp-orders", system: "erp", types: [.orderAccepted, .shipmentConfirmed], adapter: .inProcess,
+                         retry: RetrySchedule(delays: [1_000, 5_000])),
+        ]),
+        ConnectedSystem(name: "wms", publishes: [.shipmentConfirmed, .inventoryAllocated], subscriptions: [
+            Subscription(name: "wms-orders", system: "wms", types: [.orderAccepted, .orderStatusChanged], adapter: .inProcess),
+        ]),
+    ]
+
+    func setUp() async throws -> (Hub, ManualClock, Recorder, DeliveryScheduler) {
+        let (hub, clock) = try makeHub(systems: Self.systems)
+        let recorder = Recorder()
+        let scheduler = DeliveryScheduler(hub: hub, adapters: AdapterRegistry([AdapterSettings.inProcess.kind: recorder.adapter]))
+        _ = try await hub.ingest(body: batch(masterData))
+        return (hub, clock, recorder, scheduler)
+    }
+
+    func drain(_ scheduler: DeliveryScheduler) async throws {
+        while try await scheduler.deliverDue() > 0 {}
+    }
+
+    @Test("backoff follows the schedule with ±20 % jitter and ends in a dead letter")
+    func backoff() {
+        let schedule = RetrySchedule.standard
+        #expect(schedule.backoff(afterFailedAttempts: 1, unit: 0.5) == 1_000)
+        #expect(schedule.backoff(afterFailedAttempts: 1, unit: 0) == 800)
+        #expect(schedule.backoff(afterFailedAttempts: 2, unit: 0.999) ?? 0 < 6_000)
+        #expect(schedule.backoff(afterFailedAttempts: 8, unit: 0.5) == 36_000_000)
+        #expect(schedule.backoff(afterFailedAttempts: 9, unit: 0.5) == nil)
+        #expect(schedule.maxAttempts == 9)
+    }
+
+    @Test("each subscriber gets its events in order per order, with the order's trace id, and never its own events")
+    func orderPerOrder() async throws {
+        let (hub, _, recorder, scheduler) = try await setUp()
+        _ = try await hub.ingest(body: batch([placed("SO-1"), placed("SO-2")]))
+        _ = try await hub.ingest(body: event("wms", "w-1", .shipmentConfirmed, subject: "SO-1", #"{"orderId":"SO-1","shipmentId":"SH-1","lines":[{"lineId":"1","quantity":10}]}"#))
+        try await drain(scheduler)
+        let wms = recorder.received.filter { $0.subscription == "wms-orders" && $0.key == "order:SO-1" }.map(\.type)
+        #expect(wms == [.orderAccepted, .orderStatusChanged, .orderStatusChanged])
+        #expect(!recorder.received.contains { $0.subscription == "wms-orders" && $0.type == .shipmentConfirmed })
+        let erp = recorder.received.filter { $0.subscription == "erp-orders" && $0.key == "order:SO-1" }
+        #expect(erp.map(\.type) == [.orderAccepted, .shipmentConfirmed])
+        let forwarded = try JSONParser.parse(erp[1].body)
+        let order = try #require(try await hub.order("SO-1"))
+        #expect(forwarded["traceparent"].map { if case .string(let t) = $0 { t.contains(order.traceId) } else { false } } == true)
+        #expect(forwarded["source"] == .string("/systems/wms"))
+        #expect(forwarded["sourceid"] == .string("w-1"))
+        if case .string(let id)? = forwarded["id"] { #expect(id.hasPrefix("wb-")) } else { Issue.record("no id") }
+    }
+
+    @Test("a subscriber that fails for a while gets everything, in order, once it recovers; other subscribers are not held up")
+    func retries() async throws {
+        let (hub, clock, recorder, scheduler) = try await setUp()
+        recorder.fail("erp-orders", times: 2)
+        _ = try await hub.ingest(body: placed("SO-1"))
+        _ = try await hub.ingest(body: event("wms", "w-1", .shipmentConfirmed, subject: "SO-1", #"{"orderId":"SO-1","shipmentId":"SH-1","lines":[{"lineId":"1","quantity":10}]}"#))
+        try await drain(scheduler)
+        #expect(recorder.received.filter { $0.subscription == "erp-orders" }.isEmpty)
+        #expect(recorder.received.filter { $0.subscription == "wms-orders" }.count == 3, "wms is not held up by erp")
+        let pending = try await hub.store.read { try $0.deliveries(DeliveryFilter(subscription: "erp-orders", status: .pending)) }
+        #expect(pending.count == 2 && pending[0].attempts == 1 && pending[0].lastStatusCode == 500)
+        clock.advance(milliseconds: 1_200)
+        try await drain(scheduler)
+        clock.advance(milliseconds: 6_000)
+        try await drain(scheduler)
+        let erp = recorder.received.filter { $0.subscription == "erp-orders" }
+        #expect(erp.map(\.type) == [.orderAccepted, .shipmentConfirmed])
+        #expect(erp[0].attempt == 3)
+        #expect(Set(erp.map(\.deliveryId)).count == 2, "no duplicates")
+    }
+
+    @Test("one order's failing delivery does not block the subscription's other orders")
+    func noHeadOfLineAcrossOrders() async throws {
+        let (hub, _, recorder, scheduler) = try await setUp()
+        let failing = InProcessAdapter { delivery in
+            delivery.key == "order:SO-1" ? .failed(statusCode: 503, error: "busy") : await recorder.adapter.deliver(delivery)
+        }
+        let picky = DeliveryScheduler(hub: hub, adapters: AdapterRegistry([AdapterSettings.inProcess.kind: failing]))
+        _ = try await hub.ingest(body: batch([placed("SO-1"), placed("SO-2")]))
+        try await drain(picky)
+        #expect(recorder.received.contains { $0.key == "order:SO-2" && $0.subscription == "erp-orders" })
+        #expect(!recorder.received.contains { $0.key == "order:SO-1" })
+        _ = scheduler
+    }
+
+    @Test("after the last attempt the delivery is dead with its last error; a retry then delivers it")
+    func deadLetter() async throws {
+        let (hub, clock, recorder, scheduler) = try await setUp()
+        recorder.fail("erp-orders", times: Int.max)
+        _ = try await hub.ingest(body: placed("SO-1"))
+        for _ in 0..<4 {
+            try await drain(scheduler)
+            clock.advance(milliseconds: 10_000)
+        }
+        let dead = try await hub.store.read { try $0.deliveries(DeliveryFilter(subscription: "erp-orders", status: .dead)) }
+        #expect(dead.count == 1 && dead[0].attempts == 3 && dead[0].lastError == "HTTP 500 from erp-orders")
+        recorder.fail("erp-orders", times: 0)
+        _ = try await hub.store.write { tx in try tx.requeue(delivery: dead[0].id, at: clock.now()) }
+        try await drain(scheduler)
+        #expect(recorder.received.filter { $0.subscription == "erp-orders" }.map(\.type) == [.orderAccepted])
+    }
+
+    @Test("a 410 Gone ends the delivery at once")
+    func gone() async throws {
+        let (hub, _, _, _) = try await setUp()
+        let gone = DeliveryScheduler(hub: hub, adapters: AdapterRegistry([AdapterSettings.inProcess.kind: InProcessAdapter { _ in .gone(statusCode: 410) }]))
+        _ = try await hub.ingest(body: placed("SO-1"))
+        try await drain(gone)
+        let dead = try await hub.store.read { try $0.deliveries(DeliveryFilter(status: .dead)) }
+        #expect(!dead.isEmpty && dead.allSatisfy { $0.attempts == 1 && $0.lastStatusCode == 410 })
+    }
+}

@@ -1,0 +1,75 @@
+import Foundation
+import Synchronization
+import WaybillCore
+import WaybillEngine
+import WaybillSQLite
+import WaybillStore
+
+func temporaryStore() throws -> SQLiteStore {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("waybill-engine-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    return try SQLiteStore(path: directory.appendingPathComponent("hub.sqlite").path)
+}
+
+let start = Timestamp(rfc3339: "2026-12-01T08:00:00Z")!
+
+/// A hub over a fresh SQLite file with the demo landscape and a manual clock.
+func makeHub(store: (any Store)? = nil, systems: [ConnectedSystem] = DemoLandscape.systems(), policies: Policies = Policies()) throws -> (Hub, ManualClock) {
+    let clock = ManualClock(start)
+    let hub = Hub(store: try store ?? temporaryStore(), landscape: Landscape(systems: systems), policies: policies, clock: clock, random: HubRandom(seed: 9))
+    return (hub, clock)
+}
+
+/// A CloudEvent body.
+func event(_ system: String, _ id: String, _ type: EventType, subject: String, time: String = "2026-12-01T08:00:00Z", _ data: String) -> [UInt8] {
+    Array(#"{"specversion":"1.0","id":"\#(id)","source":"/systems/\#(system)","type":"\#(type.rawValue)","subject":"\#(subject)","time":"\#(time)","data":\#(data)}"#.utf8)
+}
+
+func batch(_ events: [[UInt8]]) -> [UInt8] {
+    Array("[".utf8) + Array(events.joined(separator: Array(",".utf8))) + Array("]".utf8)
+}
+
+let masterData: [[UInt8]] = [
+    event("erp", "m-1", .customerUpserted, subject: "C-1", #"{"customerId":"C-1","name":"BoltWorks","currency":"USD","creditLimit":"100000.00","externalIds":{"crm":"CRM-1"}}"#),
+    event("erp", "m-2", .productUpserted, subject: "A", #"{"sku":"A","baseUom":"EA","uomConversions":{"CA":12},"listPrice":"5.00","currency":"USD"}"#),
+    event("erp", "m-3", .productUpserted, subject: "B", #"{"sku":"B","baseUom":"EA","listPrice":"2.00","currency":"USD"}"#),
+]
+
+func placed(_ order: String, id: String? = nil, time: String = "2026-12-01T08:00:00Z", sku: String = "A") -> [UInt8] {
+    event("portal", id ?? "p-\(order)", .orderPlaced, subject: order, time: time,
+          #"{"orderId":"\#(order)","customerId":"C-1","currency":"USD","lines":[{"lineId":"1","sku":"\#(sku)","quantity":10,"unitPrice":"5.00"},{"lineId":"2","sku":"B","quantity":5,"unitPrice":"2.00"}]}"#)
+}
+
+/// Records what an in-process subscriber receives and answers as told.
+final class Recorder: Sendable {
+    struct Received: Sendable {
+        var subscription: String
+        var type: EventType
+        var key: String
+        var deliveryId: String
+        var body: [UInt8]
+        var attempt: Int
+    }
+
+    private let state = Mutex<(received: [Received], failures: [String: Int])>(([], [:]))
+
+    /// Makes the next `count` attempts to `subscription` fail with a 500 (or forever with `Int.max`).
+    func fail(_ subscription: String, times count: Int) { state.withLock { $0.failures[subscription] = count } }
+
+    var received: [Received] { state.withLock { $0.received } }
+
+    var adapter: InProcessAdapter {
+        InProcessAdapter { [self] delivery in
+            state.withLock { s -> DeliveryOutcome in
+                let name = delivery.subscription.name.rawValue
+                if let left = s.failures[name], left > 0 {
+                    s.failures[name] = left == Int.max ? left : left - 1
+                    return .failed(statusCode: 500, error: "HTTP 500 from \(name)")
+                }
+                s.received.append(Received(subscription: name, type: delivery.type, key: delivery.key, deliveryId: delivery.deliveryId,
+                                           body: delivery.body, attempt: delivery.attempt))
+                return .delivered(statusCode: 200)
+            }
+        }
+    }
+}
