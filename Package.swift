@@ -43,7 +43,7 @@ let package = Package(
             name: "WaybillEngineTests",
             dependencies: ["WaybillEngine", "WaybillSQLite", "WaybillStore", "WaybillCore"]
         ),
-        .testTarget(name: "WaybillCLITests", dependencies: ["WaybillCore", "WaybillSQLite", "WaybillStore"]),
+        .testTarget(name: "WaybillCLITests", dependencies: ["waybill", "WaybillCore", "WaybillSQLite", "WaybillStore"]),
     ],
     swiftLanguageModes: [.v6]
 )
