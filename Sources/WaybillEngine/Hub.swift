@@ -38,8 +38,10 @@ public final class Hub: Sendable {
             return try step.ingest(event)
         case .invalid(let source, let id, let subject, let error):
             let detail = error.path.map { "\(error.message) (at \($0))" } ?? error.message
-            try step.tx.raise(NewException(kind: .invalidEvent, code: error.code.rawValue, key: subject.map { "subject:\($0)" }, eventSeq: nil,
-                                           message: "event \(id ?? "without id") from \(source ?? "unknown source"): \(detail)", raisedAt: step.now))
+            try step.tx.raise(
+                NewException(
+                    kind: .invalidEvent, code: error.code.rawValue, key: subject.map { "subject:\($0)" }, eventSeq: nil,
+                    message: "event \(id ?? "without id") from \(source ?? "unknown source"): \(detail)", raisedAt: step.now))
             return EventResult(source: source, id: id, outcome: .exception, code: error.code.rawValue, detail: detail)
         }
     }
@@ -111,9 +113,11 @@ public final class Hub: Sendable {
             let expired = try tx.parkedEvents(receivedBefore: cutoff, unexpiredOnly: true)
             for parked in expired {
                 let type = try tx.event(parked.seq)?.event.type.rawValue ?? "event"
-                try tx.raise(NewException(kind: .sequencing, code: ErrorCode.parkTimeout.rawValue, key: parked.key, eventSeq: parked.seq,
-                                          message: "\(type) #\(parked.seq) has waited since \(parked.receivedAt) for \(parked.key.dropFirst(6)), which the hub has not seen",
-                                          raisedAt: now))
+                try tx.raise(
+                    NewException(
+                        kind: .sequencing, code: ErrorCode.parkTimeout.rawValue, key: parked.key, eventSeq: parked.seq,
+                        message: "\(type) #\(parked.seq) has waited since \(parked.receivedAt) for \(parked.key.dropFirst(6)), which the hub has not seen",
+                        raisedAt: now))
             }
             return expired.count
         }

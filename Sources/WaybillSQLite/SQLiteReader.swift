@@ -68,8 +68,9 @@ class SQLiteReader: StoreReader {
     }
 
     func crossReference(kind: String, system: SystemName, external: String) throws -> String? {
-        try String.fetchOne(statement("SELECT canonical FROM cross_references WHERE kind = ? AND system = ? AND external = ?"),
-                            arguments: [kind, system.rawValue, external])
+        try String.fetchOne(
+            statement("SELECT canonical FROM cross_references WHERE kind = ? AND system = ? AND external = ?"),
+            arguments: [kind, system.rawValue, external])
     }
 
     func openReceivables(of customer: CustomerID) throws -> Int64 {
@@ -86,9 +87,10 @@ class SQLiteReader: StoreReader {
         guard let type = EventType(rawValue: row[3]) else { return nil }
         let raw: Data? = row[11]
         let body: Data? = row[12]
-        let event = NewEvent(source: row[1], eventId: row[2], type: type, subject: row[4], key: row[5],
-                             eventTime: Timestamp(milliseconds: row[6]), receivedAt: Timestamp(milliseconds: row[7]), traceId: row[8],
-                             origin: EventOrigin(rawValue: row[9]) ?? .inbound, causeSeq: row[10], raw: raw.map { [UInt8]($0) }, body: body.map { [UInt8]($0) })
+        let event = NewEvent(
+            source: row[1], eventId: row[2], type: type, subject: row[4], key: row[5],
+            eventTime: Timestamp(milliseconds: row[6]), receivedAt: Timestamp(milliseconds: row[7]), traceId: row[8],
+            origin: EventOrigin(rawValue: row[9]) ?? .inbound, causeSeq: row[10], raw: raw.map { [UInt8]($0) }, body: body.map { [UInt8]($0) })
         let outcome: String? = row[13]
         return StoredEvent(seq: row[0], event: event, outcome: outcome.flatMap(IngestOutcome.init(rawValue:)), code: row[14])
     }
@@ -106,8 +108,10 @@ class SQLiteReader: StoreReader {
     }
 
     func inboundEvents(after seq: Int64, limit: Int) throws -> [StoredEvent] {
-        try Row.fetchAll(statement("SELECT \(Self.eventColumns) FROM events WHERE seq > ? AND origin = 'inbound' ORDER BY seq LIMIT ?"),
-                         arguments: [seq, limit]).compactMap(Self.storedEvent)
+        try Row.fetchAll(
+            statement("SELECT \(Self.eventColumns) FROM events WHERE seq > ? AND origin = 'inbound' ORDER BY seq LIMIT ?"),
+            arguments: [seq, limit]
+        ).compactMap(Self.storedEvent)
     }
 
     func eventCount() throws -> Int { try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM events") ?? 0 }
@@ -117,34 +121,42 @@ class SQLiteReader: StoreReader {
     }
 
     func parkedEvents(key: String) throws -> [ParkedEvent] {
-        try Row.fetchAll(statement("SELECT seq, record_key, event_time, received_at FROM parked WHERE record_key = ? ORDER BY event_time, seq"),
-                         arguments: [key]).map(Self.parked)
+        try Row.fetchAll(
+            statement("SELECT seq, record_key, event_time, received_at FROM parked WHERE record_key = ? ORDER BY event_time, seq"),
+            arguments: [key]
+        ).map(Self.parked)
     }
 
     func parkedEvents(receivedBefore: Timestamp, unexpiredOnly: Bool) throws -> [ParkedEvent] {
         let filter = unexpiredOnly ? "AND NOT EXISTS (SELECT 1 FROM exceptions e WHERE e.event_seq = p.seq AND e.kind = 'sequencing')" : ""
-        return try Row.fetchAll(db, sql: "SELECT seq, record_key, event_time, received_at FROM parked p WHERE received_at < ? \(filter) ORDER BY seq",
-                                arguments: [receivedBefore.milliseconds]).map(Self.parked)
+        return try Row.fetchAll(
+            db, sql: "SELECT seq, record_key, event_time, received_at FROM parked p WHERE received_at < ? \(filter) ORDER BY seq",
+            arguments: [receivedBefore.milliseconds]
+        ).map(Self.parked)
     }
 
     func dueDeliveries(now: Timestamp, excluding: Set<Int64>, limit: Int) throws -> [DeliveryJob] {
-        let rows = try Row.fetchAll(statement("""
-            SELECT o.id, o.seq, o.subscription, o.record_key, o.type, o.attempts, e.body, e.trace_id, e.received_at, e.raw
-            FROM outbox o JOIN events e ON e.seq = o.seq
-            WHERE o.status = 0 AND o.next_attempt_at <= ?
-              AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.subscription = o.subscription AND p.record_key = o.record_key
-                              AND p.status <> 1 AND p.id < o.id)
-            ORDER BY o.next_attempt_at, o.id LIMIT ?
-            """), arguments: [now.milliseconds, limit + excluding.count])
+        let rows = try Row.fetchAll(
+            statement(
+                """
+                SELECT o.id, o.seq, o.subscription, o.record_key, o.type, o.attempts, e.body, e.trace_id, e.received_at, e.raw
+                FROM outbox o JOIN events e ON e.seq = o.seq
+                WHERE o.status = 0 AND o.next_attempt_at <= ?
+                  AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.subscription = o.subscription AND p.record_key = o.record_key
+                                  AND p.status <> 1 AND p.id < o.id)
+                ORDER BY o.next_attempt_at, o.id LIMIT ?
+                """), arguments: [now.milliseconds, limit + excluding.count])
         var jobs: [DeliveryJob] = []
         for row in rows {
             let id: Int64 = row[0]
             guard !excluding.contains(id), let type = EventType(rawValue: row[4]) else { continue }
             let body: Data? = row[6]
             let raw: Data? = row[9]
-            jobs.append(DeliveryJob(id: id, seq: row[1], subscription: SubscriptionName(row[2]), key: row[3], type: type, attempts: row[5],
-                                    body: body.map { [UInt8]($0) }, raw: raw.map { [UInt8]($0) }, traceId: row[7],
-                                    receivedAt: Timestamp(milliseconds: row[8])))
+            jobs.append(
+                DeliveryJob(
+                    id: id, seq: row[1], subscription: SubscriptionName(row[2]), key: row[3], type: type, attempts: row[5],
+                    body: body.map { [UInt8]($0) }, raw: raw.map { [UInt8]($0) }, traceId: row[7],
+                    receivedAt: Timestamp(milliseconds: row[8])))
             if jobs.count == limit { break }
         }
         return jobs
@@ -157,10 +169,11 @@ class SQLiteReader: StoreReader {
         let status: Int = row[5]
         let next: Int64? = row[9]
         let delivered: Int64? = row[11]
-        return DeliveryRecord(id: row[0], seq: row[1], subscription: SubscriptionName(row[2]), key: row[3], type: type,
-                              status: status == 0 ? .pending : status == 1 ? .delivered : .dead, attempts: row[6], lastStatusCode: row[7],
-                              lastError: row[8], nextAttemptAt: status == 0 ? next.map(Timestamp.init(milliseconds:)) : nil,
-                              createdAt: Timestamp(milliseconds: row[10]), deliveredAt: delivered.map(Timestamp.init(milliseconds:)))
+        return DeliveryRecord(
+            id: row[0], seq: row[1], subscription: SubscriptionName(row[2]), key: row[3], type: type,
+            status: status == 0 ? .pending : status == 1 ? .delivered : .dead, attempts: row[6], lastStatusCode: row[7],
+            lastError: row[8], nextAttemptAt: status == 0 ? next.map(Timestamp.init(milliseconds:)) : nil,
+            createdAt: Timestamp(milliseconds: row[10]), deliveredAt: delivered.map(Timestamp.init(milliseconds:)))
     }
 
     static func statusCode(_ status: DeliveryStatus) -> Int {
@@ -189,21 +202,26 @@ class SQLiteReader: StoreReader {
 
     func deliveryProgress(key: String) throws -> [SubscriptionName: SubscriptionProgress] {
         var progress: [SubscriptionName: SubscriptionProgress] = [:]
-        let rows = try Row.fetchAll(statement("""
-            SELECT subscription, SUM(status = 1), SUM(status = 0), SUM(status = 2),
-                   (SELECT type FROM outbox l WHERE l.record_key = o.record_key AND l.subscription = o.subscription AND l.status = 1 ORDER BY l.id DESC LIMIT 1)
-            FROM outbox o WHERE record_key = ? GROUP BY subscription
-            """), arguments: [key])
+        let rows = try Row.fetchAll(
+            statement(
+                """
+                SELECT subscription, SUM(status = 1), SUM(status = 0), SUM(status = 2),
+                       (SELECT type FROM outbox l WHERE l.record_key = o.record_key AND l.subscription = o.subscription AND l.status = 1 ORDER BY l.id DESC LIMIT 1)
+                FROM outbox o WHERE record_key = ? GROUP BY subscription
+                """), arguments: [key])
         for row in rows {
             let last: String? = row[4]
-            progress[SubscriptionName(row[0])] = SubscriptionProgress(delivered: row[1], pending: row[2], dead: row[3], lastType: last.flatMap(EventType.init(rawValue:)))
+            progress[SubscriptionName(row[0])] = SubscriptionProgress(
+                delivered: row[1], pending: row[2], dead: row[3], lastType: last.flatMap(EventType.init(rawValue:)))
         }
         return progress
     }
 
     func deliveryCounts(status: DeliveryStatus) throws -> [SubscriptionName: Int] {
         var counts: [SubscriptionName: Int] = [:]
-        for row in try Row.fetchAll(db, sql: "SELECT subscription, COUNT(*) FROM outbox WHERE status = ? GROUP BY subscription", arguments: [Self.statusCode(status)]) {
+        for row in try Row.fetchAll(
+            db, sql: "SELECT subscription, COUNT(*) FROM outbox WHERE status = ? GROUP BY subscription", arguments: [Self.statusCode(status)])
+        {
             counts[SubscriptionName(row[0])] = row[1]
         }
         return counts
@@ -212,9 +230,10 @@ class SQLiteReader: StoreReader {
     static func exceptionRecord(_ row: Row) -> ExceptionRecord? {
         guard let kind = ExceptionKind(rawValue: row[1]) else { return nil }
         let resolved: Int64? = row[8]
-        return ExceptionRecord(id: row[0], kind: kind, code: row[2], key: row[3], eventSeq: row[4], message: row[5],
-                               status: ExceptionRecord.Status(rawValue: row[6]) ?? .open, raisedAt: Timestamp(milliseconds: row[7]),
-                               resolvedAt: resolved.map(Timestamp.init(milliseconds:)), resolvedBy: row[9])
+        return ExceptionRecord(
+            id: row[0], kind: kind, code: row[2], key: row[3], eventSeq: row[4], message: row[5],
+            status: ExceptionRecord.Status(rawValue: row[6]) ?? .open, raisedAt: Timestamp(milliseconds: row[7]),
+            resolvedAt: resolved.map(Timestamp.init(milliseconds:)), resolvedBy: row[9])
     }
 
     func exceptions(_ filter: ExceptionFilter) throws -> [ExceptionRecord] {
@@ -225,10 +244,13 @@ class SQLiteReader: StoreReader {
         if let k = filter.key { conditions.append("record_key = ?"); _ = arguments.append(contentsOf: [k]) }
         _ = arguments.append(contentsOf: [filter.limit])
         let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
-        return try Row.fetchAll(db, sql: """
-            SELECT id, kind, code, record_key, event_seq, message, status, raised_at, resolved_at, resolved_by
-            FROM exceptions \(whereClause) ORDER BY id LIMIT ?
-            """, arguments: arguments).compactMap(Self.exceptionRecord)
+        return try Row.fetchAll(
+            db,
+            sql: """
+                SELECT id, kind, code, record_key, event_seq, message, status, raised_at, resolved_at, resolved_by
+                FROM exceptions \(whereClause) ORDER BY id LIMIT ?
+                """, arguments: arguments
+        ).compactMap(Self.exceptionRecord)
     }
 
     func projectionDigest() throws -> String {

@@ -5,83 +5,84 @@ enum SQLiteSchema {
     static func migrator() -> DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1") { db in
-            try db.execute(sql: """
-                CREATE TABLE events (
-                    seq INTEGER PRIMARY KEY,
-                    source TEXT NOT NULL,
-                    event_id TEXT NOT NULL,
-                    type TEXT NOT NULL,
-                    subject TEXT,
-                    record_key TEXT NOT NULL,
-                    event_time INTEGER NOT NULL,
-                    received_at INTEGER NOT NULL,
-                    trace_id TEXT NOT NULL,
-                    origin TEXT NOT NULL,
-                    cause_seq INTEGER,
-                    outcome TEXT,
-                    code TEXT,
-                    raw BLOB,
-                    body BLOB,
-                    UNIQUE (source, event_id)
-                );
-                CREATE INDEX events_by_key ON events (record_key, seq);
-                CREATE TABLE orders (
-                    order_id TEXT PRIMARY KEY,
-                    customer_id TEXT,
-                    -- A search index derived from the state on every save; never written on its own.
-                    derived_status TEXT NOT NULL,
-                    awaiting_master_data INTEGER NOT NULL,
-                    updated_at INTEGER NOT NULL,
-                    state BLOB NOT NULL
-                );
-                CREATE INDEX orders_by_status ON orders (derived_status, order_id);
-                CREATE INDEX orders_by_customer ON orders (customer_id, order_id);
-                CREATE INDEX orders_awaiting ON orders (awaiting_master_data) WHERE awaiting_master_data = 1;
-                CREATE TABLE customers (customer_id TEXT PRIMARY KEY, record BLOB NOT NULL);
-                CREATE TABLE products (sku TEXT PRIMARY KEY, record BLOB NOT NULL);
-                CREATE TABLE cross_references (
-                    kind TEXT NOT NULL, system TEXT NOT NULL, external TEXT NOT NULL, canonical TEXT NOT NULL,
-                    PRIMARY KEY (kind, system, external)
-                ) WITHOUT ROWID;
-                CREATE TABLE receivables (customer_id TEXT PRIMARY KEY, open_minor INTEGER NOT NULL) WITHOUT ROWID;
-                CREATE TABLE invoice_index (invoice_id TEXT PRIMARY KEY, order_id TEXT NOT NULL) WITHOUT ROWID;
-                CREATE TABLE parked (
-                    seq INTEGER PRIMARY KEY, record_key TEXT NOT NULL, event_time INTEGER NOT NULL, received_at INTEGER NOT NULL
-                );
-                CREATE INDEX parked_by_key ON parked (record_key, event_time, seq);
-                CREATE INDEX parked_by_age ON parked (received_at);
-                CREATE TABLE outbox (
-                    id INTEGER PRIMARY KEY,
-                    seq INTEGER NOT NULL,
-                    subscription TEXT NOT NULL,
-                    record_key TEXT NOT NULL,
-                    type TEXT NOT NULL,
-                    status INTEGER NOT NULL,        -- 0 pending, 1 delivered, 2 dead
-                    attempts INTEGER NOT NULL DEFAULT 0,
-                    next_attempt_at INTEGER,
-                    last_status INTEGER,
-                    last_error TEXT,
-                    created_at INTEGER NOT NULL,
-                    delivered_at INTEGER
-                );
-                CREATE INDEX outbox_due ON outbox (next_attempt_at) WHERE status = 0;
-                CREATE INDEX outbox_by_key ON outbox (record_key, subscription, id);
-                CREATE TABLE exceptions (
-                    id INTEGER PRIMARY KEY,
-                    kind TEXT NOT NULL,
-                    code TEXT NOT NULL,
-                    record_key TEXT,
-                    event_seq INTEGER,
-                    message TEXT NOT NULL,
-                    status TEXT NOT NULL,
-                    raised_at INTEGER NOT NULL,
-                    resolved_at INTEGER,
-                    resolved_by TEXT
-                );
-                CREATE INDEX exceptions_by_kind ON exceptions (kind, status);
-                CREATE INDEX exceptions_by_key ON exceptions (record_key, kind, status);
-                CREATE INDEX exceptions_by_event ON exceptions (event_seq);
-                """)
+            try db.execute(
+                sql: """
+                    CREATE TABLE events (
+                        seq INTEGER PRIMARY KEY,
+                        source TEXT NOT NULL,
+                        event_id TEXT NOT NULL,
+                        type TEXT NOT NULL,
+                        subject TEXT,
+                        record_key TEXT NOT NULL,
+                        event_time INTEGER NOT NULL,
+                        received_at INTEGER NOT NULL,
+                        trace_id TEXT NOT NULL,
+                        origin TEXT NOT NULL,
+                        cause_seq INTEGER,
+                        outcome TEXT,
+                        code TEXT,
+                        raw BLOB,
+                        body BLOB,
+                        UNIQUE (source, event_id)
+                    );
+                    CREATE INDEX events_by_key ON events (record_key, seq);
+                    CREATE TABLE orders (
+                        order_id TEXT PRIMARY KEY,
+                        customer_id TEXT,
+                        -- A search index derived from the state on every save; never written on its own.
+                        derived_status TEXT NOT NULL,
+                        awaiting_master_data INTEGER NOT NULL,
+                        updated_at INTEGER NOT NULL,
+                        state BLOB NOT NULL
+                    );
+                    CREATE INDEX orders_by_status ON orders (derived_status, order_id);
+                    CREATE INDEX orders_by_customer ON orders (customer_id, order_id);
+                    CREATE INDEX orders_awaiting ON orders (awaiting_master_data) WHERE awaiting_master_data = 1;
+                    CREATE TABLE customers (customer_id TEXT PRIMARY KEY, record BLOB NOT NULL);
+                    CREATE TABLE products (sku TEXT PRIMARY KEY, record BLOB NOT NULL);
+                    CREATE TABLE cross_references (
+                        kind TEXT NOT NULL, system TEXT NOT NULL, external TEXT NOT NULL, canonical TEXT NOT NULL,
+                        PRIMARY KEY (kind, system, external)
+                    ) WITHOUT ROWID;
+                    CREATE TABLE receivables (customer_id TEXT PRIMARY KEY, open_minor INTEGER NOT NULL) WITHOUT ROWID;
+                    CREATE TABLE invoice_index (invoice_id TEXT PRIMARY KEY, order_id TEXT NOT NULL) WITHOUT ROWID;
+                    CREATE TABLE parked (
+                        seq INTEGER PRIMARY KEY, record_key TEXT NOT NULL, event_time INTEGER NOT NULL, received_at INTEGER NOT NULL
+                    );
+                    CREATE INDEX parked_by_key ON parked (record_key, event_time, seq);
+                    CREATE INDEX parked_by_age ON parked (received_at);
+                    CREATE TABLE outbox (
+                        id INTEGER PRIMARY KEY,
+                        seq INTEGER NOT NULL,
+                        subscription TEXT NOT NULL,
+                        record_key TEXT NOT NULL,
+                        type TEXT NOT NULL,
+                        status INTEGER NOT NULL,        -- 0 pending, 1 delivered, 2 dead
+                        attempts INTEGER NOT NULL DEFAULT 0,
+                        next_attempt_at INTEGER,
+                        last_status INTEGER,
+                        last_error TEXT,
+                        created_at INTEGER NOT NULL,
+                        delivered_at INTEGER
+                    );
+                    CREATE INDEX outbox_due ON outbox (next_attempt_at) WHERE status = 0;
+                    CREATE INDEX outbox_by_key ON outbox (record_key, subscription, id);
+                    CREATE TABLE exceptions (
+                        id INTEGER PRIMARY KEY,
+                        kind TEXT NOT NULL,
+                        code TEXT NOT NULL,
+                        record_key TEXT,
+                        event_seq INTEGER,
+                        message TEXT NOT NULL,
+                        status TEXT NOT NULL,
+                        raised_at INTEGER NOT NULL,
+                        resolved_at INTEGER,
+                        resolved_by TEXT
+                    );
+                    CREATE INDEX exceptions_by_kind ON exceptions (kind, status);
+                    CREATE INDEX exceptions_by_key ON exceptions (record_key, kind, status);
+                    CREATE INDEX exceptions_by_event ON exceptions (event_seq);
+                    """)
         }
         return migrator
     }

@@ -6,7 +6,8 @@ import WaybillStore
 /// One write transaction. Writes go through cached prepared statements.
 final class SQLiteTransaction: SQLiteReader, StoreTransaction {
     func append(_ event: NewEvent) throws -> Int64? {
-        let insert = try statement("""
+        let insert = try statement(
+            """
             INSERT INTO events (source, event_id, type, subject, record_key, event_time, received_at, trace_id, origin, cause_seq, outcome, raw, body)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (source, event_id) DO NOTHING
             """)
@@ -29,12 +30,16 @@ final class SQLiteTransaction: SQLiteReader, StoreTransaction {
 
     func save(_ order: OrderState, updatedAt: Timestamp) throws {
         let bytes = order.storageBytes
-        try statement("""
+        try statement(
+            """
             INSERT INTO orders (order_id, customer_id, derived_status, awaiting_master_data, updated_at, state) VALUES (?, ?, ?, ?, ?, ?)
             ON CONFLICT (order_id) DO UPDATE SET customer_id = excluded.customer_id, derived_status = excluded.derived_status,
                 awaiting_master_data = excluded.awaiting_master_data, updated_at = excluded.updated_at, state = excluded.state
-            """).execute(arguments: [order.orderId.rawValue, order.customerId?.rawValue, order.status.rawValue,
-                                     order.validated || order.cancelled ? 0 : 1, updatedAt.milliseconds, bytes.data])
+            """
+        ).execute(arguments: [
+            order.orderId.rawValue, order.customerId?.rawValue, order.status.rawValue,
+            order.validated || order.cancelled ? 0 : 1, updatedAt.milliseconds, bytes.data,
+        ])
         staged.orders[order.orderId] = order
     }
 
@@ -51,17 +56,21 @@ final class SQLiteTransaction: SQLiteReader, StoreTransaction {
     }
 
     func saveCrossReference(kind: String, system: SystemName, external: String, canonical: String) throws {
-        try statement("""
+        try statement(
+            """
             INSERT INTO cross_references (kind, system, external, canonical) VALUES (?, ?, ?, ?)
             ON CONFLICT (kind, system, external) DO UPDATE SET canonical = excluded.canonical
-            """).execute(arguments: [kind, system.rawValue, external, canonical])
+            """
+        ).execute(arguments: [kind, system.rawValue, external, canonical])
     }
 
     func adjustReceivables(of customer: CustomerID, by delta: Int64) throws {
-        try statement("""
+        try statement(
+            """
             INSERT INTO receivables (customer_id, open_minor) VALUES (?, ?)
             ON CONFLICT (customer_id) DO UPDATE SET open_minor = open_minor + excluded.open_minor
-            """).execute(arguments: [customer.rawValue, delta])
+            """
+        ).execute(arguments: [customer.rawValue, delta])
     }
 
     func indexInvoice(_ invoice: InvoiceID, order: OrderID) throws {
@@ -85,8 +94,10 @@ final class SQLiteTransaction: SQLiteReader, StoreTransaction {
     func recordAttempt(delivery id: Int64, result: AttemptResult) throws {
         switch result {
         case .delivered(let code, let at):
-            try statement("UPDATE outbox SET status = 1, attempts = attempts + 1, last_status = ?, last_error = NULL, delivered_at = ?, next_attempt_at = NULL WHERE id = ?")
-                .execute(arguments: [code, at.milliseconds, id])
+            try statement(
+                "UPDATE outbox SET status = 1, attempts = attempts + 1, last_status = ?, last_error = NULL, delivered_at = ?, next_attempt_at = NULL WHERE id = ?"
+            )
+            .execute(arguments: [code, at.milliseconds, id])
         case .retry(let code, let error, let next):
             try statement("UPDATE outbox SET attempts = attempts + 1, last_status = ?, last_error = ?, next_attempt_at = ? WHERE id = ?")
                 .execute(arguments: [code, error, next.milliseconds, id])
@@ -103,7 +114,9 @@ final class SQLiteTransaction: SQLiteReader, StoreTransaction {
 
     func raise(_ exception: NewException) throws -> Int64 {
         try statement("INSERT INTO exceptions (kind, code, record_key, event_seq, message, status, raised_at) VALUES (?, ?, ?, ?, ?, 'open', ?)")
-            .execute(arguments: [exception.kind.rawValue, exception.code, exception.key, exception.eventSeq, exception.message, exception.raisedAt.milliseconds])
+            .execute(arguments: [
+                exception.kind.rawValue, exception.code, exception.key, exception.eventSeq, exception.message, exception.raisedAt.milliseconds,
+            ])
         return db.lastInsertedRowID
     }
 

@@ -20,8 +20,10 @@ public struct DeliveryJob: Sendable, Equatable {
     public var traceId: String
     public var receivedAt: Timestamp
 
-    public init(id: Int64, seq: Int64, subscription: SubscriptionName, key: String, type: EventType, attempts: Int, body: [UInt8]?, raw: [UInt8]?,
-                traceId: String, receivedAt: Timestamp) {
+    public init(
+        id: Int64, seq: Int64, subscription: SubscriptionName, key: String, type: EventType, attempts: Int, body: [UInt8]?, raw: [UInt8]?,
+        traceId: String, receivedAt: Timestamp
+    ) {
         self.id = id
         self.seq = seq
         self.subscription = subscription
@@ -50,8 +52,10 @@ public struct DeliveryRecord: Sendable, Equatable {
     public var createdAt: Timestamp
     public var deliveredAt: Timestamp?
 
-    public init(id: Int64, seq: Int64, subscription: SubscriptionName, key: String, type: EventType, status: DeliveryStatus, attempts: Int,
-                lastStatusCode: Int?, lastError: String?, nextAttemptAt: Timestamp?, createdAt: Timestamp, deliveredAt: Timestamp?) {
+    public init(
+        id: Int64, seq: Int64, subscription: SubscriptionName, key: String, type: EventType, status: DeliveryStatus, attempts: Int,
+        lastStatusCode: Int?, lastError: String?, nextAttemptAt: Timestamp?, createdAt: Timestamp, deliveredAt: Timestamp?
+    ) {
         self.id = id
         self.seq = seq
         self.subscription = subscription

@@ -14,8 +14,10 @@ public struct ExceptionRecord: Sendable, Equatable {
     public var resolvedAt: Timestamp?
     public var resolvedBy: String?
 
-    public init(id: Int64, kind: ExceptionKind, code: String, key: String?, eventSeq: Int64?, message: String, status: Status,
-                raisedAt: Timestamp, resolvedAt: Timestamp?, resolvedBy: String?) {
+    public init(
+        id: Int64, kind: ExceptionKind, code: String, key: String?, eventSeq: Int64?, message: String, status: Status,
+        raisedAt: Timestamp, resolvedAt: Timestamp?, resolvedBy: String?
+    ) {
         self.id = id
         self.kind = kind
         self.code = code

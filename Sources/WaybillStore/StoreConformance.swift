@@ -30,9 +30,10 @@ public enum StoreConformance {
     ]
 
     static func event(_ id: String, key: String = "order:SO-1", time: Int64 = 0, source: String = "/systems/wms") -> NewEvent {
-        NewEvent(source: source, eventId: id, type: .shipmentConfirmed, subject: "SO-1", key: key, eventTime: Timestamp(milliseconds: time),
-                 receivedAt: Timestamp(milliseconds: 1_000), traceId: "4bf92f3577b34da6a3ce929d0e0e4736", origin: .inbound,
-                 raw: Array("{\"id\":\"\(id)\"}".utf8), body: nil)
+        NewEvent(
+            source: source, eventId: id, type: .shipmentConfirmed, subject: "SO-1", key: key, eventTime: Timestamp(milliseconds: time),
+            receivedAt: Timestamp(milliseconds: 1_000), traceId: "4bf92f3577b34da6a3ce929d0e0e4736", origin: .inbound,
+            raw: Array("{\"id\":\"\(id)\"}".utf8), body: nil)
     }
 
     /// (source, id) is unique: a second append is reported as a duplicate and stores nothing.
@@ -63,16 +64,25 @@ public enum StoreConformance {
 
     /// An order state saved is read back equal, from the writer and from readers.
     public static func ordersRoundTrip(_ store: any Store) async throws {
-        let placement = try PlacedOrder(PayloadReader.object(try JSONParser.parse(Array("""
-            {"orderId":"SO-9","customerId":"C-1","currency":"USD","lines":[{"lineId":"1","sku":"A","quantity":2.5,"unitPrice":"1.10"}]}
-            """.utf8)), at: "$"))
-        var state = OrderState(orderId: "SO-9", origin: "portal", placement: placement, traceId: "0af7651916cd43dd8448eb211c80319c",
-                               placedAt: Timestamp(milliseconds: 5))
+        let placement = try PlacedOrder(
+            PayloadReader.object(
+                try JSONParser.parse(
+                    Array(
+                        """
+                        {"orderId":"SO-9","customerId":"C-1","currency":"USD","lines":[{"lineId":"1","sku":"A","quantity":2.5,"unitPrice":"1.10"}]}
+                        """.utf8)), at: "$"))
+        var state = OrderState(
+            orderId: "SO-9", origin: "portal", placement: placement, traceId: "0af7651916cd43dd8448eb211c80319c",
+            placedAt: Timestamp(milliseconds: 5))
         state.validated = true
         state.customerId = "C-1"
         state.lines = [OrderLine(lineId: "1", sku: "A", uom: .each, unitPrice: UnitPrice(micros: 1_100_000, currency: .usd), ordered: Quantity(scaled: 25_000))]
         state.lines[0].shipped = Quantity(1)
-        state.invoices = [InvoiceRecord(invoiceId: "INV-1", total: Money(minorUnits: 110, currency: .usd), paid: .zero(.usd), credited: .zero(.usd), dueDate: CalendarDate("2027-01-01"))]
+        state.invoices = [
+            InvoiceRecord(
+                invoiceId: "INV-1", total: Money(minorUnits: 110, currency: .usd), paid: .zero(.usd), credited: .zero(.usd), dueDate: CalendarDate("2027-01-01")
+            )
+        ]
         let saved = state
         try await store.write { tx in try tx.save(saved, updatedAt: Timestamp(milliseconds: 10)) }
         let inWriter = try await store.write { tx in try tx.order("SO-9") }
@@ -165,9 +175,13 @@ public enum StoreConformance {
 
     /// Customers, products and cross-references are stored and found by system ids.
     public static func masterDataAndCrossReferences(_ store: any Store) async throws {
-        let customer = try CustomerRecord(PayloadReader.object(try JSONParser.parse(Array("""
-            {"customerId":"C-7","name":"Acme","currency":"USD","creditLimit":"100.00","externalIds":{"crm":"X7"}}
-            """.utf8)), at: "$"))
+        let customer = try CustomerRecord(
+            PayloadReader.object(
+                try JSONParser.parse(
+                    Array(
+                        """
+                        {"customerId":"C-7","name":"Acme","currency":"USD","creditLimit":"100.00","externalIds":{"crm":"X7"}}
+                        """.utf8)), at: "$"))
         try await store.write { tx in
             try tx.save(customer)
             try tx.saveCrossReference(kind: "customer", system: "crm", external: "X7", canonical: "C-7")

@@ -31,8 +31,10 @@ public struct NewEvent: Sendable {
     /// forwarded form (canonical ids, the hub's id) is built from `raw` when delivered.
     public var body: [UInt8]?
 
-    public init(source: String, eventId: String, type: EventType, subject: String?, key: String, eventTime: Timestamp, receivedAt: Timestamp,
-                traceId: String, origin: EventOrigin, causeSeq: Int64? = nil, raw: [UInt8]?, body: [UInt8]?) {
+    public init(
+        source: String, eventId: String, type: EventType, subject: String?, key: String, eventTime: Timestamp, receivedAt: Timestamp,
+        traceId: String, origin: EventOrigin, causeSeq: Int64? = nil, raw: [UInt8]?, body: [UInt8]?
+    ) {
         self.source = source
         self.eventId = eventId
         self.type = type

@@ -39,8 +39,9 @@ struct BenchCommand: AsyncParsableCommand {
 
         let workload = BenchWorkload()
         let store = try SQLiteStore(path: dir.appendingPathComponent("hub.sqlite").path)
-        let hub = Hub(store: store, landscape: Landscape(systems: DemoLandscape.systems()), policies: Policies(), clock: SystemClock(),
-                      random: HubRandom(seed: 1))
+        let hub = Hub(
+            store: store, landscape: Landscape(systems: DemoLandscape.systems()), policies: Policies(), clock: SystemClock(),
+            random: HubRandom(seed: 1))
         _ = try await Self.drive(hub: hub, bodies: workload.masterData(), batch: 500, concurrency: 1)
         if storedOrders > 0 {
             log("loading \(storedOrders) orders…")
@@ -80,7 +81,8 @@ struct BenchCommand: AsyncParsableCommand {
         if json {
             print(JSONWriter.pretty(.object(figures)))
         } else {
-            print("""
+            print(
+                """
                 full pipeline:  \(Int(pipeline.rate)) events/s   p50 \(String(format: "%.2f", pipeline.p50)) ms   p99 \(String(format: "%.2f", pipeline.p99)) ms (per request of \(batch))
                 raw baseline:   \(Int(baselineRate)) events/s   ratio \(String(format: "%.3f", pipeline.rate / baselineRate))
                 peak memory:    \(String(format: "%.1f", peak)) MB   stored orders before: \(storedOrders)
@@ -133,8 +135,9 @@ struct BenchCommand: AsyncParsableCommand {
     /// VmHWM: the most resident memory this process has used.
     static func peakResidentMegabytes() -> Double {
         guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
-              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
-              let kb = Double(line.split(separator: " ").dropFirst().first ?? "") else { return 0 }
+            let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+            let kb = Double(line.split(separator: " ").dropFirst().first ?? "")
+        else { return 0 }
         return kb / 1024
     }
 
@@ -146,7 +149,11 @@ struct BenchCommand: AsyncParsableCommand {
 /// A shared counter handing out batch numbers to the submitters.
 final class Counter: Sendable {
     private let value = Mutex(0)
-    func take() -> Int { value.withLock { n in defer { n += 1 }; return n } }
+    func take() -> Int {
+        value.withLock { n in
+            defer { n += 1 }; return n
+        }
+    }
 }
 
 extension Duration {

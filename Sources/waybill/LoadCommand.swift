@@ -24,8 +24,9 @@ struct LoadCommand: AsyncParsableCommand {
 
     func run() async throws {
         let path = store.hasPrefix("sqlite:") ? String(store.dropFirst(7)) : store
-        let hub = Hub(store: try SQLiteStore(path: path), landscape: Landscape(systems: DemoLandscape.systems()), policies: Policies(),
-                      clock: SystemClock(), random: HubRandom(seed: UInt64.random(in: 1...UInt64.max)))
+        let hub = Hub(
+            store: try SQLiteStore(path: path), landscape: Landscape(systems: DemoLandscape.systems()), policies: Policies(),
+            clock: SystemClock(), random: HubRandom(seed: UInt64.random(in: 1...UInt64.max)))
         let workload = BenchWorkload(customers: 20, products: 100)
         let events = workload.masterData() + workload.stream(orders: 0..<orders, window: 50).map(\.0)
         var index = 0

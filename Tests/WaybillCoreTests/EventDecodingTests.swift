@@ -15,14 +15,17 @@ struct EventDecodingTests {
     }
 
     static func envelope(_ type: String, data: String, extra: String = "") -> [UInt8] {
-        Array(#"{"specversion":"1.0","id":"e-1","source":"/systems/wms","type":"\#(type)","subject":"SO-1001","time":"2026-12-01T15:04:05Z"\#(extra),"data":\#(data)}"#.utf8)
+        Array(
+            #"{"specversion":"1.0","id":"e-1","source":"/systems/wms","type":"\#(type)","subject":"SO-1001","time":"2026-12-01T15:04:05Z"\#(extra),"data":\#(data)}"#
+                .utf8)
     }
 
     @Test("every example of EVENTS.md decodes", arguments: examples)
     func examplesDecode(_ type: EventType) throws {
         let payload = try EventPayload.decode(type, data: try Self.example(type), at: "$.data")
-        #expect(try EventPayload.decode(type, data: try JSONParser.parse(JSONWriter.bytes(payload.json)), at: "$.data") == payload,
-                "the canonical encoding decodes to the same payload")
+        #expect(
+            try EventPayload.decode(type, data: try JSONParser.parse(JSONWriter.bytes(payload.json)), at: "$.data") == payload,
+            "the canonical encoding decodes to the same payload")
     }
 
     @Test("the examples and our canonical encodings validate against the published schemas (python jsonschema)")
@@ -49,22 +52,52 @@ struct EventDecodingTests {
         #expect(output.contains("lines/0/quantity"), "\(output)")
     }
 
-    @Test("a payload that does not decode is refused with its JSON path and code", arguments: [
-        ("o2c.shipment.confirmed", #"{"orderId":"SO-1001","shipmentId":"SH-1","lines":[{"lineId":"1","quantity":-4}]}"#, "invalid_payload", "$.data.lines[0].quantity"),
-        ("o2c.shipment.confirmed", #"{"orderId":"SO-1001","shipmentId":"SH-1","lines":[{"lineId":"1","quantity":"4"}]}"#, "invalid_payload", "$.data.lines[0].quantity"),
-        ("o2c.shipment.confirmed", #"{"orderId":"SO-1001","lines":[{"lineId":"1","quantity":4}]}"#, "invalid_payload", "$.data.shipmentId"),
-        ("o2c.shipment.confirmed", #"{"orderId":"SO-1001","shipmentId":"SH-1","lines":[]}"#, "invalid_payload", "$.data.lines"),
-        ("o2c.shipment.confirmed", #"{"orderId":"SO-1001","shipmentId":"SH-1","lines":[{"lineId":"1","quantity":1},{"lineId":"1","quantity":2}]}"#, "duplicate_line", "$.data.lines[1].lineId"),
-        ("o2c.order.placed", #"{"orderId":"SO-1001","customerId":"C-1","currency":"USD","lines":[{"lineId":"1","sku":"A","quantity":1,"unitPrice":12.5}]}"#, "invalid_payload", "$.data.lines[0].unitPrice"),
-        ("o2c.order.placed", #"{"orderId":"SO-1001","customerId":"C-1","currency":"usd","lines":[{"lineId":"1","sku":"A","quantity":1}]}"#, "invalid_payload", "$.data.currency"),
-        ("o2c.order.placed", #"{"orderId":"SO-1001","customerId":"C-1","currency":"USD","requestedDate":"2026-02-30","lines":[{"lineId":"1","sku":"A","quantity":1}]}"#, "invalid_payload", "$.data.requestedDate"),
-        ("o2c.invoice.posted", #"{"orderId":"SO-1001","invoiceId":"I","currency":"USD","lines":[{"lineId":"1","quantity":40,"unitPrice":"12.50"}],"freight":"18.00","tax":"41.25","total":"560.00"}"#, "invoice_total_mismatch", "$.data.total"),
-        ("o2c.payment.received", #"{"paymentId":"P","customerId":"C-1","amount":"10.00","currency":"USD","applications":[{"invoiceId":"I","amount":"11.00"}]}"#, "invalid_payload", "$.data.applications"),
-        ("o2c.order.held", #"{"orderId":"SO-1001","hold":"mood"}"#, "invalid_payload", "$.data.hold"),
-        ("o2c.shipment.tracking", #"{"orderId":"SO-1001","shipmentId":"S","status":"lost"}"#, "invalid_payload", "$.data.status"),
-        ("o2c.order.status_changed", #"{"orderId":"SO-1001"}"#, "hub_only_type", "$.type"),
-        ("o2c.order.teleported", #"{"orderId":"SO-1001"}"#, "unknown_type", "$.type"),
-    ])
+    @Test(
+        "a payload that does not decode is refused with its JSON path and code",
+        arguments: [
+            (
+                "o2c.shipment.confirmed", #"{"orderId":"SO-1001","shipmentId":"SH-1","lines":[{"lineId":"1","quantity":-4}]}"#, "invalid_payload",
+                "$.data.lines[0].quantity"
+            ),
+            (
+                "o2c.shipment.confirmed", #"{"orderId":"SO-1001","shipmentId":"SH-1","lines":[{"lineId":"1","quantity":"4"}]}"#, "invalid_payload",
+                "$.data.lines[0].quantity"
+            ),
+            ("o2c.shipment.confirmed", #"{"orderId":"SO-1001","lines":[{"lineId":"1","quantity":4}]}"#, "invalid_payload", "$.data.shipmentId"),
+            ("o2c.shipment.confirmed", #"{"orderId":"SO-1001","shipmentId":"SH-1","lines":[]}"#, "invalid_payload", "$.data.lines"),
+            (
+                "o2c.shipment.confirmed", #"{"orderId":"SO-1001","shipmentId":"SH-1","lines":[{"lineId":"1","quantity":1},{"lineId":"1","quantity":2}]}"#,
+                "duplicate_line", "$.data.lines[1].lineId"
+            ),
+            (
+                "o2c.order.placed",
+                #"{"orderId":"SO-1001","customerId":"C-1","currency":"USD","lines":[{"lineId":"1","sku":"A","quantity":1,"unitPrice":12.5}]}"#,
+                "invalid_payload", "$.data.lines[0].unitPrice"
+            ),
+            (
+                "o2c.order.placed", #"{"orderId":"SO-1001","customerId":"C-1","currency":"usd","lines":[{"lineId":"1","sku":"A","quantity":1}]}"#,
+                "invalid_payload", "$.data.currency"
+            ),
+            (
+                "o2c.order.placed",
+                #"{"orderId":"SO-1001","customerId":"C-1","currency":"USD","requestedDate":"2026-02-30","lines":[{"lineId":"1","sku":"A","quantity":1}]}"#,
+                "invalid_payload", "$.data.requestedDate"
+            ),
+            (
+                "o2c.invoice.posted",
+                #"{"orderId":"SO-1001","invoiceId":"I","currency":"USD","lines":[{"lineId":"1","quantity":40,"unitPrice":"12.50"}],"freight":"18.00","tax":"41.25","total":"560.00"}"#,
+                "invoice_total_mismatch", "$.data.total"
+            ),
+            (
+                "o2c.payment.received",
+                #"{"paymentId":"P","customerId":"C-1","amount":"10.00","currency":"USD","applications":[{"invoiceId":"I","amount":"11.00"}]}"#,
+                "invalid_payload", "$.data.applications"
+            ),
+            ("o2c.order.held", #"{"orderId":"SO-1001","hold":"mood"}"#, "invalid_payload", "$.data.hold"),
+            ("o2c.shipment.tracking", #"{"orderId":"SO-1001","shipmentId":"S","status":"lost"}"#, "invalid_payload", "$.data.status"),
+            ("o2c.order.status_changed", #"{"orderId":"SO-1001"}"#, "hub_only_type", "$.type"),
+            ("o2c.order.teleported", #"{"orderId":"SO-1001"}"#, "unknown_type", "$.type"),
+        ])
     func precisePayloadErrors(_ type: String, _ data: String, _ code: String, _ path: String) throws {
         let body = Self.envelope(type, data: data)
         let error = #expect(throws: WaybillError.self) { try InboundEvent.decode(try JSONParser.parse(body), raw: body) }
@@ -72,13 +105,18 @@ struct EventDecodingTests {
         #expect(error?.path == path)
     }
 
-    @Test("an envelope that is not a CloudEvent says which attribute is wrong", arguments: [
-        (#"{"specversion":"0.3","id":"a","source":"/systems/wms","type":"o2c.order.cancelled","data":{"orderId":"S"}}"#, "$.specversion"),
-        (#"{"specversion":"1.0","source":"/systems/wms","type":"o2c.order.cancelled","data":{"orderId":"S"}}"#, "$.id"),
-        (#"{"specversion":"1.0","id":"a","source":"/systems/wms","type":"o2c.order.cancelled","time":"yesterday","data":{"orderId":"S"}}"#, "$.time"),
-        (#"{"specversion":"1.0","id":"a","source":"/systems/wms","type":"o2c.order.cancelled","data":"text"}"#, "$.data"),
-        (#"{"specversion":"1.0","id":"a","source":"/systems/wms","type":"o2c.order.cancelled","traceparent":"xx","data":{"orderId":"S"}}"#, "$.traceparent"),
-    ])
+    @Test(
+        "an envelope that is not a CloudEvent says which attribute is wrong",
+        arguments: [
+            (#"{"specversion":"0.3","id":"a","source":"/systems/wms","type":"o2c.order.cancelled","data":{"orderId":"S"}}"#, "$.specversion"),
+            (#"{"specversion":"1.0","source":"/systems/wms","type":"o2c.order.cancelled","data":{"orderId":"S"}}"#, "$.id"),
+            (#"{"specversion":"1.0","id":"a","source":"/systems/wms","type":"o2c.order.cancelled","time":"yesterday","data":{"orderId":"S"}}"#, "$.time"),
+            (#"{"specversion":"1.0","id":"a","source":"/systems/wms","type":"o2c.order.cancelled","data":"text"}"#, "$.data"),
+            (
+                #"{"specversion":"1.0","id":"a","source":"/systems/wms","type":"o2c.order.cancelled","traceparent":"xx","data":{"orderId":"S"}}"#,
+                "$.traceparent"
+            ),
+        ])
     func envelopeErrors(_ text: String, _ path: String) throws {
         let error = #expect(throws: WaybillError.self) { try CloudEvent.decode(try JSONParser.parse(Array(text.utf8))) }
         #expect(error?.code == .invalidEnvelope)
@@ -87,7 +125,8 @@ struct EventDecodingTests {
 
     @Test("the subject must name the same order as the data")
     func subjectMismatch() throws {
-        let body = Array(#"{"specversion":"1.0","id":"a","source":"/systems/wms","type":"o2c.order.cancelled","subject":"SO-2","data":{"orderId":"SO-1"}}"#.utf8)
+        let body = Array(
+            #"{"specversion":"1.0","id":"a","source":"/systems/wms","type":"o2c.order.cancelled","subject":"SO-2","data":{"orderId":"SO-1"}}"#.utf8)
         let error = #expect(throws: WaybillError.self) { try InboundEvent.decode(try JSONParser.parse(body), raw: body) }
         #expect(error?.code == .subjectMismatch)
     }

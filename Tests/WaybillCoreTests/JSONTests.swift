@@ -10,11 +10,13 @@ struct JSONTests {
         #expect(v["big"] == .number("12345678901234567890.25"))
     }
 
-    @Test("refuses malformed documents and says where", arguments: [
-        ("{\"a\":1,}", "expected a member name"), ("[1 2]", "expected ',' or ']'"), ("{\"a\":01}", "expected ',' or '}'"),
-        ("\"\\x\"", "invalid escape"), ("{\"a\":tru}", "invalid literal"), ("{} {}", "unexpected data after"),
-        ("\"abc", "unterminated string"), ("\"\\ud800\"", "unpaired surrogate"), ("", "unexpected end"),
-    ])
+    @Test(
+        "refuses malformed documents and says where",
+        arguments: [
+            ("{\"a\":1,}", "expected a member name"), ("[1 2]", "expected ',' or ']'"), ("{\"a\":01}", "expected ',' or '}'"),
+            ("\"\\x\"", "invalid escape"), ("{\"a\":tru}", "invalid literal"), ("{} {}", "unexpected data after"),
+            ("\"abc", "unterminated string"), ("\"\\ud800\"", "unpaired surrogate"), ("", "unexpected end"),
+        ])
     func malformed(_ text: String, _ message: String) {
         let error = #expect(throws: JSONSyntaxError.self) { try JSONParser.parse(Array(text.utf8)) }
         #expect(error?.message.contains(message) == true, "\(text): \(error?.description ?? "")")
@@ -85,15 +87,19 @@ struct ValueTests {
         #expect(Quantity(text: "4")!.converted(by: Quantity(12)) == Quantity(48))
     }
 
-    @Test("RFC 3339 timestamps parse with offsets and fractions and print in UTC", arguments: [
-        ("2026-12-01T15:04:05Z", "2026-12-01T15:04:05Z"), ("2026-12-01T17:04:05+02:00", "2026-12-01T15:04:05Z"),
-        ("2026-12-01T15:04:05.5Z", "2026-12-01T15:04:05.500Z"), ("2024-02-29T00:00:00Z", "2024-02-29T00:00:00Z"),
-    ])
+    @Test(
+        "RFC 3339 timestamps parse with offsets and fractions and print in UTC",
+        arguments: [
+            ("2026-12-01T15:04:05Z", "2026-12-01T15:04:05Z"), ("2026-12-01T17:04:05+02:00", "2026-12-01T15:04:05Z"),
+            ("2026-12-01T15:04:05.5Z", "2026-12-01T15:04:05.500Z"), ("2024-02-29T00:00:00Z", "2024-02-29T00:00:00Z"),
+        ])
     func timestamps(_ text: String, _ utc: String) {
         #expect(Timestamp(rfc3339: text)?.rfc3339 == utc)
     }
 
-    @Test("refuses impossible dates and times", arguments: ["2026-02-30T00:00:00Z", "2026-13-01T00:00:00Z", "2026-12-01 15:04", "2026-12-01T25:00:00Z", "2026-12-01T15:04:05"])
+    @Test(
+        "refuses impossible dates and times",
+        arguments: ["2026-02-30T00:00:00Z", "2026-13-01T00:00:00Z", "2026-12-01 15:04", "2026-12-01T25:00:00Z", "2026-12-01T15:04:05"])
     func badTimestamps(_ text: String) {
         #expect(Timestamp(rfc3339: text) == nil)
     }

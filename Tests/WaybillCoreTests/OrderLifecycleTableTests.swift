@@ -18,8 +18,14 @@ struct OrderLifecycleTableTests {
         ("shipped", .shipmentConfirmed, #"{"orderId":"SO-T","shipmentId":"SH-NEW","lines":[{"lineId":"2","quantity":1}]}"#),
         ("tracking", .shipmentTracking, #"{"orderId":"SO-T","shipmentId":"SH-1","status":"in_transit"}"#),
         ("delivered", .shipmentDelivered, #"{"orderId":"SO-T","shipmentId":"SH-1"}"#),
-        ("invoice", .invoicePosted, #"{"orderId":"SO-T","invoiceId":"INV-NEW","currency":"USD","lines":[{"lineId":"1","quantity":1,"unitPrice":"5.00"}],"total":"5.00"}"#),
-        ("creditmemo", .creditMemoPosted, #"{"orderId":"SO-T","creditMemoId":"CM-NEW","lines":[{"lineId":"1","quantity":1,"unitPrice":"5.00"}],"total":"5.00"}"#),
+        (
+            "invoice", .invoicePosted,
+            #"{"orderId":"SO-T","invoiceId":"INV-NEW","currency":"USD","lines":[{"lineId":"1","quantity":1,"unitPrice":"5.00"}],"total":"5.00"}"#
+        ),
+        (
+            "creditmemo", .creditMemoPosted,
+            #"{"orderId":"SO-T","creditMemoId":"CM-NEW","lines":[{"lineId":"1","quantity":1,"unitPrice":"5.00"}],"total":"5.00"}"#
+        ),
         ("return.authorized", .returnAuthorized, #"{"orderId":"SO-T","rmaId":"RMA-1","lines":[{"lineId":"1","quantity":1}]}"#),
         ("return.received", .returnReceived, #"{"orderId":"SO-T","rmaId":"RMA-1","lines":[{"lineId":"1","quantity":1}]}"#),
     ]
@@ -37,10 +43,15 @@ struct OrderLifecycleTableTests {
             try step(.shipmentConfirmed, #"{"orderId":"SO-T","shipmentId":"\#(id)","lines":[{"lineId":"\#(line)","quantity":10}]}"#)
         }
         func invoice(_ id: String, line: String) throws {
-            try step(.invoicePosted, #"{"orderId":"SO-T","invoiceId":"\#(id)","currency":"USD","lines":[{"lineId":"\#(line)","quantity":10,"unitPrice":"5.00"}],"total":"50.00"}"#)
+            try step(
+                .invoicePosted,
+                #"{"orderId":"SO-T","invoiceId":"\#(id)","currency":"USD","lines":[{"lineId":"\#(line)","quantity":10,"unitPrice":"5.00"}],"total":"50.00"}"#)
         }
         func pay(_ invoice: String) {
-            state = lifecycle.applyPayment(PaymentID("PAY-\(invoice)"), PaymentApplication(invoiceId: InvoiceID(invoice), amount: Money(minorUnits: 50_00, currency: .usd)), to: state).state
+            state =
+                lifecycle.applyPayment(
+                    PaymentID("PAY-\(invoice)"), PaymentApplication(invoiceId: InvoiceID(invoice), amount: Money(minorUnits: 50_00, currency: .usd)), to: state
+                ).state
         }
         switch status {
         case .received, .onHold, .accepted: break
@@ -132,7 +143,9 @@ struct OrderLifecycleTableTests {
                     #expect(line.brokenInvariants(invoiceOn: .shipment).isEmpty, "\(status.rawValue) + \(name) broke an invariant")
                 }
             } catch {
-                #expect(error.code == expected[name], "\(status.rawValue) + \(name) refused with \(error.code.rawValue), expected \(expected[name]?.rawValue ?? "handled")")
+                #expect(
+                    error.code == expected[name],
+                    "\(status.rawValue) + \(name) refused with \(error.code.rawValue), expected \(expected[name]?.rawValue ?? "handled")")
             }
         }
     }

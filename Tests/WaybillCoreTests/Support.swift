@@ -26,14 +26,21 @@ func payload(_ type: EventType, _ text: String) throws -> EventPayload {
 
 let standardMaster = FixedMasterData(
     customers: [
-        try! CustomerRecord(PayloadReader.object(json(#"{"customerId":"C-1","name":"BoltWorks","currency":"USD","creditLimit":"1000.00","externalIds":{"crm":"CRM-1"}}"#), at: "$")),
+        try! CustomerRecord(
+            PayloadReader.object(
+                json(#"{"customerId":"C-1","name":"BoltWorks","currency":"USD","creditLimit":"1000.00","externalIds":{"crm":"CRM-1"}}"#), at: "$"))
     ],
     products: [
-        try! ProductRecord(PayloadReader.object(json(#"{"sku":"A","baseUom":"EA","uomConversions":{"CA":12},"listPrice":"5.00","currency":"USD","externalIds":{"portal":"P-A"}}"#), at: "$")),
+        try! ProductRecord(
+            PayloadReader.object(
+                json(#"{"sku":"A","baseUom":"EA","uomConversions":{"CA":12},"listPrice":"5.00","currency":"USD","externalIds":{"portal":"P-A"}}"#), at: "$")),
         try! ProductRecord(PayloadReader.object(json(#"{"sku":"B","baseUom":"EA","listPrice":"5.00","currency":"USD"}"#), at: "$")),
     ])
 
-func placement(_ text: String = #"{"orderId":"SO-T","customerId":"C-1","currency":"USD","lines":[{"lineId":"1","sku":"A","quantity":10,"unitPrice":"5.00"},{"lineId":"2","sku":"B","quantity":10,"unitPrice":"5.00"}]}"#) -> PlacedOrder {
+func placement(
+    _ text: String =
+        #"{"orderId":"SO-T","customerId":"C-1","currency":"USD","lines":[{"lineId":"1","sku":"A","quantity":10,"unitPrice":"5.00"},{"lineId":"2","sku":"B","quantity":10,"unitPrice":"5.00"}]}"#
+) -> PlacedOrder {
     try! PlacedOrder(PayloadReader.object(json(text), at: "$.data"))
 }
 

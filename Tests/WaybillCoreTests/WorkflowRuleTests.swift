@@ -5,13 +5,16 @@ import WaybillCore
 struct WorkflowRuleTests {
     let lifecycle = OrderLifecycle(policies: Policies())
 
-    func apply(_ state: OrderState, _ type: EventType, _ text: String, master: FixedMasterData = standardMaster, lifecycle: OrderLifecycle? = nil) throws -> Transition {
+    func apply(
+        _ state: OrderState, _ type: EventType, _ text: String, master: FixedMasterData = standardMaster, lifecycle: OrderLifecycle? = nil
+    ) throws -> Transition {
         try (lifecycle ?? self.lifecycle).apply(try payload(type, text), to: state, master: master)
     }
 
     @Test("cases are converted to eaches and case prices to each prices")
     func unitConversion() {
-        let order = placement(#"{"orderId":"SO-1","customerId":"C-1","currency":"USD","lines":[{"lineId":"1","sku":"A","quantity":4,"uom":"CA","unitPrice":"60.00"}]}"#)
+        let order = placement(
+            #"{"orderId":"SO-1","customerId":"C-1","currency":"USD","lines":[{"lineId":"1","sku":"A","quantity":4,"uom":"CA","unitPrice":"60.00"}]}"#)
         let state = lifecycle.place(order, from: "portal", at: t0, traceId: "t", master: standardMaster).state
         #expect(state.lines[0].ordered == Quantity(48))
         #expect(state.lines[0].unitPrice.text == "5.00")
@@ -20,7 +23,9 @@ struct WorkflowRuleTests {
 
     @Test("an unknown item or unit parks the order with a mapping exception; master data releases it")
     func mappingGapThenRevalidate() throws {
-        let order = placement(#"{"orderId":"SO-1","customerId":"CRM-1","currency":"USD","lines":[{"lineId":"1","sku":"NEW-1","quantity":2},{"lineId":"2","sku":"A","quantity":1,"uom":"PL"}]}"#)
+        let order = placement(
+            #"{"orderId":"SO-1","customerId":"CRM-1","currency":"USD","lines":[{"lineId":"1","sku":"NEW-1","quantity":2},{"lineId":"2","sku":"A","quantity":1,"uom":"PL"}]}"#
+        )
         let parked = lifecycle.place(order, from: "crm", at: t0, traceId: "t", master: standardMaster)
         #expect(parked.state.status == .received)
         #expect(parked.state.gaps.map(\.kind) == [.item, .unit])
@@ -61,9 +66,12 @@ struct WorkflowRuleTests {
         #expect(lifecycle.place(placement(), from: "portal", at: t0, traceId: "t", master: master).state.status == .accepted)
     }
 
-    @Test("a price outside the tolerance of the list price is a pricing hold; inside it is not", arguments: [("5.02", false), ("4.98", false), ("5.10", true), ("4.50", true)])
+    @Test(
+        "a price outside the tolerance of the list price is a pricing hold; inside it is not",
+        arguments: [("5.02", false), ("4.98", false), ("5.10", true), ("4.50", true)])
     func priceTolerance(_ price: String, _ held: Bool) {
-        let order = placement(#"{"orderId":"SO-1","customerId":"C-1","currency":"USD","lines":[{"lineId":"1","sku":"A","quantity":1,"unitPrice":"\#(price)"}]}"#)
+        let order = placement(
+            #"{"orderId":"SO-1","customerId":"C-1","currency":"USD","lines":[{"lineId":"1","sku":"A","quantity":1,"unitPrice":"\#(price)"}]}"#)
         let t = lifecycle.place(order, from: "portal", at: t0, traceId: "t", master: standardMaster)
         #expect((t.state.status == .onHold) == held)
         #expect(t.raised.contains { $0.kind == .pricing } == held)
@@ -76,8 +84,12 @@ struct WorkflowRuleTests {
         let request = try #require(first.emitted.first { $0.type == .invoiceRequested })
         #expect(JSONWriter.string(request.data) == #"{"lines":[{"lineId":"1","quantity":4,"unitPrice":"5.00"}],"orderId":"SO-T","shipmentIds":["SH-1"]}"#)
         state = first.state
-        state = try apply(state, .invoicePosted, #"{"orderId":"SO-T","invoiceId":"I-1","currency":"USD","lines":[{"lineId":"1","quantity":4,"unitPrice":"5.00"}],"total":"20.00"}"#).state
-        let second = try apply(state, .shipmentConfirmed, #"{"orderId":"SO-T","shipmentId":"SH-2","lines":[{"lineId":"1","quantity":6},{"lineId":"2","quantity":10}]}"#)
+        state = try apply(
+            state, .invoicePosted,
+            #"{"orderId":"SO-T","invoiceId":"I-1","currency":"USD","lines":[{"lineId":"1","quantity":4,"unitPrice":"5.00"}],"total":"20.00"}"#
+        ).state
+        let second = try apply(
+            state, .shipmentConfirmed, #"{"orderId":"SO-T","shipmentId":"SH-2","lines":[{"lineId":"1","quantity":6},{"lineId":"2","quantity":10}]}"#)
         let next = try #require(second.emitted.first { $0.type == .invoiceRequested })
         #expect(JSONWriter.string(next.data).contains(#"{"lineId":"1","quantity":6,"unitPrice":"5.00"}"#))
         #expect(JSONWriter.string(next.data).contains(#"{"lineId":"2","quantity":10,"unitPrice":"5.00"}"#))
@@ -89,10 +101,14 @@ struct WorkflowRuleTests {
     func invoiceReadinessOnDelivery() throws {
         let byDelivery = OrderLifecycle(policies: Policies(invoiceOn: .delivery))
         let state = byDelivery.place(placement(), from: "portal", at: t0, traceId: "t", master: standardMaster).state
-        let shipped = try apply(state, .shipmentConfirmed, #"{"orderId":"SO-T","shipmentId":"SH-1","lines":[{"lineId":"1","quantity":10}]}"#, lifecycle: byDelivery)
+        let shipped = try apply(
+            state, .shipmentConfirmed, #"{"orderId":"SO-T","shipmentId":"SH-1","lines":[{"lineId":"1","quantity":10}]}"#, lifecycle: byDelivery)
         #expect(!shipped.emitted.contains { $0.type == .invoiceRequested })
         #expect(throws: WaybillError.self) {
-            try apply(shipped.state, .invoicePosted, #"{"orderId":"SO-T","invoiceId":"I-1","currency":"USD","lines":[{"lineId":"1","quantity":10,"unitPrice":"5.00"}],"total":"50.00"}"#, lifecycle: byDelivery)
+            try apply(
+                shipped.state, .invoicePosted,
+                #"{"orderId":"SO-T","invoiceId":"I-1","currency":"USD","lines":[{"lineId":"1","quantity":10,"unitPrice":"5.00"}],"total":"50.00"}"#,
+                lifecycle: byDelivery)
         }
         let delivered = try apply(shipped.state, .shipmentDelivered, #"{"orderId":"SO-T","shipmentId":"SH-1"}"#, lifecycle: byDelivery)
         #expect(delivered.emitted.contains { $0.type == .invoiceRequested })
@@ -113,7 +129,9 @@ struct WorkflowRuleTests {
     func invoicePriceMismatch() throws {
         var state = lifecycle.place(placement(), from: "portal", at: t0, traceId: "t", master: standardMaster).state
         state = try apply(state, .shipmentConfirmed, #"{"orderId":"SO-T","shipmentId":"SH-1","lines":[{"lineId":"1","quantity":10}]}"#).state
-        let t = try apply(state, .invoicePosted, #"{"orderId":"SO-T","invoiceId":"I-1","currency":"USD","lines":[{"lineId":"1","quantity":10,"unitPrice":"5.50"}],"total":"55.00"}"#)
+        let t = try apply(
+            state, .invoicePosted,
+            #"{"orderId":"SO-T","invoiceId":"I-1","currency":"USD","lines":[{"lineId":"1","quantity":10,"unitPrice":"5.50"}],"total":"55.00"}"#)
         #expect(t.raised.map(\.code) == [.invoicePriceMismatch])
         #expect(t.state.invoicedTotal.text == "55.00")
         #expect(t.effects.contains(.receivablesChanged("C-1", 55_00)))
@@ -122,8 +140,13 @@ struct WorkflowRuleTests {
     @Test("payments apply once; more than the open balance is an overpayment exception")
     func payments() throws {
         var state = lifecycle.place(placement(), from: "portal", at: t0, traceId: "t", master: standardMaster).state
-        state = try apply(state, .shipmentConfirmed, #"{"orderId":"SO-T","shipmentId":"SH-1","lines":[{"lineId":"1","quantity":10},{"lineId":"2","quantity":10}]}"#).state
-        state = try apply(state, .invoicePosted, #"{"orderId":"SO-T","invoiceId":"I-1","currency":"USD","lines":[{"lineId":"1","quantity":10,"unitPrice":"5.00"},{"lineId":"2","quantity":10,"unitPrice":"5.00"}],"total":"100.00"}"#).state
+        state = try apply(
+            state, .shipmentConfirmed, #"{"orderId":"SO-T","shipmentId":"SH-1","lines":[{"lineId":"1","quantity":10},{"lineId":"2","quantity":10}]}"#
+        ).state
+        state = try apply(
+            state, .invoicePosted,
+            #"{"orderId":"SO-T","invoiceId":"I-1","currency":"USD","lines":[{"lineId":"1","quantity":10,"unitPrice":"5.00"},{"lineId":"2","quantity":10,"unitPrice":"5.00"}],"total":"100.00"}"#
+        ).state
         let part = lifecycle.applyPayment("P-1", PaymentApplication(invoiceId: "I-1", amount: Money(minorUnits: 40_00, currency: .usd)), to: state)
         #expect(part.state.status == .partiallyPaid)
         let again = lifecycle.applyPayment("P-1", PaymentApplication(invoiceId: "I-1", amount: Money(minorUnits: 40_00, currency: .usd)), to: part.state)
@@ -137,12 +160,18 @@ struct WorkflowRuleTests {
     func creditMemo() throws {
         var state = lifecycle.place(placement(), from: "portal", at: t0, traceId: "t", master: standardMaster).state
         state = try apply(state, .shipmentConfirmed, #"{"orderId":"SO-T","shipmentId":"SH-1","lines":[{"lineId":"1","quantity":10}]}"#).state
-        state = try apply(state, .invoicePosted, #"{"orderId":"SO-T","invoiceId":"I-1","currency":"USD","lines":[{"lineId":"1","quantity":10,"unitPrice":"5.00"}],"total":"50.00"}"#).state
-        let memo = try apply(state, .creditMemoPosted, #"{"orderId":"SO-T","creditMemoId":"CM-1","invoiceId":"I-1","lines":[{"lineId":"1","quantity":2,"unitPrice":"5.00"}],"total":"10.00"}"#)
+        state = try apply(
+            state, .invoicePosted,
+            #"{"orderId":"SO-T","invoiceId":"I-1","currency":"USD","lines":[{"lineId":"1","quantity":10,"unitPrice":"5.00"}],"total":"50.00"}"#
+        ).state
+        let memo = try apply(
+            state, .creditMemoPosted,
+            #"{"orderId":"SO-T","creditMemoId":"CM-1","invoiceId":"I-1","lines":[{"lineId":"1","quantity":2,"unitPrice":"5.00"}],"total":"10.00"}"#)
         #expect(memo.state.openBalance.text == "40.00")
         #expect(memo.effects.contains(.receivablesChanged("C-1", -10_00)))
         let bad = #expect(throws: WaybillError.self) {
-            try apply(state, .creditMemoPosted, #"{"orderId":"SO-T","creditMemoId":"CM-2","lines":[{"lineId":"1","quantity":2,"unitPrice":"5.00"}],"total":"11.00"}"#)
+            try apply(
+                state, .creditMemoPosted, #"{"orderId":"SO-T","creditMemoId":"CM-2","lines":[{"lineId":"1","quantity":2,"unitPrice":"5.00"}],"total":"11.00"}"#)
         }
         #expect(bad?.code == .creditMemoTotalMismatch)
     }
@@ -170,10 +199,18 @@ struct WorkflowRuleTests {
     @Test("the explanation tells customer service where the order stands")
     func explanation() throws {
         var state = lifecycle.place(placement(), from: "portal", at: t0, traceId: "t", master: standardMaster).state
-        state = try apply(state, .shipmentConfirmed, #"{"orderId":"SO-T","shipmentId":"SH-1","warehouse":"DAL","carrier":"UPS","trackingNumber":"1Z999","lines":[{"lineId":"1","quantity":10}]}"#).state
+        state = try apply(
+            state, .shipmentConfirmed,
+            #"{"orderId":"SO-T","shipmentId":"SH-1","warehouse":"DAL","carrier":"UPS","trackingNumber":"1Z999","lines":[{"lineId":"1","quantity":10}]}"#
+        ).state
         state = try apply(state, .inventoryBackordered, #"{"orderId":"SO-T","lines":[{"lineId":"2","quantity":10,"expectedDate":"2026-12-15"}]}"#).state
-        state = try apply(state, .invoicePosted, #"{"orderId":"SO-T","invoiceId":"INV-7001","currency":"USD","lines":[{"lineId":"1","quantity":10,"unitPrice":"5.00"}],"total":"50.00"}"#).state
-        #expect(state.explanation == "1 of 2 lines shipped from DAL via UPS 1Z999; line 2 backordered until 2026-12-15; invoice INV-7001 posted; awaiting payment of 50.00 USD.")
+        state = try apply(
+            state, .invoicePosted,
+            #"{"orderId":"SO-T","invoiceId":"INV-7001","currency":"USD","lines":[{"lineId":"1","quantity":10,"unitPrice":"5.00"}],"total":"50.00"}"#
+        ).state
+        #expect(
+            state.explanation
+                == "1 of 2 lines shipped from DAL via UPS 1Z999; line 2 backordered until 2026-12-15; invoice INV-7001 posted; awaiting payment of 50.00 USD.")
     }
 
     @Test("the stored state reads back exactly")

@@ -8,13 +8,18 @@ struct DeliveryTests {
     /// WMS subscribes to accepted orders; ERP to shipments; both in process.
     static let systems = [
         ConnectedSystem(name: "portal", publishes: [.orderPlaced], subscriptions: []),
-        ConnectedSystem(name: "erp", publishes: [.customerUpserted, .productUpserted], subscriptions: [
-            Subscription(name: "erp-orders", system: "erp", types: [.orderAccepted, .shipmentConfirmed], adapter: .inProcess,
-                         retry: RetrySchedule(delays: [1_000, 5_000])),
-        ]),
-        ConnectedSystem(name: "wms", publishes: [.shipmentConfirmed, .inventoryAllocated], subscriptions: [
-            Subscription(name: "wms-orders", system: "wms", types: [.orderAccepted, .orderStatusChanged], adapter: .inProcess),
-        ]),
+        ConnectedSystem(
+            name: "erp", publishes: [.customerUpserted, .productUpserted],
+            subscriptions: [
+                Subscription(
+                    name: "erp-orders", system: "erp", types: [.orderAccepted, .shipmentConfirmed], adapter: .inProcess,
+                    retry: RetrySchedule(delays: [1_000, 5_000]))
+            ]),
+        ConnectedSystem(
+            name: "wms", publishes: [.shipmentConfirmed, .inventoryAllocated],
+            subscriptions: [
+                Subscription(name: "wms-orders", system: "wms", types: [.orderAccepted, .orderStatusChanged], adapter: .inProcess)
+            ]),
     ]
 
     func setUp() async throws -> (Hub, ManualClock, Recorder, DeliveryScheduler) {
@@ -44,7 +49,8 @@ struct DeliveryTests {
     func orderPerOrder() async throws {
         let (hub, _, recorder, scheduler) = try await setUp()
         _ = try await hub.ingest(body: batch([placed("SO-1"), placed("SO-2")]))
-        _ = try await hub.ingest(body: event("wms", "w-1", .shipmentConfirmed, subject: "SO-1", #"{"orderId":"SO-1","shipmentId":"SH-1","lines":[{"lineId":"1","quantity":10}]}"#))
+        _ = try await hub.ingest(
+            body: event("wms", "w-1", .shipmentConfirmed, subject: "SO-1", #"{"orderId":"SO-1","shipmentId":"SH-1","lines":[{"lineId":"1","quantity":10}]}"#))
         try await drain(scheduler)
         let wms = recorder.received.filter { $0.subscription == "wms-orders" && $0.key == "order:SO-1" }.map(\.type)
         #expect(wms == [.orderAccepted, .orderStatusChanged, .orderStatusChanged])
@@ -64,7 +70,8 @@ struct DeliveryTests {
         let (hub, clock, recorder, scheduler) = try await setUp()
         recorder.fail("erp-orders", times: 2)
         _ = try await hub.ingest(body: placed("SO-1"))
-        _ = try await hub.ingest(body: event("wms", "w-1", .shipmentConfirmed, subject: "SO-1", #"{"orderId":"SO-1","shipmentId":"SH-1","lines":[{"lineId":"1","quantity":10}]}"#))
+        _ = try await hub.ingest(
+            body: event("wms", "w-1", .shipmentConfirmed, subject: "SO-1", #"{"orderId":"SO-1","shipmentId":"SH-1","lines":[{"lineId":"1","quantity":10}]}"#))
         try await drain(scheduler)
         #expect(recorder.received.filter { $0.subscription == "erp-orders" }.isEmpty)
         #expect(recorder.received.filter { $0.subscription == "wms-orders" }.count == 3, "wms is not held up by erp")

@@ -38,13 +38,17 @@ struct DemoScenarioTests {
             var shipmentsSeen: Set<String> = []
             for stored in events {
                 let json: JSONValue
-                if let body = stored.event.body { json = try JSONParser.parse(body)["data"] ?? .null } else {
+                if let body = stored.event.body {
+                    json = try JSONParser.parse(body)["data"] ?? .null
+                } else {
                     json = try JSONParser.parse(stored.event.raw ?? [])["data"] ?? .null
                 }
                 guard stored.outcome == nil || stored.outcome == .accepted else { continue }
                 if stored.event.type == .shipmentConfirmed, case .string(let id)? = json["shipmentId"], case .array(let lines)? = json["lines"] {
                     shipmentsSeen.insert(id)
-                    for line in lines { if case .string(let l)? = line["lineId"], case .number(let q)? = line["quantity"] { shippedSoFar[l, default: 0] += Int(q)! } }
+                    for line in lines {
+                        if case .string(let l)? = line["lineId"], case .number(let q)? = line["quantity"] { shippedSoFar[l, default: 0] += Int(q)! }
+                    }
                 }
                 if stored.event.type == .invoiceRequested, case .array(let ids)? = json["shipmentIds"], case .array(let lines)? = json["lines"] {
                     requests += 1
@@ -73,7 +77,12 @@ struct DemoScenarioTests {
     func duplicatesChangeNothing() async throws {
         let run = try await DemoRun.play(store: try temporaryStore(), seed: 42)
         let store = run.hub.store
-        let before = try await store.read { (try $0.projectionDigest(), try $0.eventCount(), try $0.deliveries(DeliveryFilter(limit: 100_000)).count, try $0.exceptions(ExceptionFilter()).count) }
+        let before = try await store.read {
+            (
+                try $0.projectionDigest(), try $0.eventCount(), try $0.deliveries(DeliveryFilter(limit: 100_000)).count,
+                try $0.exceptions(ExceptionFilter()).count
+            )
+        }
         let inbound = try await store.read { try $0.inboundEvents(after: 0, limit: 100_000) }
         var results: [EventResult] = []
         for stored in inbound {
@@ -81,7 +90,12 @@ struct DemoScenarioTests {
         }
         #expect(results.count == inbound.count)
         #expect(results.allSatisfy { $0.outcome == .duplicate })
-        let after = try await store.read { (try $0.projectionDigest(), try $0.eventCount(), try $0.deliveries(DeliveryFilter(limit: 100_000)).count, try $0.exceptions(ExceptionFilter()).count) }
+        let after = try await store.read {
+            (
+                try $0.projectionDigest(), try $0.eventCount(), try $0.deliveries(DeliveryFilter(limit: 100_000)).count,
+                try $0.exceptions(ExceptionFilter()).count
+            )
+        }
         #expect(before.0 == after.0)
         #expect(before.1 == after.1 && before.2 == after.2 && before.3 == after.3)
     }

@@ -17,10 +17,12 @@ struct IngestTests {
         try await hub.store.read { (try $0.projectionDigest(), try $0.eventCount()) }
     }
 
-    @Test("a request that is not JSON, not a CloudEvent or too large is refused whole and stores nothing", arguments: [
-        ("{\"specversion\":", "invalid_json"), ("\u{FF}\u{FE}", "invalid_json"), ("42", "not_a_cloudevent"), ("[]", "not_a_cloudevent"),
-        ("{\"id\":\"x\",\"source\":\"/systems/wms\",\"type\":\"o2c.order.cancelled\",\"data\":{}}", "invalid_envelope"),
-    ])
+    @Test(
+        "a request that is not JSON, not a CloudEvent or too large is refused whole and stores nothing",
+        arguments: [
+            ("{\"specversion\":", "invalid_json"), ("\u{FF}\u{FE}", "invalid_json"), ("42", "not_a_cloudevent"), ("[]", "not_a_cloudevent"),
+            ("{\"id\":\"x\",\"source\":\"/systems/wms\",\"type\":\"o2c.order.cancelled\",\"data\":{}}", "invalid_envelope"),
+        ])
     func refusedWhole(_ body: String, _ code: String) async throws {
         let (hub, _) = try await seeded()
         let before = try await snapshot(hub)
@@ -49,8 +51,9 @@ struct IngestTests {
         #expect(results[1].detail?.contains("$[1].data.lines[0].quantity") == true)
         let invalid = try await hub.exceptions(ExceptionFilter(kind: .invalidEvent))
         #expect(invalid.count == 1)
-        #expect(try await hub.store.read { try $0.eventSeq(source: "/systems/wms", eventId: "w-bad") } == nil,
-                "a malformed event is not logged, so a corrected resend with the same id is not a duplicate")
+        #expect(
+            try await hub.store.read { try $0.eventSeq(source: "/systems/wms", eventId: "w-bad") } == nil,
+            "a malformed event is not logged, so a corrected resend with the same id is not a duplicate")
     }
 
     @Test("an over-shipment is refused for the state, kept in the log and raised as an exception")
@@ -58,7 +61,8 @@ struct IngestTests {
         let (hub, _) = try await seeded()
         _ = try await hub.ingest(body: placed("SO-1"))
         let before = try await hub.order("SO-1")
-        let results = try await hub.ingest(body: event("wms", "w-1", .shipmentConfirmed, subject: "SO-1", #"{"orderId":"SO-1","shipmentId":"SH-1","lines":[{"lineId":"1","quantity":11}]}"#))
+        let results = try await hub.ingest(
+            body: event("wms", "w-1", .shipmentConfirmed, subject: "SO-1", #"{"orderId":"SO-1","shipmentId":"SH-1","lines":[{"lineId":"1","quantity":11}]}"#))
         #expect(results[0].outcome == .exception)
         #expect(results[0].code == "over_shipment")
         #expect(try await hub.order("SO-1") == before, "the state did not change")
@@ -73,9 +77,14 @@ struct IngestTests {
     func invoiceTotals() async throws {
         let (hub, _) = try await seeded()
         _ = try await hub.ingest(body: placed("SO-1"))
-        _ = try await hub.ingest(body: event("wms", "w-1", .shipmentConfirmed, subject: "SO-1", #"{"orderId":"SO-1","shipmentId":"SH-1","lines":[{"lineId":"1","quantity":10}]}"#))
+        _ = try await hub.ingest(
+            body: event("wms", "w-1", .shipmentConfirmed, subject: "SO-1", #"{"orderId":"SO-1","shipmentId":"SH-1","lines":[{"lineId":"1","quantity":10}]}"#))
         let before = try await snapshot(hub)
-        let results = try await hub.ingest(body: event("erp", "e-1", .invoicePosted, subject: "SO-1", #"{"orderId":"SO-1","invoiceId":"I-1","currency":"USD","lines":[{"lineId":"1","quantity":10,"unitPrice":"5.00"}],"freight":"1.00","total":"50.00"}"#))
+        let results = try await hub.ingest(
+            body: event(
+                "erp", "e-1", .invoicePosted, subject: "SO-1",
+                #"{"orderId":"SO-1","invoiceId":"I-1","currency":"USD","lines":[{"lineId":"1","quantity":10,"unitPrice":"5.00"}],"freight":"1.00","total":"50.00"}"#
+            ))
         #expect(results[0].code == "invoice_total_mismatch")
         #expect(results[0].detail?.contains("$.data.total") == true)
         #expect(try await snapshot(hub).0 == before.0)
@@ -96,8 +105,12 @@ struct IngestTests {
     @Test("events for an unknown order are parked and applied in event-time order when the order arrives")
     func parking() async throws {
         let (hub, _) = try await seeded()
-        let ship = event("wms", "w-2", .shipmentConfirmed, subject: "SO-9", time: "2026-12-01T10:00:00Z", #"{"orderId":"SO-9","shipmentId":"SH-1","lines":[{"lineId":"1","quantity":10}]}"#)
-        let allocate = event("wms", "w-1", .inventoryAllocated, subject: "SO-9", time: "2026-12-01T09:00:00Z", #"{"orderId":"SO-9","warehouse":"DAL","lines":[{"lineId":"1","quantity":10}]}"#)
+        let ship = event(
+            "wms", "w-2", .shipmentConfirmed, subject: "SO-9", time: "2026-12-01T10:00:00Z",
+            #"{"orderId":"SO-9","shipmentId":"SH-1","lines":[{"lineId":"1","quantity":10}]}"#)
+        let allocate = event(
+            "wms", "w-1", .inventoryAllocated, subject: "SO-9", time: "2026-12-01T09:00:00Z",
+            #"{"orderId":"SO-9","warehouse":"DAL","lines":[{"lineId":"1","quantity":10}]}"#)
         let early = try await hub.ingest(body: batch([ship, allocate]))
         #expect(early.map(\.outcome) == [.parked, .parked])
         #expect(try await hub.order("SO-9") == nil)
@@ -134,7 +147,8 @@ struct IngestTests {
         #expect(results[0].detail?.contains("$.data.lines[0].sku") == true)
         _ = try await hub.ingest(body: event("wms", "w-1", .inventoryAllocated, subject: "SO-5", #"{"orderId":"SO-5","lines":[{"lineId":"2","quantity":5}]}"#))
         #expect(try await hub.order("SO-5")?.status == .received)
-        _ = try await hub.ingest(body: event("erp", "m-9", .productUpserted, subject: "NEW-9", #"{"sku":"NEW-9","baseUom":"EA","listPrice":"5.00","currency":"USD"}"#))
+        _ = try await hub.ingest(
+            body: event("erp", "m-9", .productUpserted, subject: "NEW-9", #"{"sku":"NEW-9","baseUom":"EA","listPrice":"5.00","currency":"USD"}"#))
         let order = try #require(try await hub.order("SO-5"))
         #expect(order.status == .partiallyAllocated)
         #expect(try await hub.exceptions(ExceptionFilter(kind: .mapping, status: .open)).isEmpty)
@@ -144,7 +158,11 @@ struct IngestTests {
     func authorization() async throws {
         let (hub, _) = try await seeded()
         let wrongType = await #expect(throws: WaybillError.self) {
-            try await hub.ingest(body: event("wms", "w-1", .invoicePosted, subject: "SO-1", #"{"orderId":"SO-1","invoiceId":"I","currency":"USD","lines":[{"lineId":"1","quantity":1,"unitPrice":"1.00"}],"total":"1.00"}"#), from: "wms")
+            try await hub.ingest(
+                body: event(
+                    "wms", "w-1", .invoicePosted, subject: "SO-1",
+                    #"{"orderId":"SO-1","invoiceId":"I","currency":"USD","lines":[{"lineId":"1","quantity":1,"unitPrice":"1.00"}],"total":"1.00"}"#),
+                from: "wms")
         }
         #expect(wrongType?.code == .typeNotPublished)
         let wrongSource = await #expect(throws: WaybillError.self) { try await hub.ingest(body: placed("SO-1"), from: "wms") }

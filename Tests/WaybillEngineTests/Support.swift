@@ -22,7 +22,9 @@ func makeHub(store: (any Store)? = nil, systems: [ConnectedSystem] = DemoLandsca
 
 /// A CloudEvent body.
 func event(_ system: String, _ id: String, _ type: EventType, subject: String, time: String = "2026-12-01T08:00:00Z", _ data: String) -> [UInt8] {
-    Array(#"{"specversion":"1.0","id":"\#(id)","source":"/systems/\#(system)","type":"\#(type.rawValue)","subject":"\#(subject)","time":"\#(time)","data":\#(data)}"#.utf8)
+    Array(
+        #"{"specversion":"1.0","id":"\#(id)","source":"/systems/\#(system)","type":"\#(type.rawValue)","subject":"\#(subject)","time":"\#(time)","data":\#(data)}"#
+            .utf8)
 }
 
 func batch(_ events: [[UInt8]]) -> [UInt8] {
@@ -30,14 +32,18 @@ func batch(_ events: [[UInt8]]) -> [UInt8] {
 }
 
 let masterData: [[UInt8]] = [
-    event("erp", "m-1", .customerUpserted, subject: "C-1", #"{"customerId":"C-1","name":"BoltWorks","currency":"USD","creditLimit":"100000.00","externalIds":{"crm":"CRM-1"}}"#),
+    event(
+        "erp", "m-1", .customerUpserted, subject: "C-1",
+        #"{"customerId":"C-1","name":"BoltWorks","currency":"USD","creditLimit":"100000.00","externalIds":{"crm":"CRM-1"}}"#),
     event("erp", "m-2", .productUpserted, subject: "A", #"{"sku":"A","baseUom":"EA","uomConversions":{"CA":12},"listPrice":"5.00","currency":"USD"}"#),
     event("erp", "m-3", .productUpserted, subject: "B", #"{"sku":"B","baseUom":"EA","listPrice":"2.00","currency":"USD"}"#),
 ]
 
 func placed(_ order: String, id: String? = nil, time: String = "2026-12-01T08:00:00Z", sku: String = "A") -> [UInt8] {
-    event("portal", id ?? "p-\(order)", .orderPlaced, subject: order, time: time,
-          #"{"orderId":"\#(order)","customerId":"C-1","currency":"USD","lines":[{"lineId":"1","sku":"\#(sku)","quantity":10,"unitPrice":"5.00"},{"lineId":"2","sku":"B","quantity":5,"unitPrice":"2.00"}]}"#)
+    event(
+        "portal", id ?? "p-\(order)", .orderPlaced, subject: order, time: time,
+        #"{"orderId":"\#(order)","customerId":"C-1","currency":"USD","lines":[{"lineId":"1","sku":"\#(sku)","quantity":10,"unitPrice":"5.00"},{"lineId":"2","sku":"B","quantity":5,"unitPrice":"2.00"}]}"#
+    )
 }
 
 /// Records what an in-process subscriber receives and answers as told.
@@ -66,8 +72,10 @@ final class Recorder: Sendable {
                     s.failures[name] = left == Int.max ? left : left - 1
                     return .failed(statusCode: 500, error: "HTTP 500 from \(name)")
                 }
-                s.received.append(Received(subscription: name, type: delivery.type, key: delivery.key, deliveryId: delivery.deliveryId,
-                                           body: delivery.body, attempt: delivery.attempt))
+                s.received.append(
+                    Received(
+                        subscription: name, type: delivery.type, key: delivery.key, deliveryId: delivery.deliveryId,
+                        body: delivery.body, attempt: delivery.attempt))
                 return .delivered(statusCode: 200)
             }
         }

@@ -32,9 +32,11 @@ struct SQLiteStoreTests {
         do {
             let store = try SQLiteStore(path: path)
             _ = try await store.write { tx in
-                try tx.append(NewEvent(source: "/systems/wms", eventId: "w-1", type: .shipmentConfirmed, subject: nil, key: "order:A",
-                                       eventTime: Timestamp(milliseconds: 0), receivedAt: Timestamp(milliseconds: 0), traceId: "t",
-                                       origin: .inbound, raw: [1, 2, 3], body: nil))
+                try tx.append(
+                    NewEvent(
+                        source: "/systems/wms", eventId: "w-1", type: .shipmentConfirmed, subject: nil, key: "order:A",
+                        eventTime: Timestamp(milliseconds: 0), receivedAt: Timestamp(milliseconds: 0), traceId: "t",
+                        origin: .inbound, raw: [1, 2, 3], body: nil))
             }
         }
         let reopened = try SQLiteStore(path: path)

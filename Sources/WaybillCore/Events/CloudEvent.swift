@@ -62,7 +62,8 @@ public struct CloudEvent: Sendable {
             time = t
         }
         if let contentType = try optionalAttribute("datacontenttype"),
-           !(contentType.hasPrefix("application/json") || contentType.contains("+json")) {
+            !(contentType.hasPrefix("application/json") || contentType.contains("+json"))
+        {
             throw WaybillError(.invalidEnvelope, "datacontenttype must be application/json, found \"\(contentType)\"", at: reader.field("datacontenttype"))
         }
         if reader.value("data_base64") != nil {
@@ -80,8 +81,9 @@ public struct CloudEvent: Sendable {
             throw WaybillError(.invalidEnvelope, "data must be a JSON object, found \(found)", at: reader.field("data"))
         }
         let extensions = members.filter { !contextAttributes.contains($0.0) }
-        return CloudEvent(id: id, source: source, type: type, subject: subject, time: time,
-                          traceparent: trace, extensions: extensions, data: data)
+        return CloudEvent(
+            id: id, source: source, type: type, subject: subject, time: time,
+            traceparent: trace, extensions: extensions, data: data)
     }
 
     /// The structured-mode JSON of this event.

@@ -36,8 +36,10 @@ public struct InvoicePosting: Sendable, Equatable {
         let readers = try data.objects("lines")
         lines = []
         for line in readers {
-            lines.append(PricedLine(lineId: LineID(try line.string("lineId")), quantity: try line.quantity("quantity"),
-                                    unitPrice: try line.unitPrice("unitPrice", currency: currency)))
+            lines.append(
+                PricedLine(
+                    lineId: LineID(try line.string("lineId")), quantity: try line.quantity("quantity"),
+                    unitPrice: try line.unitPrice("unitPrice", currency: currency)))
         }
         try data.uniqueLineIDs(readers, lines.map(\.lineId))
         freight = try data.optionalMoney("freight", currency: currency) ?? .zero(currency)
@@ -45,9 +47,10 @@ public struct InvoicePosting: Sendable, Equatable {
         total = try data.money("total", currency: currency)
         let expected = linesTotal + freight + tax
         guard expected == total else {
-            throw WaybillError(.invoiceTotalMismatch,
-                               "total \(total.text) is not lines \(linesTotal.text) + freight \(freight.text) + tax \(tax.text) = \(expected.text)",
-                               at: data.field("total"))
+            throw WaybillError(
+                .invoiceTotalMismatch,
+                "total \(total.text) is not lines \(linesTotal.text) + freight \(freight.text) + tax \(tax.text) = \(expected.text)",
+                at: data.field("total"))
         }
     }
 
@@ -145,7 +148,13 @@ public struct CreditMemoPosting: Sendable, Equatable {
         .members([
             ("orderId", .string(orderId.rawValue)), ("creditMemoId", .string(creditMemoId.rawValue)),
             ("invoiceId", invoiceId.map { .string($0.rawValue) }),
-            ("lines", .array(lines.map { .members([("lineId", .string($0.lineId.rawValue)), ("quantity", $0.quantity.json), ("unitPrice", .string($0.unitPrice.text))]) })),
+            (
+                "lines",
+                .array(
+                    lines.map {
+                        .members([("lineId", .string($0.lineId.rawValue)), ("quantity", $0.quantity.json), ("unitPrice", .string($0.unitPrice.text))])
+                    })
+            ),
             ("total", .string(total.text)),
         ])
     }

@@ -15,20 +15,22 @@ public struct LineQuantity: Sendable, Equatable {
         var lines: [LineQuantity] = []
         lines.reserveCapacity(readers.count)
         for line in readers {
-            lines.append(LineQuantity(
-                lineId: LineID(try line.string("lineId")), quantity: try line.quantity("quantity"),
-                date: try dateKey.flatMap { key throws(WaybillError) in try line.optionalDate(key) }))
+            lines.append(
+                LineQuantity(
+                    lineId: LineID(try line.string("lineId")), quantity: try line.quantity("quantity"),
+                    date: try dateKey.flatMap { key throws(WaybillError) in try line.optionalDate(key) }))
         }
         try data.uniqueLineIDs(readers, lines.map(\.lineId))
         return lines
     }
 
     static func json(_ lines: [LineQuantity], dateKey: String? = nil) -> JSONValue {
-        .array(lines.map { line in
-            var members: [(String, JSONValue?)] = [("lineId", .string(line.lineId.rawValue)), ("quantity", line.quantity.json)]
-            if let dateKey { members.append((dateKey, line.date.map { .string($0.text) })) }
-            return .members(members)
-        })
+        .array(
+            lines.map { line in
+                var members: [(String, JSONValue?)] = [("lineId", .string(line.lineId.rawValue)), ("quantity", line.quantity.json)]
+                if let dateKey { members.append((dateKey, line.date.map { .string($0.text) })) }
+                return .members(members)
+            })
     }
 }
 
@@ -45,8 +47,10 @@ public struct Allocation: Sendable, Equatable {
     }
 
     public var json: JSONValue {
-        .members([("orderId", .string(orderId.rawValue)), ("warehouse", warehouse.map(JSONValue.string)),
-                  ("lines", LineQuantity.json(lines, dateKey: "promiseDate"))])
+        .members([
+            ("orderId", .string(orderId.rawValue)), ("warehouse", warehouse.map(JSONValue.string)),
+            ("lines", LineQuantity.json(lines, dateKey: "promiseDate")),
+        ])
     }
 }
 
@@ -150,8 +154,10 @@ public struct DeliveryConfirmation: Sendable, Equatable {
     }
 
     public var json: JSONValue {
-        .members([("orderId", .string(orderId.rawValue)), ("shipmentId", .string(shipmentId.rawValue)),
-                  ("deliveredAt", deliveredAt.map { .string($0.rfc3339) }), ("signedBy", signedBy.map(JSONValue.string))])
+        .members([
+            ("orderId", .string(orderId.rawValue)), ("shipmentId", .string(shipmentId.rawValue)),
+            ("deliveredAt", deliveredAt.map { .string($0.rfc3339) }), ("signedBy", signedBy.map(JSONValue.string)),
+        ])
     }
 }
 
@@ -170,7 +176,9 @@ public struct ReturnNotice: Sendable, Equatable {
     }
 
     public var json: JSONValue {
-        .members([("orderId", .string(orderId.rawValue)), ("rmaId", .string(rmaId.rawValue)),
-                  ("lines", LineQuantity.json(lines)), ("reason", reason.map(JSONValue.string))])
+        .members([
+            ("orderId", .string(orderId.rawValue)), ("rmaId", .string(rmaId.rawValue)),
+            ("lines", LineQuantity.json(lines)), ("reason", reason.map(JSONValue.string)),
+        ])
     }
 }

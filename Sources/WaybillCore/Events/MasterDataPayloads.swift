@@ -31,8 +31,10 @@ public struct CustomerRecord: Sendable, Equatable {
         billTo = try data.optionalObject("billTo").map { .object($0.members) }
         shipTo = []
         for entry in try data.optionalObjects("shipTo") ?? [] {
-            shipTo.append(ShipTo(shipToId: ShipToID(try entry.string("shipToId")), name: try entry.optionalString("name"),
-                                 address: try entry.optionalObject("address").map { .object($0.members) }))
+            shipTo.append(
+                ShipTo(
+                    shipToId: ShipToID(try entry.string("shipToId")), name: try entry.optionalString("name"),
+                    address: try entry.optionalObject("address").map { .object($0.members) }))
         }
         externalIds = try data.stringMap("externalIds")
     }
@@ -42,7 +44,11 @@ public struct CustomerRecord: Sendable, Equatable {
             ("customerId", .string(customerId.rawValue)), ("name", .string(name)), ("currency", .string(currency.code)),
             ("creditLimit", creditLimit.map { .string($0.text) }), ("paymentTermsDays", paymentTermsDays.map { .int($0) }),
             ("parentId", parentId.map { .string($0.rawValue) } ?? .null), ("billTo", billTo),
-            ("shipTo", .array(shipTo.map { .members([("shipToId", .string($0.shipToId.rawValue)), ("name", $0.name.map(JSONValue.string)), ("address", $0.address)]) })),
+            (
+                "shipTo",
+                .array(
+                    shipTo.map { .members([("shipToId", .string($0.shipToId.rawValue)), ("name", $0.name.map(JSONValue.string)), ("address", $0.address)]) })
+            ),
             ("externalIds", .object(externalIds.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) })),
         ])
     }

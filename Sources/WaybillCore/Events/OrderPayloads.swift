@@ -34,9 +34,10 @@ public struct PlacedOrder: Sendable, Equatable {
         lines = []
         lines.reserveCapacity(readers.count)
         for line in readers {
-            lines.append(PlacedLine(
-                lineId: LineID(try line.string("lineId")), sku: try line.string("sku"), quantity: try line.quantity("quantity"),
-                uom: try line.optionalString("uom").map(UnitOfMeasure.init), unitPrice: try line.optionalUnitPrice("unitPrice", currency: currency)))
+            lines.append(
+                PlacedLine(
+                    lineId: LineID(try line.string("lineId")), sku: try line.string("sku"), quantity: try line.quantity("quantity"),
+                    uom: try line.optionalString("uom").map(UnitOfMeasure.init), unitPrice: try line.optionalUnitPrice("unitPrice", currency: currency)))
         }
         try data.uniqueLineIDs(readers, lines.map(\.lineId))
     }
@@ -80,10 +81,16 @@ public struct PlacedOrder: Sendable, Equatable {
             ("customerPO", customerPO.map(JSONValue.string)), ("channel", channel.map(JSONValue.string)),
             ("currency", .string(currency.code)), ("requestedDate", requestedDate.map { .string($0.text) }),
             ("notes", notes.map(JSONValue.string)),
-            ("lines", .array(lines.map { .members([
-                ("lineId", .string($0.lineId.rawValue)), ("sku", .string($0.sku)), ("quantity", $0.quantity.json),
-                ("uom", $0.uom.map { .string($0.rawValue) }), ("unitPrice", $0.unitPrice.map { .string($0.text) }),
-            ]) })),
+            (
+                "lines",
+                .array(
+                    lines.map {
+                        .members([
+                            ("lineId", .string($0.lineId.rawValue)), ("sku", .string($0.sku)), ("quantity", $0.quantity.json),
+                            ("uom", $0.uom.map { .string($0.rawValue) }), ("unitPrice", $0.unitPrice.map { .string($0.text) }),
+                        ])
+                    })
+            ),
         ])
     }
 }
@@ -108,10 +115,11 @@ public struct OrderChange: Sendable, Equatable {
         let readers = try data.objects("lines")
         lines = []
         for line in readers {
-            lines.append(ChangedLine(
-                lineId: LineID(try line.string("lineId")), quantity: try line.quantity("quantity", allowZero: true),
-                uom: try line.optionalString("uom").map(UnitOfMeasure.init), sku: try line.optionalString("sku"),
-                unitPrice: try line.optionalAmount("unitPrice")))
+            lines.append(
+                ChangedLine(
+                    lineId: LineID(try line.string("lineId")), quantity: try line.quantity("quantity", allowZero: true),
+                    uom: try line.optionalString("uom").map(UnitOfMeasure.init), sku: try line.optionalString("sku"),
+                    unitPrice: try line.optionalAmount("unitPrice")))
         }
         try data.uniqueLineIDs(readers, lines.map(\.lineId))
     }
@@ -119,10 +127,16 @@ public struct OrderChange: Sendable, Equatable {
     public var json: JSONValue {
         .members([
             ("orderId", .string(orderId.rawValue)),
-            ("lines", .array(lines.map { .members([
-                ("lineId", .string($0.lineId.rawValue)), ("quantity", $0.quantity.json), ("uom", $0.uom.map { .string($0.rawValue) }),
-                ("sku", $0.sku.map(JSONValue.string)), ("unitPrice", $0.unitPrice.map { .string($0.text) }),
-            ]) })),
+            (
+                "lines",
+                .array(
+                    lines.map {
+                        .members([
+                            ("lineId", .string($0.lineId.rawValue)), ("quantity", $0.quantity.json), ("uom", $0.uom.map { .string($0.rawValue) }),
+                            ("sku", $0.sku.map(JSONValue.string)), ("unitPrice", $0.unitPrice.map { .string($0.text) }),
+                        ])
+                    })
+            ),
         ])
     }
 }

@@ -16,9 +16,9 @@ public struct TraceContext: Hashable, Sendable {
     public init?(traceparent: String) {
         let parts = traceparent.split(separator: "-", omittingEmptySubsequences: false)
         guard parts.count >= 4, parts[0].count == 2, parts[0] != "ff",
-              parts[1].count == 32, parts[2].count == 16, parts[3].count == 2,
-              parts.allSatisfy({ $0.utf8.allSatisfy(TraceContext.isLowerHex) }),
-              parts[1].contains(where: { $0 != "0" }), parts[2].contains(where: { $0 != "0" })
+            parts[1].count == 32, parts[2].count == 16, parts[3].count == 2,
+            parts.allSatisfy({ $0.utf8.allSatisfy(TraceContext.isLowerHex) }),
+            parts[1].contains(where: { $0 != "0" }), parts[2].contains(where: { $0 != "0" })
         else { return nil }
         if parts[0] == "00" && parts.count != 4 { return nil }
         self.init(traceID: String(parts[1]), spanID: String(parts[2]), flags: String(parts[3]))

@@ -88,7 +88,8 @@ public struct PayloadReader: Sendable {
         case nil, .null?: return nil
         case .string(let s)?:
             guard let m = Money(text: s, currency: currency) else {
-                throw WaybillError(.invalidPayload, "\"\(s)\" is not an amount in \(currency.code) (at most \(currency.minorUnitDigits) decimals)", at: field(key))
+                throw WaybillError(
+                    .invalidPayload, "\"\(s)\" is not an amount in \(currency.code) (at most \(currency.minorUnitDigits) decimals)", at: field(key))
             }
             if !allowNegative && m.minorUnits < 0 { throw WaybillError(.invalidPayload, "must not be negative", at: field(key)) }
             return m

@@ -1,7 +1,8 @@
 extension OrderLifecycle {
     func applyInvoice(_ invoice: InvoicePosting, to state: inout OrderState, effects: inout [OrderEffect]) throws(WaybillError) {
         guard invoice.currency == state.currency else {
-            throw WaybillError(.currencyMismatch, "invoice \(invoice.invoiceId) is in \(invoice.currency), order \(state.orderId) in \(state.currency)", at: "$.data.currency")
+            throw WaybillError(
+                .currencyMismatch, "invoice \(invoice.invoiceId) is in \(invoice.currency), order \(state.orderId) in \(state.currency)", at: "$.data.currency")
         }
         guard !state.invoices.contains(where: { $0.invoiceId == invoice.invoiceId }) else {
             throw WaybillError(.duplicateInvoice, "invoice \(invoice.invoiceId) was already posted for order \(state.orderId)", at: "$.data.invoiceId")
@@ -12,9 +13,10 @@ extension OrderLifecycle {
             var line = state.lines[index]
             let limit = policies.invoiceOn == .delivery ? line.delivered : line.shipped
             guard line.invoiced + entry.quantity <= limit else {
-                throw WaybillError(.invoiceExceedsShipped,
-                                   "line \(line.lineId): invoicing \(entry.quantity) would invoice \(line.invoiced + entry.quantity) but only \(limit) \(policies.invoiceOn == .delivery ? "delivered" : "shipped")",
-                                   at: "$.data.lines[\(i)].quantity")
+                throw WaybillError(
+                    .invoiceExceedsShipped,
+                    "line \(line.lineId): invoicing \(entry.quantity) would invoice \(line.invoiced + entry.quantity) but only \(limit) \(policies.invoiceOn == .delivery ? "delivered" : "shipped")",
+                    at: "$.data.lines[\(i)].quantity")
             }
             if entry.unitPrice.micros != line.unitPrice.micros {
                 mismatches.append("line \(line.lineId) invoiced at \(entry.unitPrice.text), ordered at \(line.unitPrice.text)")
@@ -24,11 +26,16 @@ extension OrderLifecycle {
             state.lines[index] = line
         }
         if !mismatches.isEmpty {
-            effects.append(.raise(ExceptionDraft(.invoiceMismatch, .invoicePriceMismatch,
-                                                 "invoice \(invoice.invoiceId) for order \(state.orderId): " + mismatches.joined(separator: "; "))))
+            effects.append(
+                .raise(
+                    ExceptionDraft(
+                        .invoiceMismatch, .invoicePriceMismatch,
+                        "invoice \(invoice.invoiceId) for order \(state.orderId): " + mismatches.joined(separator: "; "))))
         }
-        state.invoices.append(InvoiceRecord(invoiceId: invoice.invoiceId, total: invoice.total, paid: .zero(state.currency),
-                                            credited: .zero(state.currency), dueDate: invoice.dueDate))
+        state.invoices.append(
+            InvoiceRecord(
+                invoiceId: invoice.invoiceId, total: invoice.total, paid: .zero(state.currency),
+                credited: .zero(state.currency), dueDate: invoice.dueDate))
         if let customer = state.customerId { effects.append(.receivablesChanged(customer, invoice.total.minorUnits)) }
     }
 
@@ -44,7 +51,9 @@ extension OrderLifecycle {
             let index = try lineIndex(entry.lineId, in: state, path: "$.data.lines[\(i)].lineId")
             let line = state.lines[index]
             guard line.credited + entry.quantity <= line.invoiced else {
-                throw WaybillError(.overCredit, "line \(line.lineId): crediting \(entry.quantity) exceeds the \(line.invoiced - line.credited) invoiced and not yet credited", at: "$.data.lines[\(i)].quantity")
+                throw WaybillError(
+                    .overCredit, "line \(line.lineId): crediting \(entry.quantity) exceeds the \(line.invoiced - line.credited) invoiced and not yet credited",
+                    at: "$.data.lines[\(i)].quantity")
             }
             state.lines[index].credited += entry.quantity
             sum = sum + entry.unitPrice.unitPrice(in: state.currency).extended(entry.quantity)
@@ -77,15 +86,19 @@ extension OrderLifecycle {
         var effects: [OrderEffect] = []
         let key = PaymentID("\(paymentId)/\(application.invoiceId)")
         guard !state.payments.contains(key),
-              let index = next.invoices.firstIndex(where: { $0.invoiceId == application.invoiceId }) else {
+            let index = next.invoices.firstIndex(where: { $0.invoiceId == application.invoiceId })
+        else {
             return Transition(state: state, effects: [])
         }
         let open = next.invoices[index].openBalance
         next.invoices[index].paid = next.invoices[index].paid + application.amount
         next.payments.append(key)
         if application.amount > open {
-            effects.append(.raise(ExceptionDraft(.paymentMismatch, .overPayment,
-                                                 "payment \(paymentId) applies \(application.amount.text) to invoice \(application.invoiceId) whose open balance is \(open.text)")))
+            effects.append(
+                .raise(
+                    ExceptionDraft(
+                        .paymentMismatch, .overPayment,
+                        "payment \(paymentId) applies \(application.amount.text) to invoice \(application.invoiceId) whose open balance is \(open.text)")))
         }
         if let customer = next.customerId { effects.append(.receivablesChanged(customer, -application.amount.minorUnits)) }
         return finish(before: state, after: next, effects: effects)

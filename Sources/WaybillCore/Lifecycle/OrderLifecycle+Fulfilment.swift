@@ -6,7 +6,9 @@ extension OrderLifecycle {
             var line = state.lines[index]
             line.allocated += entry.quantity
             guard line.allocated <= line.ordered else {
-                throw WaybillError(.overAllocation, "line \(line.lineId): allocating \(entry.quantity) would allocate \(line.allocated) of \(line.ordered) ordered", at: "$.data.lines[\(i)].quantity")
+                throw WaybillError(
+                    .overAllocation, "line \(line.lineId): allocating \(entry.quantity) would allocate \(line.allocated) of \(line.ordered) ordered",
+                    at: "$.data.lines[\(i)].quantity")
             }
             line.backordered = line.backordered > entry.quantity ? line.backordered - entry.quantity : .zero
             let unallocated = line.ordered - line.allocated
@@ -25,13 +27,19 @@ extension OrderLifecycle {
             var line = state.lines[index]
             let open = line.ordered - max(line.allocated, line.shipped)
             guard entry.quantity <= open else {
-                throw WaybillError(.overAllocation, "line \(line.lineId): backordering \(entry.quantity) exceeds the \(open) not yet allocated", at: "$.data.lines[\(i)].quantity")
+                throw WaybillError(
+                    .overAllocation, "line \(line.lineId): backordering \(entry.quantity) exceeds the \(open) not yet allocated",
+                    at: "$.data.lines[\(i)].quantity")
             }
             line.backordered = entry.quantity
             line.expectedDate = entry.date
             state.lines[index] = line
             let until = entry.date.map { " until \($0.text)" } ?? " with no expected date"
-            effects.append(.raise(ExceptionDraft(.backorder, .backordered, "order \(state.orderId) line \(line.lineId): \(entry.quantity) \(line.uom) of \(line.sku) backordered\(until)")))
+            effects.append(
+                .raise(
+                    ExceptionDraft(
+                        .backorder, .backordered, "order \(state.orderId) line \(line.lineId): \(entry.quantity) \(line.uom) of \(line.sku) backordered\(until)"
+                    )))
         }
     }
 
@@ -45,7 +53,9 @@ extension OrderLifecycle {
             var line = state.lines[index]
             line.shipped += entry.quantity
             guard line.shipped <= line.ordered else {
-                throw WaybillError(.overShipment, "line \(line.lineId): shipping \(entry.quantity) would ship \(line.shipped) of \(line.ordered) ordered", at: "$.data.lines[\(i)].quantity")
+                throw WaybillError(
+                    .overShipment, "line \(line.lineId): shipping \(entry.quantity) would ship \(line.shipped) of \(line.ordered) ordered",
+                    at: "$.data.lines[\(i)].quantity")
             }
             if line.allocated < line.shipped { line.allocated = line.shipped }
             let open = line.ordered - line.allocated
@@ -54,8 +64,10 @@ extension OrderLifecycle {
             if let warehouse = shipment.warehouse { line.warehouse = warehouse }
             state.lines[index] = line
         }
-        state.shipments.append(ShipmentRecord(shipmentId: shipment.shipmentId, warehouse: shipment.warehouse, carrier: shipment.carrier,
-                                              trackingNumber: shipment.trackingNumber, status: .shipped, lines: shipment.lines, signedBy: nil))
+        state.shipments.append(
+            ShipmentRecord(
+                shipmentId: shipment.shipmentId, warehouse: shipment.warehouse, carrier: shipment.carrier,
+                trackingNumber: shipment.trackingNumber, status: .shipped, lines: shipment.lines, signedBy: nil))
         if policies.invoiceOn == .shipment { requestInvoice(&state, shipments: [shipment.shipmentId], effects: &effects) }
     }
 
@@ -69,8 +81,11 @@ extension OrderLifecycle {
         case .exception:
             state.shipments[index].status = .exception
             let carrier = state.shipments[index].carrier ?? "the carrier"
-            effects.append(.raise(ExceptionDraft(.carrier, .carrierException,
-                                                 "\(carrier) reported an exception for shipment \(update.shipmentId) of order \(state.orderId): \(update.reason ?? "no reason given")")))
+            effects.append(
+                .raise(
+                    ExceptionDraft(
+                        .carrier, .carrierException,
+                        "\(carrier) reported an exception for shipment \(update.shipmentId) of order \(state.orderId): \(update.reason ?? "no reason given")")))
         case .inTransit, .outForDelivery:
             guard state.shipments[index].status != .delivered else { return }
             state.shipments[index].status = update.status == .inTransit ? .inTransit : .outForDelivery
@@ -100,14 +115,21 @@ extension OrderLifecycle {
             guard ready > already else { continue }
             let quantity = ready - already
             state.lines[i].invoiceRequested = ready
-            lines.append(.members([("lineId", .string(state.lines[i].lineId.rawValue)), ("quantity", quantity.json),
-                                   ("unitPrice", .string(state.lines[i].unitPrice.text))]))
+            lines.append(
+                .members([
+                    ("lineId", .string(state.lines[i].lineId.rawValue)), ("quantity", quantity.json),
+                    ("unitPrice", .string(state.lines[i].unitPrice.text)),
+                ]))
         }
         guard !lines.isEmpty else { return }
-        effects.append(.emit(HubEvent(.invoiceRequested, .members([
-            ("orderId", .string(state.orderId.rawValue)), ("lines", .array(lines)),
-            ("shipmentIds", .array(shipments.map { .string($0.rawValue) })),
-        ]))))
+        effects.append(
+            .emit(
+                HubEvent(
+                    .invoiceRequested,
+                    .members([
+                        ("orderId", .string(state.orderId.rawValue)), ("lines", .array(lines)),
+                        ("shipmentIds", .array(shipments.map { .string($0.rawValue) })),
+                    ]))))
     }
 
     func applyReturn(_ notice: ReturnNotice, received: Bool, to state: inout OrderState) throws(WaybillError) {
@@ -115,7 +137,10 @@ extension OrderLifecycle {
             let index = try lineIndex(entry.lineId, in: state, path: "$.data.lines[\(i)].lineId")
             let line = state.lines[index]
             guard line.returned + entry.quantity <= line.delivered else {
-                throw WaybillError(.overReturn, "line \(line.lineId): returning \(entry.quantity) exceeds the \(line.delivered - line.returned) delivered and not yet returned", at: "$.data.lines[\(i)].quantity")
+                throw WaybillError(
+                    .overReturn,
+                    "line \(line.lineId): returning \(entry.quantity) exceeds the \(line.delivered - line.returned) delivered and not yet returned",
+                    at: "$.data.lines[\(i)].quantity")
             }
             if received { state.lines[index].returned += entry.quantity }
         }

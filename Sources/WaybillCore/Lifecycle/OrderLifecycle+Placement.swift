@@ -5,22 +5,29 @@ extension OrderLifecycle {
         var gaps: [MappingGap] = []
         let customer = master.customer(order.customerId, namedBy: state.origin)
         if customer == nil {
-            gaps.append(MappingGap(kind: .customer, reference: order.customerId,
-                                   detail: "unknown customer \(order.customerId) from \(state.origin)", path: "$.data.customerId"))
+            gaps.append(
+                MappingGap(
+                    kind: .customer, reference: order.customerId,
+                    detail: "unknown customer \(order.customerId) from \(state.origin)", path: "$.data.customerId"))
         }
         var lines: [OrderLine] = []
         var listPrices: [UnitPrice?] = []
         for (i, placed) in order.lines.enumerated() {
             guard let product = master.product(placed.sku, namedBy: state.origin) else {
-                gaps.append(MappingGap(kind: .item, reference: placed.sku, detail: "unknown item \(placed.sku) from \(state.origin)", path: "$.data.lines[\(i)].sku"))
+                gaps.append(
+                    MappingGap(kind: .item, reference: placed.sku, detail: "unknown item \(placed.sku) from \(state.origin)", path: "$.data.lines[\(i)].sku"))
                 continue
             }
             let unit = placed.uom ?? product.baseUom
             guard let factor = product.factor(for: unit), let base = placed.quantity.converted(by: factor) else {
-                gaps.append(MappingGap(kind: .unit, reference: "\(product.sku)/\(unit)", detail: "no conversion from \(unit) to \(product.baseUom) for \(product.sku)", path: "$.data.lines[\(i)].uom"))
+                gaps.append(
+                    MappingGap(
+                        kind: .unit, reference: "\(product.sku)/\(unit)", detail: "no conversion from \(unit) to \(product.baseUom) for \(product.sku)",
+                        path: "$.data.lines[\(i)].uom"))
                 continue
             }
-            let price = placed.unitPrice?.perBaseUnit(factor: factor)
+            let price =
+                placed.unitPrice?.perBaseUnit(factor: factor)
                 ?? product.listPrice.map { UnitPrice(micros: $0.micros, currency: order.currency) }
                 ?? UnitPrice(micros: 0, currency: order.currency)
             lines.append(OrderLine(lineId: placed.lineId, sku: product.sku, uom: product.baseUom, unitPrice: price, ordered: base))
@@ -28,8 +35,11 @@ extension OrderLifecycle {
         }
         guard gaps.isEmpty, let customer else {
             if gaps != state.gaps {
-                effects.append(.raise(ExceptionDraft(.mapping, gaps[0].kind == .customer ? .unknownCustomer : gaps[0].kind == .item ? .unknownItem : .unknownUnit,
-                                                     "order \(state.orderId) waits for master data: " + gaps.map(\.detail).joined(separator: "; "))))
+                effects.append(
+                    .raise(
+                        ExceptionDraft(
+                            .mapping, gaps[0].kind == .customer ? .unknownCustomer : gaps[0].kind == .item ? .unknownItem : .unknownUnit,
+                            "order \(state.orderId) waits for master data: " + gaps.map(\.detail).joined(separator: "; "))))
             }
             state.gaps = gaps
             return
@@ -48,8 +58,12 @@ extension OrderLifecycle {
             guard let list = listPrice.map({ UnitPrice(micros: $0.micros, currency: order.currency) }) else { continue }
             let deviation = line.unitPrice.deviationBasisPoints(from: list)
             if deviation > policies.priceToleranceBasisPoints {
-                holds.append(Hold(kind: .pricing, state: .active,
-                                  reason: "line \(line.lineId) price \(line.unitPrice.text) differs from list \(list.text) by \(percent(deviation)) (tolerance \(percent(policies.priceToleranceBasisPoints)))"))
+                holds.append(
+                    Hold(
+                        kind: .pricing, state: .active,
+                        reason:
+                            "line \(line.lineId) price \(line.unitPrice.text) differs from list \(list.text) by \(percent(deviation)) (tolerance \(percent(policies.priceToleranceBasisPoints)))"
+                    ))
                 break
             }
         }
@@ -74,8 +88,9 @@ extension OrderLifecycle {
         let exposure = state.total.minorUnits + open
         guard exposure > limit.minorUnits else { return nil }
         let openText = Money(minorUnits: open, currency: state.currency).text
-        return Hold(kind: .credit, state: .active,
-                    reason: "order value \(state.total.text) plus open AR \(openText) exceeds credit limit \(limit.text) \(limit.currency)")
+        return Hold(
+            kind: .credit, state: .active,
+            reason: "order value \(state.total.text) plus open AR \(openText) exceeds credit limit \(limit.text) \(limit.currency)")
     }
 
     func percent(_ basisPoints: Int64) -> String {
@@ -94,7 +109,9 @@ extension OrderLifecycle {
                     throw WaybillError(.unknownUnit, "no conversion from \(unit) to \(line.uom) for \(line.sku)", at: "\(path).uom")
                 }
                 guard base >= line.shipped else {
-                    throw WaybillError(.quantityBelowShipped, "line \(line.lineId) cannot be reduced to \(base) below the \(line.shipped) already shipped", at: "\(path).quantity")
+                    throw WaybillError(
+                        .quantityBelowShipped, "line \(line.lineId) cannot be reduced to \(base) below the \(line.shipped) already shipped",
+                        at: "\(path).quantity")
                 }
                 line.ordered = base
                 if line.allocated > base { line.allocated = base }
@@ -112,14 +129,16 @@ extension OrderLifecycle {
                 guard let factor = product.factor(for: unit), let base = changed.quantity.converted(by: factor) else {
                     throw WaybillError(.unknownUnit, "no conversion from \(unit) to \(product.baseUom) for \(product.sku)", at: "\(path).uom")
                 }
-                let price = changed.unitPrice.map { $0.unitPrice(in: state.currency).perBaseUnit(factor: factor) }
+                let price =
+                    changed.unitPrice.map { $0.unitPrice(in: state.currency).perBaseUnit(factor: factor) }
                     ?? UnitPrice(micros: product.listPrice?.micros ?? 0, currency: state.currency)
                 state.lines.append(OrderLine(lineId: changed.lineId, sku: product.sku, uom: product.baseUom, unitPrice: price, ordered: base))
             }
         }
         if state.total > valueBefore, !state.activeHolds.contains(where: { $0.kind == .credit }),
-           let customerId = state.customerId, let customer = master.customer(customerId.rawValue, namedBy: .hub),
-           let hold = creditHold(for: state, customer: customer, master: master) {
+            let customerId = state.customerId, let customer = master.customer(customerId.rawValue, namedBy: .hub),
+            let hold = creditHold(for: state, customer: customer, master: master)
+        {
             state.holds.append(hold)
             effects.append(.raise(ExceptionDraft(.creditHold, .creditLimitExceeded, "order \(state.orderId): \(hold.reason ?? "")")))
             effects.append(.emit(HubEvent(.orderHeld, HoldNotice(orderId: state.orderId, hold: .credit, reason: hold.reason).json)))

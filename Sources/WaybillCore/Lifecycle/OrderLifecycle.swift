@@ -108,7 +108,9 @@ public struct OrderLifecycle: Sendable {
 
     func requireReleased(_ state: OrderState) throws(WaybillError) {
         guard state.released else {
-            throw WaybillError(.orderOnHold, "order \(state.orderId) is on hold (\(state.activeHolds.map(\.kind.rawValue).joined(separator: ", "))) and has not been released to fulfilment")
+            throw WaybillError(
+                .orderOnHold,
+                "order \(state.orderId) is on hold (\(state.activeHolds.map(\.kind.rawValue).joined(separator: ", "))) and has not been released to fulfilment")
         }
     }
 }

@@ -17,7 +17,8 @@ extension OrderState {
         if active.isEmpty { return "All lines cancelled." }
         let shippedCount = active.filter(\.isFullyShipped).count
         if !shipments.isEmpty {
-            var text = shippedCount == active.count
+            var text =
+                shippedCount == active.count
                 ? (active.count == 1 ? "shipped" : active.count == 2 ? "both lines shipped" : "all \(active.count) lines shipped")
                 : "\(shippedCount) of \(active.count) lines shipped"
             let warehouses = orderedUnique(shipments.compactMap(\.warehouse))
@@ -30,9 +31,10 @@ extension OrderState {
             parts.append(text)
             let delivered = shipments.filter { $0.status == .delivered }
             if !delivered.isEmpty {
-                parts.append(delivered.count == shipments.count
-                             ? "delivered" + (delivered.last?.signedBy.map { " (signed by \($0))" } ?? "")
-                             : "\(delivered.count) of \(shipments.count) shipments delivered")
+                parts.append(
+                    delivered.count == shipments.count
+                        ? "delivered" + (delivered.last?.signedBy.map { " (signed by \($0))" } ?? "")
+                        : "\(delivered.count) of \(shipments.count) shipments delivered")
             }
             for s in shipments where s.status == .exception { parts.append("carrier exception on \(s.shipmentId)") }
         } else if parts.isEmpty {
@@ -40,7 +42,9 @@ extension OrderState {
             if allocated == 0 && active.allSatisfy({ $0.backordered.isZero }) {
                 parts.append("accepted; waiting for allocation")
             } else if allocated > 0 {
-                var text = allocated == active.count ? (active.count == 1 ? "allocated" : "all \(active.count) lines allocated") : "\(allocated) of \(active.count) lines allocated"
+                var text =
+                    allocated == active.count
+                    ? (active.count == 1 ? "allocated" : "all \(active.count) lines allocated") : "\(allocated) of \(active.count) lines allocated"
                 let warehouses = orderedUnique(active.compactMap(\.warehouse))
                 if !warehouses.isEmpty { text += " at " + warehouses.joined(separator: " and ") }
                 parts.append(text)
@@ -53,9 +57,10 @@ extension OrderState {
             parts.append((invoices.count == 1 ? "invoice " : "invoices ") + invoices.map(\.invoiceId.rawValue).joined(separator: ", ") + " posted")
             let balance = openBalance
             if balance.minorUnits > 0 {
-                parts.append(paidTotal.minorUnits > 0
-                             ? "\(paidTotal.text) paid, \(balance.text) \(currency) outstanding"
-                             : "awaiting payment of \(balance.text) \(currency)")
+                parts.append(
+                    paidTotal.minorUnits > 0
+                        ? "\(paidTotal.text) paid, \(balance.text) \(currency) outstanding"
+                        : "awaiting payment of \(balance.text) \(currency)")
             } else if active.allSatisfy({ $0.invoiced >= $0.shipped && $0.isFullyShipped }) {
                 parts.append("paid in full")
             } else {

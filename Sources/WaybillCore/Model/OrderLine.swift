@@ -36,13 +36,17 @@ public struct OrderLine: Sendable, Equatable {
     /// The line invariants of DESIGN.md, as a list of broken ones (empty when all hold).
     public func brokenInvariants(invoiceOn: InvoicePolicy) -> [String] {
         var broken: [String] = []
-        let all = [("ordered", ordered), ("allocated", allocated), ("backordered", backordered), ("shipped", shipped),
-                   ("delivered", delivered), ("invoiced", invoiced), ("returned", returned), ("credited", credited)]
+        let all = [
+            ("ordered", ordered), ("allocated", allocated), ("backordered", backordered), ("shipped", shipped),
+            ("delivered", delivered), ("invoiced", invoiced), ("returned", returned), ("credited", credited),
+        ]
         for (name, q) in all where q.scaled < 0 { broken.append("line \(lineId): \(name) \(q) is negative") }
         if shipped > ordered { broken.append("line \(lineId): shipped \(shipped) exceeds ordered \(ordered)") }
         if delivered > shipped { broken.append("line \(lineId): delivered \(delivered) exceeds shipped \(shipped)") }
         let invoiceLimit = invoiceOn == .delivery ? delivered : shipped
-        if invoiced > invoiceLimit { broken.append("line \(lineId): invoiced \(invoiced) exceeds \(invoiceOn == .delivery ? "delivered" : "shipped") \(invoiceLimit)") }
+        if invoiced > invoiceLimit {
+            broken.append("line \(lineId): invoiced \(invoiced) exceeds \(invoiceOn == .delivery ? "delivered" : "shipped") \(invoiceLimit)")
+        }
         if credited > invoiced { broken.append("line \(lineId): credited \(credited) exceeds invoiced \(invoiced)") }
         if returned > delivered { broken.append("line \(lineId): returned \(returned) exceeds delivered \(delivered)") }
         return broken
@@ -102,7 +106,8 @@ public struct ShipmentRecord: Sendable, Equatable {
     public var lines: [LineQuantity]
     public var signedBy: String?
 
-    public init(shipmentId: ShipmentID, warehouse: String?, carrier: String?, trackingNumber: String?, status: Status, lines: [LineQuantity], signedBy: String?) {
+    public init(shipmentId: ShipmentID, warehouse: String?, carrier: String?, trackingNumber: String?, status: Status, lines: [LineQuantity], signedBy: String?)
+    {
         self.shipmentId = shipmentId
         self.warehouse = warehouse
         self.carrier = carrier

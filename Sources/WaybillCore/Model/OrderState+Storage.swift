@@ -69,12 +69,15 @@ extension OrderState {
         validated = try r.bool(); released = try r.bool(); cancelled = try r.bool()
         cancelReason = try r.optionalString()
         for _ in 0..<(try r.count()) {
-            gaps.append(MappingGap(kind: MappingGap.Kind(rawValue: try r.string()) ?? .item, reference: try r.string(),
-                                   detail: try r.string(), path: try r.string()))
+            gaps.append(
+                MappingGap(
+                    kind: MappingGap.Kind(rawValue: try r.string()) ?? .item, reference: try r.string(),
+                    detail: try r.string(), path: try r.string()))
         }
         for _ in 0..<(try r.count()) {
-            var line = OrderLine(lineId: LineID(try r.string()), sku: SKU(try r.string()), uom: UnitOfMeasure(try r.string()),
-                                 unitPrice: UnitPrice(micros: try r.signed(), currency: currency), ordered: .zero)
+            var line = OrderLine(
+                lineId: LineID(try r.string()), sku: SKU(try r.string()), uom: UnitOfMeasure(try r.string()),
+                unitPrice: UnitPrice(micros: try r.signed(), currency: currency), ordered: .zero)
             line.ordered = Quantity(scaled: try r.signed()); line.allocated = Quantity(scaled: try r.signed())
             line.backordered = Quantity(scaled: try r.signed()); line.shipped = Quantity(scaled: try r.signed())
             line.delivered = Quantity(scaled: try r.signed()); line.invoiced = Quantity(scaled: try r.signed())
@@ -86,22 +89,27 @@ extension OrderState {
             lines.append(line)
         }
         for _ in 0..<(try r.count()) {
-            holds.append(Hold(kind: HoldKind(rawValue: try r.string()) ?? .credit, state: Hold.State(rawValue: try r.string()) ?? .active,
-                              reason: try r.optionalString()))
+            holds.append(
+                Hold(
+                    kind: HoldKind(rawValue: try r.string()) ?? .credit, state: Hold.State(rawValue: try r.string()) ?? .active,
+                    reason: try r.optionalString()))
         }
         for _ in 0..<(try r.count()) {
-            var shipment = ShipmentRecord(shipmentId: ShipmentID(try r.string()), warehouse: try r.optionalString(), carrier: try r.optionalString(),
-                                          trackingNumber: try r.optionalString(), status: .shipped, lines: [], signedBy: nil)
+            var shipment = ShipmentRecord(
+                shipmentId: ShipmentID(try r.string()), warehouse: try r.optionalString(), carrier: try r.optionalString(),
+                trackingNumber: try r.optionalString(), status: .shipped, lines: [], signedBy: nil)
             shipment.status = ShipmentRecord.Status(rawValue: try r.string()) ?? .shipped
             shipment.signedBy = try r.optionalString()
             for _ in 0..<(try r.count()) { shipment.lines.append(LineQuantity(lineId: LineID(try r.string()), quantity: Quantity(scaled: try r.signed()))) }
             shipments.append(shipment)
         }
         for _ in 0..<(try r.count()) {
-            invoices.append(InvoiceRecord(invoiceId: InvoiceID(try r.string()), total: Money(minorUnits: try r.signed(), currency: currency),
-                                          paid: Money(minorUnits: try r.signed(), currency: currency),
-                                          credited: Money(minorUnits: try r.signed(), currency: currency),
-                                          dueDate: try r.optionalString().flatMap(CalendarDate.init)))
+            invoices.append(
+                InvoiceRecord(
+                    invoiceId: InvoiceID(try r.string()), total: Money(minorUnits: try r.signed(), currency: currency),
+                    paid: Money(minorUnits: try r.signed(), currency: currency),
+                    credited: Money(minorUnits: try r.signed(), currency: currency),
+                    dueDate: try r.optionalString().flatMap(CalendarDate.init)))
         }
         for _ in 0..<(try r.count()) { creditMemos.append(CreditMemoID(try r.string())) }
         for _ in 0..<(try r.count()) { returns.append(RMAID(try r.string())) }

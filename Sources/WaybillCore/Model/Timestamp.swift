@@ -20,10 +20,10 @@ public struct Timestamp: Hashable, Sendable, Comparable, CustomStringConvertible
             return v
         }
         guard let year = num(0, 4), b[4] == 0x2D, let month = num(5, 2), b[7] == 0x2D, let day = num(8, 2),
-              b[10] == UInt8(ascii: "T") || b[10] == UInt8(ascii: "t") || b[10] == 0x20,
-              let hour = num(11, 2), b[13] == 0x3A, let minute = num(14, 2), b[16] == 0x3A, let second = num(17, 2),
-              (1...12).contains(month), (1...CalendarDate.daysIn(month: month, year: year)).contains(day),
-              hour < 24, minute < 60, second < 61
+            b[10] == UInt8(ascii: "T") || b[10] == UInt8(ascii: "t") || b[10] == 0x20,
+            let hour = num(11, 2), b[13] == 0x3A, let minute = num(14, 2), b[16] == 0x3A, let second = num(17, 2),
+            (1...12).contains(month), (1...CalendarDate.daysIn(month: month, year: year)).contains(day),
+            hour < 24, minute < 60, second < 61
         else { return nil }
         var i = 19
         var millis = 0
@@ -65,7 +65,8 @@ public struct Timestamp: Hashable, Sendable, Comparable, CustomStringConvertible
         if secondsOfDay < 0 { secondsOfDay += 86_400; days -= 1 }
         let (y, m, d) = CalendarDate.civil(fromDays: Int(days))
         func two(_ v: Int) -> String { v < 10 ? "0\(v)" : "\(v)" }
-        var text = "\(String(format4: y))-\(two(m))-\(two(d))T\(two(Int(secondsOfDay / 3600))):\(two(Int(secondsOfDay % 3600 / 60))):\(two(Int(secondsOfDay % 60)))"
+        var text =
+            "\(String(format4: y))-\(two(m))-\(two(d))T\(two(Int(secondsOfDay / 3600))):\(two(Int(secondsOfDay % 3600 / 60))):\(two(Int(secondsOfDay % 60)))"
         if millis != 0 {
             let s = String(millis)
             text += "." + String(repeating: "0", count: 3 - s.count) + s
@@ -99,7 +100,7 @@ public struct CalendarDate: Hashable, Sendable, Comparable, CustomStringConverti
     public init?(_ text: String) {
         let parts = text.split(separator: "-", omittingEmptySubsequences: false)
         guard text.utf8.count == 10, parts.count == 3, let y = Int(parts[0]), let m = Int(parts[1]), let d = Int(parts[2]),
-              parts[0].count == 4, (1...12).contains(m), (1...CalendarDate.daysIn(month: m, year: y)).contains(d)
+            parts[0].count == 4, (1...12).contains(m), (1...CalendarDate.daysIn(month: m, year: y)).contains(d)
         else { return nil }
         self.init(year: y, month: m, day: d)
     }

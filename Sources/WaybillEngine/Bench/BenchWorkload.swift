@@ -17,8 +17,11 @@ public struct BenchWorkload: Sendable {
     static let time = Timestamp(rfc3339: "2026-12-01T08:00:00Z")!
 
     func event(_ system: String, _ id: String, _ type: EventType, _ subject: String, _ data: JSONValue) -> [UInt8] {
-        JSONWriter.bytes(CloudEvent(id: id, source: "/systems/\(system)", type: type, subject: subject, time: Self.time,
-                                    traceparent: nil, data: data).json)
+        JSONWriter.bytes(
+            CloudEvent(
+                id: id, source: "/systems/\(system)", type: type, subject: subject, time: Self.time,
+                traceparent: nil, data: data
+            ).json)
     }
 
     func sku(_ i: Int) -> String { "SKU-\(100_000 + i)" }
@@ -28,16 +31,22 @@ public struct BenchWorkload: Sendable {
     public func masterData() -> [[UInt8]] {
         var events: [[UInt8]] = []
         for i in 0..<customers {
-            events.append(event("erp", "cust-\(i)", .customerUpserted, customer(i), J.o(
-                ("customerId", J.s(customer(i))), ("name", J.s("Customer \(i) Industrial Supply")), ("currency", J.s("USD")),
-                ("creditLimit", J.s("900000000.00")), ("paymentTermsDays", J.n(30)),
-                ("externalIds", J.o(("erp", J.s("E\(i)")), ("crm", J.s("CRM\(i)")))))))
+            events.append(
+                event(
+                    "erp", "cust-\(i)", .customerUpserted, customer(i),
+                    J.o(
+                        ("customerId", J.s(customer(i))), ("name", J.s("Customer \(i) Industrial Supply")), ("currency", J.s("USD")),
+                        ("creditLimit", J.s("900000000.00")), ("paymentTermsDays", J.n(30)),
+                        ("externalIds", J.o(("erp", J.s("E\(i)")), ("crm", J.s("CRM\(i)")))))))
         }
         for i in 0..<products {
-            events.append(event("erp", "prod-\(i)", .productUpserted, sku(i), J.o(
-                ("sku", J.s(sku(i))), ("description", J.s("Industrial component number \(i)")), ("baseUom", J.s("EA")),
-                ("uomConversions", J.o(("CA", J.n(12)))), ("listPrice", J.s(price(i))), ("currency", J.s("USD")),
-                ("externalIds", J.o(("erp", J.s("I\(i)")))))))
+            events.append(
+                event(
+                    "erp", "prod-\(i)", .productUpserted, sku(i),
+                    J.o(
+                        ("sku", J.s(sku(i))), ("description", J.s("Industrial component number \(i)")), ("baseUom", J.s("EA")),
+                        ("uomConversions", J.o(("CA", J.n(12)))), ("listPrice", J.s(price(i))), ("currency", J.s("USD")),
+                        ("externalIds", J.o(("erp", J.s("I\(i)")))))))
         }
         return events
     }
@@ -55,27 +64,42 @@ public struct BenchWorkload: Sendable {
             let p = Int(rng.next() % UInt64(products))
             lines.append(("\(l + 1)", p, Int(rng.next() % 40) + 1, price(p)))
         }
-        let placed = event("portal", "\(tag)-\(n)-p", .orderPlaced, orderId, J.o(
-            ("orderId", J.s(orderId)), ("customerId", J.s(customer(customerIndex))), ("currency", J.s("USD")), ("channel", J.s("portal")),
-            ("customerPO", J.s("PO-\(n)")), ("requestedDate", J.s("2026-12-04")), ("shipToId", J.s("ST-1")),
-            ("notes", J.s("Deliver to dock 4 between 7am and 3pm; call ahead")),
-            ("lines", J.a(lines.map { J.o(("lineId", J.s($0.0)), ("sku", J.s(sku($0.1))), ("quantity", J.n($0.2)), ("uom", J.s("EA")), ("unitPrice", J.s($0.3))) }))))
+        let placed = event(
+            "portal", "\(tag)-\(n)-p", .orderPlaced, orderId,
+            J.o(
+                ("orderId", J.s(orderId)), ("customerId", J.s(customer(customerIndex))), ("currency", J.s("USD")), ("channel", J.s("portal")),
+                ("customerPO", J.s("PO-\(n)")), ("requestedDate", J.s("2026-12-04")), ("shipToId", J.s("ST-1")),
+                ("notes", J.s("Deliver to dock 4 between 7am and 3pm; call ahead")),
+                (
+                    "lines",
+                    J.a(
+                        lines.map { J.o(("lineId", J.s($0.0)), ("sku", J.s(sku($0.1))), ("quantity", J.n($0.2)), ("uom", J.s("EA")), ("unitPrice", J.s($0.3))) }
+                    )
+                )))
         let quantities = J.a(lines.map { J.o(("lineId", J.s($0.0)), ("quantity", J.n($0.2))) })
-        let allocated = event("wms", "\(tag)-\(n)-a", .inventoryAllocated, orderId, J.o(("orderId", J.s(orderId)), ("warehouse", J.s("DAL")), ("lines", quantities)))
-        let shipped = event("wms", "\(tag)-\(n)-s", .shipmentConfirmed, orderId, J.o(
-            ("orderId", J.s(orderId)), ("shipmentId", J.s("SH-\(n)")), ("warehouse", J.s("DAL")), ("carrier", J.s("UPS")), ("service", J.s("GROUND")),
-            ("shippedAt", J.s("2026-12-02T17:30:00Z")), ("trackingNumber", J.s("1Z999AA1\(n)")), ("lines", quantities)))
+        let allocated = event(
+            "wms", "\(tag)-\(n)-a", .inventoryAllocated, orderId, J.o(("orderId", J.s(orderId)), ("warehouse", J.s("DAL")), ("lines", quantities)))
+        let shipped = event(
+            "wms", "\(tag)-\(n)-s", .shipmentConfirmed, orderId,
+            J.o(
+                ("orderId", J.s(orderId)), ("shipmentId", J.s("SH-\(n)")), ("warehouse", J.s("DAL")), ("carrier", J.s("UPS")), ("service", J.s("GROUND")),
+                ("shippedAt", J.s("2026-12-02T17:30:00Z")), ("trackingNumber", J.s("1Z999AA1\(n)")), ("lines", quantities)))
         let usd = Currency.usd
         let linesTotal = lines.reduce(Money.zero(usd)) { $0 + UnitPrice(text: $1.3, currency: usd)!.extended(Quantity($1.2)) }
         let invoiceId = "INV-\(tag)-\(n)"
-        let invoiced = event("erp", "\(tag)-\(n)-i", .invoicePosted, orderId, J.o(
-            ("orderId", J.s(orderId)), ("invoiceId", J.s(invoiceId)), ("currency", J.s("USD")),
-            ("invoiceDate", J.s("2026-12-02")), ("dueDate", J.s("2027-01-01")),
-            ("lines", J.a(lines.map { J.o(("lineId", J.s($0.0)), ("quantity", J.n($0.2)), ("unitPrice", J.s($0.3))) })),
-            ("freight", J.s("0.00")), ("tax", J.s("0.00")), ("total", J.s(linesTotal.text))))
-        let paid = event("ar", "\(tag)-\(n)-y", .paymentReceived, customer(customerIndex), J.o(
-            ("paymentId", J.s("PAY-\(tag)-\(n)")), ("customerId", J.s(customer(customerIndex))), ("amount", J.s(linesTotal.text)),
-            ("currency", J.s("USD")), ("receivedAt", J.s("2026-12-20T10:00:00Z")), ("applications", J.a([J.o(("invoiceId", J.s(invoiceId)), ("amount", J.s(linesTotal.text)))]))))
+        let invoiced = event(
+            "erp", "\(tag)-\(n)-i", .invoicePosted, orderId,
+            J.o(
+                ("orderId", J.s(orderId)), ("invoiceId", J.s(invoiceId)), ("currency", J.s("USD")),
+                ("invoiceDate", J.s("2026-12-02")), ("dueDate", J.s("2027-01-01")),
+                ("lines", J.a(lines.map { J.o(("lineId", J.s($0.0)), ("quantity", J.n($0.2)), ("unitPrice", J.s($0.3))) })),
+                ("freight", J.s("0.00")), ("tax", J.s("0.00")), ("total", J.s(linesTotal.text))))
+        let paid = event(
+            "ar", "\(tag)-\(n)-y", .paymentReceived, customer(customerIndex),
+            J.o(
+                ("paymentId", J.s("PAY-\(tag)-\(n)")), ("customerId", J.s(customer(customerIndex))), ("amount", J.s(linesTotal.text)),
+                ("currency", J.s("USD")), ("receivedAt", J.s("2026-12-20T10:00:00Z")),
+                ("applications", J.a([J.o(("invoiceId", J.s(invoiceId)), ("amount", J.s(linesTotal.text)))]))))
         return [placed, allocated, shipped, invoiced, paid]
     }
 

@@ -9,9 +9,10 @@ enum ForwardedEvent {
         let event = try InboundEvent.decode(try JSONParser.parse(raw), raw: raw)
         let envelope = event.envelope
         let order = key.hasPrefix("order:") ? OrderID(String(key.dropFirst(6))) : nil
-        var forwarded = CloudEvent(id: "wb-\(seq)", source: envelope.source, type: envelope.type,
-                                   subject: order?.rawValue ?? envelope.subject, time: envelope.time, traceparent: nil,
-                                   extensions: envelope.extensions, data: order.map { event.payload.withOrder($0).json } ?? event.payload.json)
+        var forwarded = CloudEvent(
+            id: "wb-\(seq)", source: envelope.source, type: envelope.type,
+            subject: order?.rawValue ?? envelope.subject, time: envelope.time, traceparent: nil,
+            extensions: envelope.extensions, data: order.map { event.payload.withOrder($0).json } ?? event.payload.json)
         forwarded.extensions.append(("sourceid", .string(envelope.id)))
         return JSONWriter.bytes(forwarded.json)
     }

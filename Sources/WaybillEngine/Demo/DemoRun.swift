@@ -20,8 +20,9 @@ public struct DemoRun: Sendable {
     public static func play(store: any Store, seed: UInt64, policies: Policies = Policies()) async throws -> DemoRun {
         let clock = ManualClock(start)
         let world = DemoWorld(clock: clock)
-        let hub = Hub(store: store, landscape: Landscape(systems: DemoLandscape.systems()), policies: policies, clock: clock,
-                      random: HubRandom(seed: seed))
+        let hub = Hub(
+            store: store, landscape: Landscape(systems: DemoLandscape.systems()), policies: policies, clock: clock,
+            random: HubRandom(seed: seed))
         var registry = AdapterRegistry()
         registry.register(AdapterSettings.inProcess.kind, world.adapter)
         let scheduler = DeliveryScheduler(hub: hub, adapters: registry, concurrency: 1)
@@ -83,7 +84,8 @@ public struct DemoRun: Sendable {
         if case .array(let orders)? = json["orders"] {
             for order in orders {
                 guard case .string(let id)? = order["orderId"], case .string(let status)? = order["status"],
-                      case .string(let explanation)? = order["explanation"] else { continue }
+                    case .string(let explanation)? = order["explanation"]
+                else { continue }
                 out += "\(id)  \(status)\n    \(explanation)\n"
             }
         }
@@ -92,7 +94,9 @@ public struct DemoRun: Sendable {
             let told = world.received(by: subscription)
             var counts: [EventType: Int] = [:]
             for (_, type, _) in told { counts[type, default: 0] += 1 }
-            out += "\(subscription): \(told.count) events — " + counts.sorted { $0.key < $1.key }.map { "\($0.key.rawValue) ×\($0.value)" }.joined(separator: ", ") + "\n"
+            out +=
+                "\(subscription): \(told.count) events — " + counts.sorted { $0.key < $1.key }.map { "\($0.key.rawValue) ×\($0.value)" }.joined(separator: ", ")
+                + "\n"
         }
         out += "\n== Exceptions ==\n"
         for exception in try await hub.exceptions() {

@@ -30,8 +30,9 @@ extension DemoWorld {
             }
         }
         for warehouse in byWarehouse.keys.sorted() {
-            send("wms", .inventoryAllocated, subject: orderId,
-                 J.o(("orderId", J.s(orderId)), ("warehouse", J.s(warehouse)), ("lines", J.a(byWarehouse[warehouse]!))))
+            send(
+                "wms", .inventoryAllocated, subject: orderId,
+                J.o(("orderId", J.s(orderId)), ("warehouse", J.s(warehouse)), ("lines", J.a(byWarehouse[warehouse]!))))
         }
         if !backordered.isEmpty {
             send("wms", .inventoryBackordered, subject: orderId, J.o(("orderId", J.s(orderId)), ("lines", J.a(backordered))))
@@ -74,17 +75,25 @@ extension DemoWorld {
         }
         var groups: [(String, String, [Allocation])] = []
         for a in allocations {
-            if let i = groups.firstIndex(where: { $0.0 == a.orderId && $0.1 == a.warehouse }) { groups[i].2.append(a) } else { groups.append((a.orderId, a.warehouse, [a])) }
+            if let i = groups.firstIndex(where: { $0.0 == a.orderId && $0.1 == a.warehouse }) {
+                groups[i].2.append(a)
+            } else {
+                groups.append((a.orderId, a.warehouse, [a]))
+            }
         }
         let shippedAt = clock.now().rfc3339
         for (orderId, warehouse, lines) in groups {
-            let number = state.withLock { s -> Int in s.shipmentCounter += 1; return s.shipmentCounter }
+            let number = state.withLock { s -> Int in
+                s.shipmentCounter += 1; return s.shipmentCounter
+            }
             let carrier = warehouse == "DAL" ? "UPS" : "FDXG"
             let tracking = warehouse == "DAL" ? "1Z999AA1\(String(number * 7919 % 100_000_000))" : "7946\(String(number * 104_729 % 100_000_000))"
-            send("wms", .shipmentConfirmed, subject: orderId, J.o(
-                ("orderId", J.s(orderId)), ("shipmentId", J.s("SH-\(number)")), ("warehouse", J.s(warehouse)), ("shippedAt", J.s(shippedAt)),
-                ("carrier", J.s(carrier)), ("service", J.s("GROUND")), ("trackingNumber", J.s(tracking)),
-                ("lines", J.a(lines.map { J.o(("lineId", J.s($0.lineId)), ("quantity", J.n($0.quantity))) }))))
+            send(
+                "wms", .shipmentConfirmed, subject: orderId,
+                J.o(
+                    ("orderId", J.s(orderId)), ("shipmentId", J.s("SH-\(number)")), ("warehouse", J.s(warehouse)), ("shippedAt", J.s(shippedAt)),
+                    ("carrier", J.s(carrier)), ("service", J.s("GROUND")), ("trackingNumber", J.s(tracking)),
+                    ("lines", J.a(lines.map { J.o(("lineId", J.s($0.lineId)), ("quantity", J.n($0.quantity))) }))))
         }
     }
 
@@ -93,9 +102,11 @@ extension DemoWorld {
     func tmsBook(_ data: JSONValue) {
         let orderId = Self.string(data["orderId"]), shipmentId = Self.string(data["shipmentId"]), carrier = Self.string(data["carrier"])
         state.withLock { $0.inTransit.append((orderId, shipmentId, carrier)) }
-        send("tms", .shipmentTracking, subject: orderId, J.o(
-            ("orderId", J.s(orderId)), ("shipmentId", J.s(shipmentId)), ("status", J.s("in_transit")), ("at", J.s(clock.now().rfc3339)),
-            ("location", J.s(carrier == "UPS" ? "Dallas, TX" : "Memphis, TN"))))
+        send(
+            "tms", .shipmentTracking, subject: orderId,
+            J.o(
+                ("orderId", J.s(orderId)), ("shipmentId", J.s(shipmentId)), ("status", J.s("in_transit")), ("at", J.s(clock.now().rfc3339)),
+                ("location", J.s(carrier == "UPS" ? "Dallas, TX" : "Memphis, TN"))))
     }
 
     func tmsDeliveryRun() {
@@ -104,9 +115,11 @@ extension DemoWorld {
             return s.inTransit
         }
         for shipment in shipments {
-            send("tms", .shipmentDelivered, subject: shipment.orderId, J.o(
-                ("orderId", J.s(shipment.orderId)), ("shipmentId", J.s(shipment.shipmentId)), ("deliveredAt", J.s(clock.now().rfc3339)),
-                ("signedBy", J.s(shipment.carrier == "UPS" ? "J. Ortiz" : "M. Chen"))))
+            send(
+                "tms", .shipmentDelivered, subject: shipment.orderId,
+                J.o(
+                    ("orderId", J.s(shipment.orderId)), ("shipmentId", J.s(shipment.shipmentId)), ("deliveredAt", J.s(clock.now().rfc3339)),
+                    ("signedBy", J.s(shipment.carrier == "UPS" ? "J. Ortiz" : "M. Chen"))))
         }
     }
 
@@ -119,18 +132,23 @@ extension DemoWorld {
         var lines: [JSONValue] = []
         for line in Self.objects(request["lines"]) {
             guard case .number(let q)? = line["quantity"], let quantity = Quantity(text: q),
-                  let price = UnitPrice(text: Self.string(line["unitPrice"]), currency: usd) else { continue }
+                let price = UnitPrice(text: Self.string(line["unitPrice"]), currency: usd)
+            else { continue }
             linesTotal = linesTotal + price.extended(quantity)
             lines.append(J.o(("lineId", line["lineId"] ?? .null), ("quantity", .number(q)), ("unitPrice", J.s(price.text))))
         }
         let freight = Money(minorUnits: 1_800, currency: usd)
         let tax = Money(minorUnits: (linesTotal.minorUnits * 825 + 5_000) / 10_000, currency: usd)
         let total = linesTotal + freight + tax
-        let number = state.withLock { s -> Int in s.invoiceCounter += 1; return s.invoiceCounter }
-        send("erp", .invoicePosted, subject: orderId, J.o(
-            ("orderId", J.s(orderId)), ("invoiceId", J.s("INV-\(number)")), ("invoiceDate", J.s(clock.now().day.text)),
-            ("dueDate", J.s(day(plus: 30))), ("currency", J.s("USD")), ("lines", J.a(lines)),
-            ("freight", J.s(freight.text)), ("tax", J.s(tax.text)), ("total", J.s(total.text))))
+        let number = state.withLock { s -> Int in
+            s.invoiceCounter += 1; return s.invoiceCounter
+        }
+        send(
+            "erp", .invoicePosted, subject: orderId,
+            J.o(
+                ("orderId", J.s(orderId)), ("invoiceId", J.s("INV-\(number)")), ("invoiceDate", J.s(clock.now().day.text)),
+                ("dueDate", J.s(day(plus: 30))), ("currency", J.s("USD")), ("lines", J.a(lines)),
+                ("freight", J.s(freight.text)), ("tax", J.s(tax.text)), ("total", J.s(total.text))))
     }
 
     /// Finance reviews the credit holds and releases them.
@@ -149,7 +167,8 @@ extension DemoWorld {
     func arRecord(_ invoice: JSONValue) {
         let orderId = Self.string(invoice["orderId"])
         state.withLock { s in
-            s.openInvoices.append((customerId: s.customerOfOrder[orderId] ?? "", invoiceId: Self.string(invoice["invoiceId"]), total: Self.string(invoice["total"])))
+            s.openInvoices.append(
+                (customerId: s.customerOfOrder[orderId] ?? "", invoiceId: Self.string(invoice["invoiceId"]), total: Self.string(invoice["total"])))
         }
     }
 
@@ -163,11 +182,15 @@ extension DemoWorld {
         for customer in customers {
             let invoices = open.filter { $0.customerId == customer }
             let amount = invoices.reduce(Money.zero(.usd)) { $0 + (Money(text: $1.total, currency: .usd) ?? .zero(.usd)) }
-            let number = state.withLock { s -> Int in s.paymentCounter += 1; return s.paymentCounter }
-            send("ar", .paymentReceived, subject: customer, J.o(
-                ("paymentId", J.s("PAY-\(number)")), ("customerId", J.s(customer)), ("amount", J.s(amount.text)), ("currency", J.s("USD")),
-                ("receivedAt", J.s(clock.now().rfc3339)),
-                ("applications", J.a(invoices.map { J.o(("invoiceId", J.s($0.invoiceId)), ("amount", J.s($0.total))) }))))
+            let number = state.withLock { s -> Int in
+                s.paymentCounter += 1; return s.paymentCounter
+            }
+            send(
+                "ar", .paymentReceived, subject: customer,
+                J.o(
+                    ("paymentId", J.s("PAY-\(number)")), ("customerId", J.s(customer)), ("amount", J.s(amount.text)), ("currency", J.s("USD")),
+                    ("receivedAt", J.s(clock.now().rfc3339)),
+                    ("applications", J.a(invoices.map { J.o(("invoiceId", J.s($0.invoiceId)), ("amount", J.s($0.total))) }))))
         }
     }
 }

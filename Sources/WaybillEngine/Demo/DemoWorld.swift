@@ -26,8 +26,10 @@ final class DemoWorld: Sendable {
         /// What each subscription has been told: (time, type, subject).
         var received: [String: [(Timestamp, EventType, String)]] = [:]
         // WMS
-        var stock: [String: [String: Int]] = ["DAL": ["BRG-6204": 400, "BLT-M8": 960, "MTR-1HP": 4, "VLV-250": 50],
-                                              "MEM": ["BRG-6204": 100, "BLT-M8": 240, "MTR-1HP": 20, "GRS-EP2": 0, "VLV-250": 10]]
+        var stock: [String: [String: Int]] = [
+            "DAL": ["BRG-6204": 400, "BLT-M8": 960, "MTR-1HP": 4, "VLV-250": 50],
+            "MEM": ["BRG-6204": 100, "BLT-M8": 240, "MTR-1HP": 20, "GRS-EP2": 0, "VLV-250": 10],
+        ]
         var toShip: [Allocation] = []
         var backorders: [Backorder] = []
         var cancelled: Set<String> = []
@@ -96,7 +98,8 @@ final class DemoWorld: Sendable {
     var adapter: InProcessAdapter {
         InProcessAdapter { [self] delivery in
             guard case .object(let members)? = try? JSONParser.parse(delivery.body),
-                  case .object(let data)? = members.first(where: { $0.0 == "data" })?.1 else {
+                case .object(let data)? = members.first(where: { $0.0 == "data" })?.1
+            else {
                 return .failed(statusCode: 400, error: "the body is not a CloudEvent")
             }
             let subject = members.first { $0.0 == "subject" }.flatMap { if case .string(let s) = $0.1 { s } else { nil } } ?? ""

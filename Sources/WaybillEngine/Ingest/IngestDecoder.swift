@@ -68,8 +68,9 @@ public struct EventResult: Sendable, Equatable {
     }
 
     public var json: JSONValue {
-        .members([("source", source.map(JSONValue.string)), ("id", id.map(JSONValue.string)), ("outcome", .string(outcome.rawValue)),
-                  ("code", code.map(JSONValue.string)), ("detail", detail.map(JSONValue.string)), ("orderId", orderId.map { .string($0.rawValue) })])
+        .members([
+            ("source", source.map(JSONValue.string)), ("id", id.map(JSONValue.string)), ("outcome", .string(outcome.rawValue)),
+            ("code", code.map(JSONValue.string)), ("detail", detail.map(JSONValue.string)), ("orderId", orderId.map { .string($0.rawValue) }),
+        ])
     }
 }
-

@@ -44,17 +44,20 @@ final class IngestStep {
     func ingest(_ event: InboundEvent) throws -> EventResult {
         let envelope = event.envelope
         guard let origin = SystemName(source: envelope.source), landscape.systems[origin] != nil else {
-            return EventResult(source: envelope.source, id: envelope.id, outcome: .exception, code: ErrorCode.sourceMismatch.rawValue,
-                               detail: "source \(envelope.source) is not /systems/<name> of a configured system")
+            return EventResult(
+                source: envelope.source, id: envelope.id, outcome: .exception, code: ErrorCode.sourceMismatch.rawValue,
+                detail: "source \(envelope.source) is not /systems/<name> of a configured system")
         }
         let canonicalOrder = try event.payload.orderReference.map { try canonicalOrderId($0, from: origin) }
         let key = try recordKey(event.payload, order: canonicalOrder, origin: origin)
         var traceId = envelope.traceparent?.traceID ?? random.traceId()
         if let order = canonicalOrder, let state = try tx.order(order) { traceId = state.traceId }
         let eventTime = envelope.time ?? now
-        guard let seq = try tx.append(NewEvent(
-            source: envelope.source, eventId: envelope.id, type: envelope.type, subject: envelope.subject, key: key, eventTime: eventTime,
-            receivedAt: now, traceId: traceId, origin: .inbound, raw: event.raw, body: nil))
+        guard
+            let seq = try tx.append(
+                NewEvent(
+                    source: envelope.source, eventId: envelope.id, type: envelope.type, subject: envelope.subject, key: key, eventTime: eventTime,
+                    receivedAt: now, traceId: traceId, origin: .inbound, raw: event.raw, body: nil))
         else {
             return EventResult(source: envelope.source, id: envelope.id, outcome: .duplicate, orderId: canonicalOrder)
         }
@@ -70,8 +73,9 @@ final class IngestStep {
         guard let origin = SystemName(source: stored.event.source), let raw = stored.event.raw else { return }
         let event = try InboundEvent.decode(try JSONParser.parse(raw), raw: raw)
         let canonicalOrder = try event.payload.orderReference.map { try canonicalOrderId($0, from: origin) }
-        let context = Context(event: event, origin: origin, seq: stored.seq, key: stored.event.key, traceId: stored.event.traceId,
-                              receivedAt: stored.event.receivedAt, eventTime: stored.event.eventTime)
+        let context = Context(
+            event: event, origin: origin, seq: stored.seq, key: stored.event.key, traceId: stored.event.traceId,
+            receivedAt: stored.event.receivedAt, eventTime: stored.event.eventTime)
         _ = try process(context, canonicalOrder: canonicalOrder)
     }
 
@@ -105,11 +109,13 @@ final class IngestStep {
             guard let state = try tx.order(orderId), state.validated || state.cancelled else {
                 try tx.park(ParkedEvent(seq: c.seq, key: c.key, eventTime: c.eventTime, receivedAt: c.receivedAt))
                 let known = try tx.order(orderId) != nil
-                return EventResult(source: envelope.source, id: envelope.id, outcome: .parked,
-                                   code: known ? ErrorCode.orderNotAccepted.rawValue : "unknown_order",
-                                   detail: known ? "order \(orderId) waits for master data; the event is applied when it is validated"
-                                                 : "order \(orderId) is not known yet; the event is applied when the order arrives",
-                                   orderId: orderId)
+                return EventResult(
+                    source: envelope.source, id: envelope.id, outcome: .parked,
+                    code: known ? ErrorCode.orderNotAccepted.rawValue : "unknown_order",
+                    detail: known
+                        ? "order \(orderId) waits for master data; the event is applied when it is validated"
+                        : "order \(orderId) is not known yet; the event is applied when the order arrives",
+                    orderId: orderId)
             }
             return try applyToOrder(state, c)
         }
@@ -131,9 +137,10 @@ final class IngestStep {
         try forward(c)
         guard transition.state.validated else {
             let gap = transition.state.gaps.first
-            return EventResult(source: envelope.source, id: envelope.id, outcome: .parked, code: "mapping",
-                               detail: gap.map { "\($0.detail) at \($0.path); the order is kept and validated again when master data arrives" },
-                               orderId: placed.orderId)
+            return EventResult(
+                source: envelope.source, id: envelope.id, outcome: .parked, code: "mapping",
+                detail: gap.map { "\($0.detail) at \($0.path); the order is kept and validated again when master data arrives" },
+                orderId: placed.orderId)
         }
         try applyParkedEvents(of: transition.state.orderId, key: c.key)
         return EventResult(source: envelope.source, id: envelope.id, outcome: .accepted, orderId: placed.orderId)
@@ -155,18 +162,22 @@ final class IngestStep {
         }
         try forward(c)
         let raised = transition.raised.first { $0.kind == .invoiceMismatch || $0.kind == .carrier }
-        return EventResult(source: envelope.source, id: envelope.id, outcome: raised == nil ? .accepted : .exception,
-                           code: raised?.code.rawValue, detail: raised?.message, orderId: state.orderId)
+        return EventResult(
+            source: envelope.source, id: envelope.id, outcome: raised == nil ? .accepted : .exception,
+            code: raised?.code.rawValue, detail: raised?.message, orderId: state.orderId)
     }
 
     /// Keeps a refused event in the log, opens an exception with the reason, changes no state.
     func refuse(_ error: WaybillError, _ c: Context, order: OrderID?) throws -> EventResult {
         if mode == .live {
-            try tx.raise(NewException(kind: ExceptionKind.forRefusal(error.code), code: error.code.rawValue, key: c.key, eventSeq: c.seq,
-                                      message: error.path.map { "\(error.message) (at \($0))" } ?? error.message, raisedAt: c.receivedAt))
+            try tx.raise(
+                NewException(
+                    kind: ExceptionKind.forRefusal(error.code), code: error.code.rawValue, key: c.key, eventSeq: c.seq,
+                    message: error.path.map { "\(error.message) (at \($0))" } ?? error.message, raisedAt: c.receivedAt))
         }
-        return EventResult(source: c.event.envelope.source, id: c.event.envelope.id, outcome: .exception, code: error.code.rawValue,
-                           detail: error.path.map { "\(error.message) (at \($0))" } ?? error.message, orderId: order)
+        return EventResult(
+            source: c.event.envelope.source, id: c.event.envelope.id, outcome: .exception, code: error.code.rawValue,
+            detail: error.path.map { "\(error.message) (at \($0))" } ?? error.message, orderId: order)
     }
 
     /// Applies the events that waited for this order, in the order they happened at their sources.
@@ -178,8 +189,9 @@ final class IngestStep {
             try tx.unpark(seq: entry.seq)
             guard let state = try tx.order(orderId) else { continue }
             let event = try InboundEvent.decode(try JSONParser.parse(raw), raw: raw)
-            let context = Context(event: event, origin: origin, seq: entry.seq, key: key, traceId: state.traceId,
-                                  receivedAt: stored.event.receivedAt, eventTime: stored.event.eventTime)
+            let context = Context(
+                event: event, origin: origin, seq: entry.seq, key: key, traceId: state.traceId,
+                receivedAt: stored.event.receivedAt, eventTime: stored.event.eventTime)
             let result = try applyToOrder(state, context)
             if mode == .live {
                 try tx.setTraceId(seq: entry.seq, traceId: state.traceId)
@@ -213,7 +225,8 @@ final class IngestStep {
             return try refuse(WaybillError(.unknownCustomer, "unknown customer \(payment.customerId)", at: "$.data.customerId"), c, order: nil)
         }
         if payment.currency != customer.currency {
-            problems.append((.currencyMismatch, "payment \(payment.paymentId) is in \(payment.currency), customer \(customer.customerId) pays in \(customer.currency)"))
+            problems.append(
+                (.currencyMismatch, "payment \(payment.paymentId) is in \(payment.currency), customer \(customer.customerId) pays in \(customer.currency)"))
         }
         for application in payment.applications {
             guard let orderId = try tx.orderForInvoice(application.invoiceId), let state = try tx.order(orderId) else {
@@ -272,11 +285,14 @@ final class IngestStep {
         let n = emittedPerCause[cause, default: 0] + 1
         emittedPerCause[cause] = n
         let id = "wb-\(cause)-\(n)"
-        let envelope = CloudEvent(id: id, source: SystemName.hub.source, type: hubEvent.type, subject: state.orderId.rawValue, time: time,
-                                  traceparent: nil, data: hubEvent.data)
-        guard let seq = try tx.append(NewEvent(
-            source: envelope.source, eventId: id, type: hubEvent.type, subject: envelope.subject, key: key, eventTime: time, receivedAt: time,
-            traceId: state.traceId, origin: .hub, causeSeq: cause, raw: nil, body: JSONWriter.bytes(envelope.json)))
+        let envelope = CloudEvent(
+            id: id, source: SystemName.hub.source, type: hubEvent.type, subject: state.orderId.rawValue, time: time,
+            traceparent: nil, data: hubEvent.data)
+        guard
+            let seq = try tx.append(
+                NewEvent(
+                    source: envelope.source, eventId: id, type: hubEvent.type, subject: envelope.subject, key: key, eventTime: time, receivedAt: time,
+                    traceId: state.traceId, origin: .hub, causeSeq: cause, raw: nil, body: JSONWriter.bytes(envelope.json)))
         else { return }
         for subscription in landscape.subscribers(of: hubEvent.type, from: .hub) {
             try tx.enqueueDelivery(seq: seq, subscription: subscription.name, key: key, type: hubEvent.type, at: time)
@@ -305,7 +321,9 @@ final class IngestStep {
         case .customerUpserted(let c): return RecordKey.customer(c.customerId.rawValue)
         case .productUpserted(let p): return RecordKey.product(p.sku.rawValue)
         case .paymentReceived(let p):
-            let canonical = try tx.customer(CustomerID(p.customerId)) != nil ? p.customerId
+            let canonical =
+                try tx.customer(CustomerID(p.customerId)) != nil
+                ? p.customerId
                 : try tx.crossReference(kind: "customer", system: origin, external: p.customerId) ?? p.customerId
             return RecordKey.customer(canonical)
         default: return RecordKey.order(order ?? OrderID(""))
