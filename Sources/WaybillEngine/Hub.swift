@@ -1,3 +1,4 @@
+import Logging
 import WaybillCore
 import WaybillStore
 
@@ -14,14 +15,19 @@ public final class Hub: Sendable {
     public let lifecycle: OrderLifecycle
     public let clock: any HubClock
     public let random: HubRandom
+    let logger: Logger
     private let committer: GroupCommitter<[IngestItem], [EventResult]>
 
-    public init(store: any Store, landscape: Landscape, policies: Policies, clock: any HubClock, random: HubRandom, maxRequestsPerCommit: Int = 256) {
+    public init(
+        store: any Store, landscape: Landscape, policies: Policies, clock: any HubClock, random: HubRandom, maxRequestsPerCommit: Int = 256,
+        logger: Logger = Logger(label: "waybill.hub")
+    ) {
         self.store = store
         self.landscape = landscape
         self.lifecycle = OrderLifecycle(policies: policies)
         self.clock = clock
         self.random = random
+        self.logger = logger
         let lifecycle = self.lifecycle
         committer = GroupCommitter(maxJobsPerCommit: maxRequestsPerCommit) { requests in
             let now = clock.now()
@@ -60,7 +66,12 @@ public final class Hub: Sendable {
 
     /// Ingests decoded items (one group-committed transaction shared with concurrent callers).
     public func ingest(_ items: [IngestItem]) async throws -> [EventResult] {
-        try await committer.submit(items)
+        do {
+            return try await committer.submit(items)
+        } catch {
+            logger.error("ingest commit failed; nothing of the request was acknowledged", metadata: ["waybill.error": "\(error)"])
+            throw error
+        }
     }
 
     func authorize(_ items: [IngestItem], as system: SystemName) throws(WaybillError) {

@@ -14,7 +14,7 @@ public final class SQLiteStore: Store {
     public let path: String
 
     /// Opens (creating and migrating if needed) the store at `path`.
-    public init(path: String, orderCacheCapacity: Int = 20_000) throws {
+    public init(path: String, orderCacheCapacity: Int = 4_096) throws {
         var config = Configuration()
         config.prepareDatabase { db in
             // A bigger page cache for the writer, and checkpoints every ~32 MB of WAL rather than

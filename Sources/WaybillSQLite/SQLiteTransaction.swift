@@ -86,9 +86,21 @@ final class SQLiteTransaction: SQLiteReader, StoreTransaction {
         try statement("DELETE FROM parked WHERE seq = ?").execute(arguments: [seq])
     }
 
-    func enqueueDelivery(seq: Int64, subscription: SubscriptionName, key: String, type: EventType, at: Timestamp) throws {
-        try statement("INSERT INTO outbox (seq, subscription, record_key, type, status, next_attempt_at, created_at) VALUES (?, ?, ?, ?, 0, ?, ?)")
-            .execute(arguments: [seq, subscription.rawValue, key, type.rawValue, at.milliseconds, at.milliseconds])
+    func enqueueDeliveries(seq: Int64, subscriptions: [SubscriptionName], key: String, type: EventType, at: Timestamp) throws {
+        // One multi-row statement per event (prepared once per row count) instead of one per row.
+        var index = 0
+        while index < subscriptions.count {
+            let chunk = subscriptions[index..<min(subscriptions.count, index + 16)]
+            let rows = Array(repeating: "(?, ?, ?, ?, 0, ?, ?)", count: chunk.count).joined(separator: ", ")
+            var arguments: [(any DatabaseValueConvertible)?] = []
+            arguments.reserveCapacity(chunk.count * 6)
+            for subscription in chunk {
+                arguments += [seq, subscription.rawValue, key, type.rawValue, at.milliseconds, at.milliseconds]
+            }
+            try statement("INSERT INTO outbox (seq, subscription, record_key, type, status, next_attempt_at, created_at) VALUES \(rows)")
+                .execute(arguments: StatementArguments(arguments))
+            index += chunk.count
+        }
     }
 
     func recordAttempt(delivery id: Int64, result: AttemptResult) throws {

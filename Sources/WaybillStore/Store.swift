@@ -67,7 +67,8 @@ public protocol StoreTransaction: StoreReader {
     func park(_ event: ParkedEvent) throws
     func unpark(seq: Int64) throws
 
-    func enqueueDelivery(seq: Int64, subscription: SubscriptionName, key: String, type: EventType, at: Timestamp) throws
+    /// Writes one outbox row per subscription for event `seq` (all due at `at`).
+    func enqueueDeliveries(seq: Int64, subscriptions: [SubscriptionName], key: String, type: EventType, at: Timestamp) throws
     func recordAttempt(delivery id: Int64, result: AttemptResult) throws
     /// Makes a dead or delivered delivery pending again, due at `at` (retry and replay).
     func requeue(delivery id: Int64, at: Timestamp) throws -> Bool

@@ -99,7 +99,7 @@ public enum StoreConformance {
         try await store.write { tx in
             for (id, key) in [("a1", "order:A"), ("a2", "order:A"), ("b1", "order:B")] {
                 let seq = try tx.append(event(id, key: key))!
-                try tx.enqueueDelivery(seq: seq, subscription: "wms-orders", key: key, type: .shipmentConfirmed, at: now)
+                try tx.enqueueDeliveries(seq: seq, subscriptions: ["wms-orders"], key: key, type: .shipmentConfirmed, at: now)
             }
         }
         let due = try await store.read { try $0.dueDeliveries(now: now, excluding: [], limit: 10) }
@@ -124,7 +124,7 @@ public enum StoreConformance {
             var seqs: [Int64] = []
             for id in ["d1", "d2"] {
                 let seq = try tx.append(event(id, key: "order:D"))!
-                try tx.enqueueDelivery(seq: seq, subscription: "erp-orders", key: "order:D", type: .shipmentConfirmed, at: now)
+                try tx.enqueueDeliveries(seq: seq, subscriptions: ["erp-orders"], key: "order:D", type: .shipmentConfirmed, at: now)
                 seqs.append(seq)
             }
             return try tx.deliveries(DeliveryFilter(key: "order:D")).map(\.id)

@@ -22,11 +22,17 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "Concurrent submitters.")
     var concurrency = 8
 
-    @Option(help: "Orders to load (and take through their lifecycle) before measuring.")
+    @Option(help: "Orders to place (through the full pipeline) before measuring, to compare the cost per event as the store grows.")
     var storedOrders = 0
 
     @Option(help: "Directory for the bench files (default: a temporary one, removed afterwards).")
     var directory: String?
+
+    @Option(
+        help:
+            "Subscribers: 'demo' (the 7-system sample landscape, about 6 deliveries per event) or 'single' (one subscriber per event type, no status_changed subscribers)."
+    )
+    var landscape = "demo"
 
     @Flag(help: "Print the figures as JSON with sorted keys.")
     var json = false
@@ -39,8 +45,9 @@ struct BenchCommand: AsyncParsableCommand {
 
         let workload = BenchWorkload()
         let store = try SQLiteStore(path: dir.appendingPathComponent("hub.sqlite").path)
+        let systems = landscape == "single" ? Self.singleSubscriberSystems() : DemoLandscape.systems()
         let hub = Hub(
-            store: store, landscape: Landscape(systems: DemoLandscape.systems()), policies: Policies(), clock: SystemClock(),
+            store: store, landscape: Landscape(systems: systems), policies: Policies(), clock: SystemClock(),
             random: HubRandom(seed: 1))
         _ = try await Self.drive(hub: hub, bodies: workload.masterData(), batch: 500, concurrency: 1)
         if storedOrders > 0 {
@@ -49,7 +56,7 @@ struct BenchCommand: AsyncParsableCommand {
             let chunk = 20_000
             while loaded < storedOrders {
                 let range = loaded..<min(storedOrders, loaded + chunk)
-                let preload = workload.stream(orders: range, tag: "pre").map(\.0)
+                let preload = range.map { workload.orderEvents($0, tag: "pre")[0] }
                 _ = try await Self.drive(hub: hub, bodies: preload, batch: 500, concurrency: 4)
                 loaded = range.upperBound
                 log("  \(loaded) orders stored")
@@ -57,8 +64,16 @@ struct BenchCommand: AsyncParsableCommand {
         }
         let bodies = workload.stream(orders: 0..<orders).map(\.0)
         let bytes = bodies.reduce(0) { $0 + $1.count }
+        let decodeStart = ContinuousClock.now
+        var decoded = 0
+        for body in bodies { decoded += try IngestDecoder.decode(body).count }
+        let decodeRate = Double(decoded) / (ContinuousClock.now - decodeStart).seconds
+        log("decode alone (one core): \(Int(decodeRate)) events/s")
         log("measuring \(bodies.count) events (average \(bytes / bodies.count) bytes) in batches of \(batch), \(concurrency) submitters…")
-        let pipeline = try await Self.drive(hub: hub, bodies: bodies, batch: batch, concurrency: concurrency)
+        let outboxBefore = try await store.read { r in try r.deliveryCounts(status: .pending).values.reduce(0, +) }
+        var pipeline = try await Self.drive(hub: hub, bodies: bodies, batch: batch, concurrency: concurrency)
+        let outboxAfter = try await store.read { r in try r.deliveryCounts(status: .pending).values.reduce(0, +) }
+        pipeline.deliveriesPerEvent = Double(outboxAfter - outboxBefore) / Double(bodies.count)
         let peak = Self.peakResidentMegabytes()
 
         log("measuring the raw baseline…")
@@ -73,16 +88,19 @@ struct BenchCommand: AsyncParsableCommand {
 
         let figures: [(String, JSONValue)] = [
             ("events", .int(bodies.count)), ("events_per_second", Self.number(pipeline.rate, 0)),
+            ("decode_events_per_second", Self.number(decodeRate, 0)),
             ("p50_ms", Self.number(pipeline.p50, 2)), ("p99_ms", Self.number(pipeline.p99, 2)),
             ("baseline_events_per_second", Self.number(baselineRate, 0)), ("ratio", Self.number(pipeline.rate / baselineRate, 3)),
             ("peak_rss_mb", Self.number(peak, 1)), ("stored_orders", .int(storedOrders)), ("batch", .int(batch)),
-            ("concurrency", .int(concurrency)), ("average_event_bytes", .int(bytes / bodies.count)),
+            ("concurrency", .int(concurrency)), ("average_event_bytes", .int(bytes / bodies.count)), ("landscape", .string(landscape)),
+            ("deliveries_per_event", Self.number(pipeline.deliveriesPerEvent, 2)),
         ]
         if json {
             print(JSONWriter.pretty(.object(figures)))
         } else {
             print(
                 """
+                landscape:      \(landscape), \(String(format: "%.2f", pipeline.deliveriesPerEvent)) deliveries per event
                 full pipeline:  \(Int(pipeline.rate)) events/s   p50 \(String(format: "%.2f", pipeline.p50)) ms   p99 \(String(format: "%.2f", pipeline.p99)) ms (per request of \(batch))
                 raw baseline:   \(Int(baselineRate)) events/s   ratio \(String(format: "%.3f", pipeline.rate / baselineRate))
                 peak memory:    \(String(format: "%.1f", peak)) MB   stored orders before: \(storedOrders)
@@ -94,6 +112,21 @@ struct BenchCommand: AsyncParsableCommand {
         var rate: Double
         var p50: Double
         var p99: Double
+        var deliveriesPerEvent: Double = 0
+    }
+
+    /// The demo's systems, but each event type goes to one subscriber only.
+    static func singleSubscriberSystems() -> [ConnectedSystem] {
+        var seen: Set<EventType> = [.orderStatusChanged]
+        return DemoLandscape.systems().map { system in
+            var system = system
+            system.subscriptions = system.subscriptions.map { subscription in
+                var subscription = subscription
+                subscription.types = subscription.types.filter { seen.insert($0).inserted }
+                return subscription
+            }
+            return system
+        }
     }
 
     /// Posts `bodies` in batches from `concurrency` tasks and measures each request's latency.

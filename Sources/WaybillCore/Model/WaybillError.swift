@@ -44,12 +44,10 @@ public enum ErrorCode: String, Sendable, CaseIterable {
     case orderNotAccepted = "order_not_accepted"
     case orderOnHold = "order_on_hold"
     case orderCancelled = "order_cancelled"
-    case orderClosed = "order_closed"
     case unknownLine = "unknown_line"
     case duplicateLine = "duplicate_line"
     case overAllocation = "over_allocation"
     case overShipment = "over_shipment"
-    case overDelivery = "over_delivery"
     case invoiceExceedsShipped = "invoice_exceeds_shipped"
     case invoicePriceMismatch = "invoice_price_mismatch"
     case overCredit = "over_credit"
@@ -70,5 +68,4 @@ public enum ErrorCode: String, Sendable, CaseIterable {
     case priceOutOfTolerance = "price_out_of_tolerance"
     case backordered = "backordered"
     case invariantViolation = "invariant_violation"
-    case pricingHold = "pricing_hold"
 }

@@ -1,3 +1,4 @@
+import Logging
 import Synchronization
 import WaybillCore
 import WaybillStore
@@ -8,11 +9,13 @@ public final class DeliveryScheduler: Sendable {
     let hub: Hub
     let adapters: AdapterRegistry
     let concurrency: Int
+    let logger: Logger
     private let inFlight = Mutex(Set<Int64>())
 
     /// - Parameter concurrency: attempts in flight at once; 1 attempts strictly in outbox order.
-    public init(hub: Hub, adapters: AdapterRegistry, concurrency: Int = 32) {
+    public init(hub: Hub, adapters: AdapterRegistry, concurrency: Int = 32, logger: Logger = Logger(label: "waybill.delivery")) {
         self.hub = hub
+        self.logger = logger
         self.adapters = adapters
         self.concurrency = max(1, concurrency)
     }
@@ -46,6 +49,15 @@ public final class DeliveryScheduler: Sendable {
             }
         }
         let recorded = results
+        for (id, result) in results {
+            guard case .dead(let code, let error, _) = result, let job = jobs.first(where: { $0.id == id }) else { continue }
+            logger.warning(
+                "delivery dead-lettered",
+                metadata: [
+                    "waybill.subscription": "\(job.subscription)", "waybill.record": "\(job.key)", "waybill.delivery_id": "\(id)",
+                    "waybill.trace_id": "\(job.traceId)", "waybill.status_code": "\(code.map(String.init) ?? "none")", "waybill.error": "\(error)",
+                ])
+        }
         try await hub.store.write { tx in
             for (id, result) in recorded { try tx.recordAttempt(delivery: id, result: result) }
         }

@@ -86,20 +86,10 @@ final class IngestStep {
         switch c.event.payload {
         case .customerUpserted(let customer):
             try tx.save(customer)
-            for (system, external) in customer.externalIds {
-                try tx.saveCrossReference(kind: "customer", system: SystemName(system), external: external, canonical: customer.customerId.rawValue)
-            }
-            try forward(c)
-            try revalidateAwaitingOrders(at: c.receivedAt, cause: c.seq)
-            return EventResult(source: envelope.source, id: envelope.id, outcome: .accepted)
+            return try upsertedMasterData(c, kind: "customer", canonical: customer.customerId.rawValue, externalIds: customer.externalIds)
         case .productUpserted(let product):
             try tx.save(product)
-            for (system, external) in product.externalIds {
-                try tx.saveCrossReference(kind: "product", system: SystemName(system), external: external, canonical: product.sku.rawValue)
-            }
-            try forward(c)
-            try revalidateAwaitingOrders(at: c.receivedAt, cause: c.seq)
-            return EventResult(source: envelope.source, id: envelope.id, outcome: .accepted)
+            return try upsertedMasterData(c, kind: "product", canonical: product.sku.rawValue, externalIds: product.externalIds)
         case .paymentReceived(let payment):
             return try applyPayment(payment, c)
         case .orderPlaced(let placed):
@@ -119,6 +109,17 @@ final class IngestStep {
             }
             return try applyToOrder(state, c)
         }
+    }
+
+    /// Records a master record's ids in each system, passes it on, and validates again the orders
+    /// that were waiting for master data.
+    func upsertedMasterData(_ c: Context, kind: String, canonical: String, externalIds: [String: String]) throws -> EventResult {
+        for (system, external) in externalIds {
+            try tx.saveCrossReference(kind: kind, system: SystemName(system), external: external, canonical: canonical)
+        }
+        try forward(c)
+        try revalidateAwaitingOrders(at: c.receivedAt, cause: c.seq)
+        return EventResult(source: c.event.envelope.source, id: c.event.envelope.id, outcome: .accepted)
     }
 
     // MARK: Orders
@@ -294,18 +295,16 @@ final class IngestStep {
                     source: envelope.source, eventId: id, type: hubEvent.type, subject: envelope.subject, key: key, eventTime: time, receivedAt: time,
                     traceId: state.traceId, origin: .hub, causeSeq: cause, raw: nil, body: JSONWriter.bytes(envelope.json)))
         else { return }
-        for subscription in landscape.subscribers(of: hubEvent.type, from: .hub) {
-            try tx.enqueueDelivery(seq: seq, subscription: subscription.name, key: key, type: hubEvent.type, at: time)
-        }
+        let subscribers = landscape.subscribers(of: hubEvent.type, from: .hub).map(\.name)
+        if !subscribers.isEmpty { try tx.enqueueDeliveries(seq: seq, subscriptions: subscribers, key: key, type: hubEvent.type, at: time) }
     }
 
     /// Writes one outbox row per subscriber of an applied inbound event.
     func forward(_ c: Context) throws {
         guard mode == .live else { return }
         let type = c.event.envelope.type
-        for subscription in landscape.subscribers(of: type, from: c.origin) {
-            try tx.enqueueDelivery(seq: c.seq, subscription: subscription.name, key: c.key, type: type, at: c.receivedAt)
-        }
+        let subscribers = landscape.subscribers(of: type, from: c.origin).map(\.name)
+        if !subscribers.isEmpty { try tx.enqueueDeliveries(seq: c.seq, subscriptions: subscribers, key: c.key, type: type, at: c.receivedAt) }
     }
 
     // MARK: Ids
