@@ -34,6 +34,9 @@ struct BenchCommand: AsyncParsableCommand {
     )
     var landscape = "demo"
 
+    @Flag(help: "Measure only the lifecycle (pure core) on decoded events, without a store.")
+    var lifecycleOnly = false
+
     @Flag(help: "Print the figures as JSON with sorted keys.")
     var json = false
 
@@ -69,6 +72,23 @@ struct BenchCommand: AsyncParsableCommand {
         for body in bodies { decoded += try IngestDecoder.decode(body).count }
         let decodeRate = Double(decoded) / (ContinuousClock.now - decodeStart).seconds
         log("decode alone (one core): \(Int(decodeRate)) events/s")
+        if lifecycleOnly {
+            var core = LifecycleBenchmark()
+            for body in workload.masterData() {
+                for case .event(let e) in try IngestDecoder.decode(body) { try core.apply(e) }
+            }
+            let decodedEvents = try bodies.flatMap { body in
+                try IngestDecoder.decode(body).compactMap { item -> InboundEvent? in
+                    if case .event(let e) = item { e } else { nil }
+                }
+            }
+            let start = ContinuousClock.now
+            var emitted = 0
+            for event in decodedEvents { emitted += try core.apply(event) }
+            let rate = Double(decodedEvents.count) / (ContinuousClock.now - start).seconds
+            print("lifecycle alone (one core, no store): \(Int(rate)) events/s, \(emitted) hub events emitted")
+            return
+        }
         log("measuring \(bodies.count) events (average \(bytes / bodies.count) bytes) in batches of \(batch), \(concurrency) submitters…")
         let outboxBefore = try await store.read { r in try r.deliveryCounts(status: .pending).values.reduce(0, +) }
         var pipeline = try await Self.drive(hub: hub, bodies: bodies, batch: batch, concurrency: concurrency)

@@ -25,7 +25,8 @@ public struct JSONStream {
         separate()
         bytes.append(UInt8(ascii: "\""))
         name.withUTF8Buffer { bytes.append(contentsOf: $0) }
-        bytes.append(contentsOf: [UInt8(ascii: "\""), UInt8(ascii: ":")])
+        bytes.append(UInt8(ascii: "\""))
+        bytes.append(UInt8(ascii: ":"))
         needsComma = false
     }
 
@@ -73,14 +74,12 @@ public struct JSONStream {
         }
         if digits > 0 {
             bytes.append(UInt8(ascii: "."))
-            var buffer = [UInt8](repeating: UInt8(ascii: "0"), count: digits)
-            var i = digits - 1
-            while fraction > 0 && i >= 0 {
-                buffer[i] = UInt8(ascii: "0") + UInt8(fraction % 10)
-                fraction /= 10
-                i -= 1
+            var place: UInt64 = 1
+            for _ in 1..<digits { place *= 10 }
+            while place > 0 {
+                bytes.append(UInt8(ascii: "0") + UInt8(fraction / place % 10))
+                place /= 10
             }
-            bytes.append(contentsOf: buffer)
         }
         if quoted { bytes.append(UInt8(ascii: "\"")) }
         needsComma = true

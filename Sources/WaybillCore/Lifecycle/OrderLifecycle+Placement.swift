@@ -12,6 +12,8 @@ extension OrderLifecycle {
         }
         var lines: [OrderLine] = []
         var listPrices: [UnitPrice?] = []
+        lines.reserveCapacity(order.lines.count)
+        listPrices.reserveCapacity(order.lines.count)
         for (i, placed) in order.lines.enumerated() {
             guard let product = master.product(placed.sku, namedBy: state.origin) else {
                 gaps.append(

@@ -13,14 +13,21 @@ extension OrderState {
         for hold in activeHolds {
             parts.append("on \(hold.kind.rawValue) hold" + (hold.reason.map { " (\($0))" } ?? ""))
         }
-        let active = activeLines
-        if active.isEmpty { return "All lines cancelled." }
-        let shippedCount = active.filter(\.isFullyShipped).count
+        // Counted in one pass, without copying the lines: this runs on every status change.
+        var activeCount = 0, shippedCount = 0, allocatedCount = 0, anyBackordered = false, allSettled = true
+        for line in lines where line.isActive {
+            activeCount += 1
+            if line.isFullyShipped { shippedCount += 1 }
+            if line.allocated >= line.ordered { allocatedCount += 1 }
+            if !line.backordered.isZero { anyBackordered = true }
+            if line.invoiced < line.shipped || !line.isFullyShipped { allSettled = false }
+        }
+        if activeCount == 0 { return "All lines cancelled." }
         if !shipments.isEmpty {
             var text =
-                shippedCount == active.count
-                ? (active.count == 1 ? "shipped" : active.count == 2 ? "both lines shipped" : "all \(active.count) lines shipped")
-                : "\(shippedCount) of \(active.count) lines shipped"
+                shippedCount == activeCount
+                ? (activeCount == 1 ? "shipped" : activeCount == 2 ? "both lines shipped" : "all \(activeCount) lines shipped")
+                : "\(shippedCount) of \(activeCount) lines shipped"
             let warehouses = orderedUnique(shipments.compactMap(\.warehouse))
             if !warehouses.isEmpty { text += " from " + warehouses.joined(separator: " and ") }
             let legs = shipments.compactMap { s -> String? in
@@ -38,19 +45,19 @@ extension OrderState {
             }
             for s in shipments where s.status == .exception { parts.append("carrier exception on \(s.shipmentId)") }
         } else if parts.isEmpty {
-            let allocated = active.filter { $0.allocated >= $0.ordered }.count
-            if allocated == 0 && active.allSatisfy({ $0.backordered.isZero }) {
+            let allocated = allocatedCount
+            if allocated == 0 && !anyBackordered {
                 parts.append("accepted; waiting for allocation")
             } else if allocated > 0 {
                 var text =
-                    allocated == active.count
-                    ? (active.count == 1 ? "allocated" : "all \(active.count) lines allocated") : "\(allocated) of \(active.count) lines allocated"
-                let warehouses = orderedUnique(active.compactMap(\.warehouse))
+                    allocated == activeCount
+                    ? (activeCount == 1 ? "allocated" : "all \(activeCount) lines allocated") : "\(allocated) of \(activeCount) lines allocated"
+                let warehouses = orderedUnique(lines.lazy.filter(\.isActive).compactMap(\.warehouse))
                 if !warehouses.isEmpty { text += " at " + warehouses.joined(separator: " and ") }
                 parts.append(text)
             }
         }
-        for line in active where !line.backordered.isZero {
+        for line in lines where line.isActive && !line.backordered.isZero {
             parts.append("line \(line.lineId) backordered" + (line.expectedDate.map { " until \($0.text)" } ?? ""))
         }
         if !invoices.isEmpty {
@@ -61,7 +68,7 @@ extension OrderState {
                     paidTotal.minorUnits > 0
                         ? "\(paidTotal.text) paid, \(balance.text) \(currency) outstanding"
                         : "awaiting payment of \(balance.text) \(currency)")
-            } else if active.allSatisfy({ $0.invoiced >= $0.shipped && $0.isFullyShipped }) {
+            } else if allSettled {
                 parts.append("paid in full")
             } else {
                 parts.append("invoices paid")
@@ -72,7 +79,7 @@ extension OrderState {
         return text + "."
     }
 
-    func orderedUnique(_ values: [String]) -> [String] {
+    func orderedUnique<S: Sequence<String>>(_ values: S) -> [String] {
         var seen = Set<String>()
         return values.filter { seen.insert($0).inserted }
     }

@@ -12,23 +12,30 @@ extension OrderState {
     public var status: OrderStatus {
         if cancelled { return .cancelled }
         if !validated { return .received }
-        if !activeHolds.isEmpty { return .onHold }
-        let active = activeLines
-        if active.isEmpty { return .cancelled }
-        let allShipped = active.allSatisfy(\.isFullyShipped)
-        let anyShipped = active.contains { !$0.shipped.isZero }
-        if !allShipped {
+        if holds.contains(where: { $0.state == .active }) { return .onHold }
+        // One pass over the lines, no allocation: this runs several times per event.
+        var activeCount = 0, shippedCount = 0, anyShipped = false, anyBackordered = false, allAllocated = true, anyAllocated = false
+        var anyInvoiced = false, allInvoiced = true, allDelivered = true
+        for line in lines where line.isActive {
+            activeCount += 1
+            if line.isFullyShipped { shippedCount += 1 }
+            if !line.shipped.isZero { anyShipped = true }
+            if !line.backordered.isZero { anyBackordered = true }
+            if line.allocated < line.ordered { allAllocated = false }
+            if !line.allocated.isZero { anyAllocated = true }
+            if !line.invoiced.isZero { anyInvoiced = true }
+            if line.invoiced < line.shipped { allInvoiced = false }
+            if line.delivered < line.shipped { allDelivered = false }
+        }
+        if activeCount == 0 { return .cancelled }
+        if shippedCount < activeCount {
             if anyShipped { return .partiallyShipped }
-            if active.contains(where: { !$0.backordered.isZero }) { return .backordered }
-            if active.allSatisfy({ $0.allocated >= $0.ordered }) { return .allocated }
-            if active.contains(where: { !$0.allocated.isZero }) { return .partiallyAllocated }
+            if anyBackordered { return .backordered }
+            if allAllocated { return .allocated }
+            if anyAllocated { return .partiallyAllocated }
             return .accepted
         }
-        let anyInvoiced = active.contains { !$0.invoiced.isZero }
-        if !anyInvoiced {
-            return active.allSatisfy({ $0.delivered >= $0.shipped }) ? .delivered : .shipped
-        }
-        let allInvoiced = active.allSatisfy { $0.invoiced >= $0.shipped }
+        if !anyInvoiced { return allDelivered ? .delivered : .shipped }
         if !allInvoiced { return .partiallyInvoiced }
         if openBalance.minorUnits <= 0 { return .closed }
         if paidTotal.minorUnits > 0 { return .partiallyPaid }
