@@ -13,6 +13,12 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/jpsim/Yams", "5.0.1"..<"7.0.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // Pure domain: canonical model, event catalog, lifecycle, rules. Foundation only.
@@ -29,11 +35,34 @@ let package = Package(
             name: "WaybillEngine",
             dependencies: ["WaybillCore", "WaybillStore", .product(name: "Logging", package: "swift-log")]
         ),
+        // The configuration file (waybill.yml): decoded and validated with key paths and lines.
+        .target(name: "WaybillConfig", dependencies: ["WaybillEngine", "WaybillCore", .product(name: "Yams", package: "Yams")]),
+        // Signed webhook delivery (Standard Webhooks) over AsyncHTTPClient.
+        .target(
+            name: "WaybillWebhooks",
+            dependencies: [
+                "WaybillEngine", "WaybillCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
+        // The HTTP API on Hummingbird.
+        .target(
+            name: "WaybillHTTP",
+            dependencies: [
+                "WaybillEngine", "WaybillCore", "WaybillStore", "WaybillConfig",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
         .executableTarget(
             name: "waybill",
             dependencies: [
-                "WaybillCore", "WaybillStore", "WaybillSQLite", "WaybillEngine",
+                "WaybillCore", "WaybillStore", "WaybillSQLite", "WaybillEngine", "WaybillConfig", "WaybillWebhooks", "WaybillHTTP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -43,7 +72,15 @@ let package = Package(
             name: "WaybillEngineTests",
             dependencies: ["WaybillEngine", "WaybillSQLite", "WaybillStore", "WaybillCore"]
         ),
-        .testTarget(name: "WaybillCLITests", dependencies: ["waybill", "WaybillCore", "WaybillSQLite", "WaybillStore"]),
+        .testTarget(
+            name: "WaybillCLITests",
+            dependencies: [
+                "waybill", "WaybillCore", "WaybillSQLite", "WaybillStore", "WaybillConfig", "WaybillWebhooks",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

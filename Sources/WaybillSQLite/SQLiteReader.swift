@@ -227,6 +227,14 @@ class SQLiteReader: StoreReader {
         return counts
     }
 
+    func oldestPending() throws -> [SubscriptionName: Timestamp] {
+        var oldest: [SubscriptionName: Timestamp] = [:]
+        for row in try Row.fetchAll(db, sql: "SELECT subscription, MIN(created_at) FROM outbox WHERE status = 0 GROUP BY subscription") {
+            oldest[SubscriptionName(row[0])] = Timestamp(milliseconds: row[1])
+        }
+        return oldest
+    }
+
     static func exceptionRecord(_ row: Row) -> ExceptionRecord? {
         guard let kind = ExceptionKind(rawValue: row[1]) else { return nil }
         let resolved: Int64? = row[8]

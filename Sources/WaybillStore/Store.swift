@@ -42,6 +42,8 @@ public protocol StoreReader {
     func delivery(_ id: Int64) throws -> DeliveryRecord?
     func deliveryProgress(key: String) throws -> [SubscriptionName: SubscriptionProgress]
     func deliveryCounts(status: DeliveryStatus) throws -> [SubscriptionName: Int]
+    /// When each subscription's oldest pending delivery was created.
+    func oldestPending() throws -> [SubscriptionName: Timestamp]
 
     func exceptions(_ filter: ExceptionFilter) throws -> [ExceptionRecord]
 

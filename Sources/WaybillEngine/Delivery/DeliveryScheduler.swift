@@ -51,12 +51,7 @@ public final class DeliveryScheduler: Sendable {
         let recorded = results
         for (id, result) in results {
             guard case .dead(let code, let error, _) = result, let job = jobs.first(where: { $0.id == id }) else { continue }
-            logger.warning(
-                "delivery dead-lettered",
-                metadata: [
-                    "waybill.subscription": "\(job.subscription)", "waybill.record": "\(job.key)", "waybill.delivery_id": "\(id)",
-                    "waybill.trace_id": "\(job.traceId)", "waybill.status_code": "\(code.map(String.init) ?? "none")", "waybill.error": "\(error)",
-                ])
+            logDeadLetter(job, code: code, error: error)
         }
         try await hub.store.write { tx in
             for (id, result) in recorded { try tx.recordAttempt(delivery: id, result: result) }
@@ -64,12 +59,46 @@ public final class DeliveryScheduler: Sendable {
         return jobs.count
     }
 
-    /// Delivers until nothing is due, sleeping `pollInterval` between empty rounds, until cancelled.
-    public func run(pollInterval: Duration, sleep: @Sendable (Duration) async throws -> Void) async throws {
-        while !Task.isCancelled {
-            let attempted = try await deliverDue()
-            if attempted == 0 { try await sleep(pollInterval) }
+    /// Delivers continuously until cancelled: keeps up to `concurrency` attempts in flight and
+    /// records each result as soon as it is known, so a slow or dead endpoint never holds up the
+    /// others; sleeps `pollInterval` when nothing is due. Returns normally when cancelled.
+    public func run(pollInterval: Duration, sleep: @escaping @Sendable (Duration) async throws -> Void) async throws {
+        try await withThrowingDiscardingTaskGroup { group in
+            while !Task.isCancelled {
+                let busy = inFlight.withLock { $0 }
+                var started = 0
+                if busy.count < concurrency {
+                    let now = hub.clock.now()
+                    let jobs = try await hub.store.read { try $0.dueDeliveries(now: now, excluding: busy, limit: self.concurrency - busy.count) }
+                    for job in jobs {
+                        inFlight.withLock { _ = $0.insert(job.id) }
+                        group.addTask { try await self.attemptAndRecord(job) }
+                        started += 1
+                    }
+                }
+                if started == 0 {
+                    // Nothing new is due: wait a poll interval (attempts in flight go on meanwhile).
+                    do { try await sleep(pollInterval) } catch is CancellationError { break }
+                }
+            }
+            group.cancelAll()
         }
+    }
+
+    func attemptAndRecord(_ job: DeliveryJob) async throws {
+        defer { inFlight.withLock { _ = $0.remove(job.id) } }
+        let result = await attempt(job)
+        if case .dead(let code, let error, _) = result { logDeadLetter(job, code: code, error: error) }
+        try await hub.store.write { tx in try tx.recordAttempt(delivery: job.id, result: result) }
+    }
+
+    func logDeadLetter(_ job: DeliveryJob, code: Int?, error: String) {
+        logger.warning(
+            "delivery dead-lettered",
+            metadata: [
+                "waybill.subscription": "\(job.subscription)", "waybill.record": "\(job.key)", "waybill.delivery_id": "\(job.id)",
+                "waybill.trace_id": "\(job.traceId)", "waybill.status_code": "\(code.map(String.init) ?? "none")", "waybill.error": "\(error)",
+            ])
     }
 
     func attempt(_ job: DeliveryJob) async -> AttemptResult {

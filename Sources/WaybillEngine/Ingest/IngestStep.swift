@@ -134,8 +134,9 @@ final class IngestStep {
         }
         let transition = lifecycle.place(placed, from: c.origin, at: c.eventTime, traceId: c.traceId, master: master)
         try master.rethrow()
-        try commit(transition, c.key, cause: c.seq, at: c.receivedAt)
+        // The event is passed on before what it causes, so subscribers see cause before effect.
         try forward(c)
+        try commit(transition, c.key, cause: c.seq, at: c.receivedAt)
         guard transition.state.validated else {
             let gap = transition.state.gaps.first
             return EventResult(
@@ -157,11 +158,12 @@ final class IngestStep {
             return try refuse(error, c, order: state.orderId)
         }
         try master.rethrow()
+        // The event is passed on before what it causes (a shipment before its invoice request).
+        try forward(c)
         try commit(transition, c.key, cause: c.seq, at: c.receivedAt)
         if case .invoicePosted(let invoice) = c.event.payload {
             try tx.indexInvoice(invoice.invoiceId, order: state.orderId)
         }
-        try forward(c)
         let raised = transition.raised.first { $0.kind == .invoiceMismatch || $0.kind == .carrier }
         return EventResult(
             source: envelope.source, id: envelope.id, outcome: raised == nil ? .accepted : .exception,

@@ -1,0 +1,293 @@
+import Foundation
+import WaybillCore
+import WaybillEngine
+import Yams
+
+/// Reads and validates `waybill.yml`. Every problem is reported with its key path and line;
+/// a file with any problem is refused as a whole.
+///
+/// ```swift
+/// let config = try ConfigLoader.load(path: "waybill.yml", environment: ProcessInfo.processInfo.environment)
+/// ```
+public enum ConfigLoader {
+    public static func load(path: String, environment: [String: String]) throws -> HubConfiguration {
+        let text: String
+        do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
+            throw ConfigProblems(problems: [ConfigProblem(path: "", line: nil, message: "cannot read \(path): \(error.localizedDescription)")])
+        }
+        return try parse(text, environment: environment)
+    }
+
+    public static func parse(_ text: String, environment: [String: String]) throws -> HubConfiguration {
+        let node: Node?
+        do { node = try Yams.compose(yaml: text) } catch {
+            throw ConfigProblems(problems: [ConfigProblem(path: "", line: nil, message: "not valid YAML: \(error)")])
+        }
+        var reader = ConfigReader(environment: environment)
+        let config = reader.read(node)
+        if !reader.problems.isEmpty { throw ConfigProblems(problems: reader.problems) }
+        return config
+    }
+}
+
+/// Walks the YAML tree, collecting problems rather than stopping at the first.
+struct ConfigReader {
+    let environment: [String: String]
+    var problems: [ConfigProblem] = []
+
+    init(environment: [String: String]) { self.environment = environment }
+
+    mutating func problem(_ path: String, _ node: Node?, _ message: String) {
+        problems.append(ConfigProblem(path: path, line: node?.mark.map { $0.line }, message: message))
+    }
+
+    func join(_ path: String, _ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
+
+    /// The members of a mapping, refusing keys not in `allowed`.
+    mutating func mapping(_ node: Node?, _ path: String, allowed: Set<String>) -> [String: Node] {
+        guard let node else { return [:] }
+        guard case .mapping(let mapping) = node else {
+            problem(path, node, "expected a mapping")
+            return [:]
+        }
+        var members: [String: Node] = [:]
+        for (key, value) in mapping {
+            guard let name = key.string else {
+                problem(path, key, "keys must be strings")
+                continue
+            }
+            guard allowed.contains(name) else {
+                let hint = allowed.min { distance($0, name) < distance($1, name) }.map { " (did you mean \($0)?)" } ?? ""
+                problem(join(path, name), key, "unknown key\(hint)")
+                continue
+            }
+            members[name] = value
+        }
+        return members
+    }
+
+    mutating func sequence(_ node: Node?, _ path: String) -> [Node] {
+        guard let node else { return [] }
+        guard case .sequence(let items) = node else {
+            problem(path, node, "expected a list")
+            return []
+        }
+        return Array(items)
+    }
+
+    mutating func string(_ node: Node?, _ path: String, required: Bool = false) -> String? {
+        guard let node else {
+            if required { problems.append(ConfigProblem(path: path, line: nil, message: "is required")) }
+            return nil
+        }
+        guard case .scalar(let scalar) = node, !scalar.string.isEmpty else {
+            problem(path, node, "expected a non-empty value")
+            return nil
+        }
+        return scalar.string
+    }
+
+    /// A secret given inline (`key`) or by environment variable (`keyEnv`).
+    mutating func secret(_ members: [String: Node], _ key: String, _ path: String, required: Bool) -> String? {
+        if let inline = members[key] { return string(inline, join(path, key)) }
+        if let variable = string(members[key + "Env"], join(path, key + "Env")) {
+            guard let value = environment[variable], !value.isEmpty else {
+                problem(join(path, key + "Env"), members[key + "Env"], "environment variable \(variable) is not set")
+                return nil
+            }
+            return value
+        }
+        if required { problems.append(ConfigProblem(path: join(path, key), line: nil, message: "is required (or \(key)Env)")) }
+        return nil
+    }
+
+    mutating func eventTypes(_ node: Node?, _ path: String) -> Set<EventType> {
+        var types: Set<EventType> = []
+        for (i, item) in sequence(node, path).enumerated() {
+            guard let name = string(item, "\(path)[\(i)]") else { continue }
+            guard let type = EventType(rawValue: name) else {
+                problem("\(path)[\(i)]", item, "\"\(name)\" is not in the event catalog")
+                continue
+            }
+            types.insert(type)
+        }
+        return types
+    }
+
+    mutating func duration(_ node: Node?, _ path: String) -> Int64? {
+        guard let text = string(node, path) else { return nil }
+        guard let value = Duration.milliseconds(text) else {
+            problem(path, node, "\"\(text)\" is not a duration such as 500ms, 30s, 15m, 24h")
+            return nil
+        }
+        return value
+    }
+
+    // MARK: The file
+
+    mutating func read(_ root: Node?) -> HubConfiguration {
+        var config = HubConfiguration()
+        guard let root else { return config }
+        let top = mapping(root, "", allowed: ["store", "listen", "policies", "slo", "users", "systems"])
+        if let text = string(top["store"], "store") {
+            if let location = StoreLocation(text) { config.store = location } else { problem("store", top["store"], "expected sqlite:PATH or postgres://…") }
+        }
+        let listen = mapping(top["listen"], "listen", allowed: ["host", "port"])
+        if let host = string(listen["host"], "listen.host") { config.host = host }
+        if let port = string(listen["port"], "listen.port") {
+            if let p = Int(port), (1...65_535).contains(p) {
+                config.port = p
+            } else {
+                problem("listen.port", listen["port"], "expected a port from 1 to 65535")
+            }
+        }
+        readPolicies(top["policies"], into: &config)
+        readServiceLevels(top["slo"], into: &config)
+        readUsers(top["users"], into: &config)
+        readSystems(top["systems"], into: &config)
+        return config
+    }
+
+    mutating func readPolicies(_ node: Node?, into config: inout HubConfiguration) {
+        let p = mapping(node, "policies", allowed: ["invoiceOn", "priceTolerancePercent", "parkTimeout", "highValueOrder"])
+        if let text = string(p["invoiceOn"], "policies.invoiceOn") {
+            if let policy = InvoicePolicy(rawValue: text) {
+                config.policies.invoiceOn = policy
+            } else {
+                problem("policies.invoiceOn", p["invoiceOn"], "expected shipment or delivery")
+            }
+        }
+        if let text = string(p["priceTolerancePercent"], "policies.priceTolerancePercent") {
+            if let value = Quantity(text: text), value.scaled >= 0 {
+                config.policies.priceToleranceBasisPoints = value.scaled / 100
+            } else {
+                problem("policies.priceTolerancePercent", p["priceTolerancePercent"], "expected a percentage such as 0.5")
+            }
+        }
+        if let ms = duration(p["parkTimeout"], "policies.parkTimeout") { config.policies.parkTimeoutMilliseconds = ms }
+        if let text = string(p["highValueOrder"], "policies.highValueOrder") {
+            if Money(text: text, currency: .usd) != nil {
+                config.highValueOrder = text
+            } else {
+                problem("policies.highValueOrder", p["highValueOrder"], "expected an amount such as \"10000.00\"")
+            }
+        }
+    }
+
+    mutating func readServiceLevels(_ node: Node?, into config: inout HubConfiguration) {
+        let s = mapping(node, "slo", allowed: ["orderAcknowledgement", "shipmentPropagation", "invoicePosting", "paymentSync"])
+        if let v = duration(s["orderAcknowledgement"], "slo.orderAcknowledgement") { config.serviceLevels.orderAcknowledgement = v }
+        if let v = duration(s["shipmentPropagation"], "slo.shipmentPropagation") { config.serviceLevels.shipmentPropagation = v }
+        if let v = duration(s["invoicePosting"], "slo.invoicePosting") { config.serviceLevels.invoicePosting = v }
+        if let v = duration(s["paymentSync"], "slo.paymentSync") { config.serviceLevels.paymentSync = v }
+    }
+
+    mutating func readUsers(_ node: Node?, into config: inout HubConfiguration) {
+        var names: Set<String> = []
+        for (i, item) in sequence(node, "users").enumerated() {
+            let path = "users[\(i)]"
+            let u = mapping(item, path, allowed: ["name", "role", "token", "tokenEnv"])
+            let name = string(u["name"], join(path, "name"), required: true)
+            let roleText = string(u["role"], join(path, "role"), required: true)
+            let role = roleText.flatMap(Role.init(rawValue:))
+            if roleText != nil && role == nil { problem(join(path, "role"), u["role"], "expected support, service, finance or admin") }
+            let token = secret(u, "token", path, required: true)
+            if let name, !names.insert(name).inserted { problem(join(path, "name"), u["name"], "user \(name) is configured twice") }
+            if let name, let role, let token { config.users.append(User(name: name, role: role, token: token)) }
+        }
+    }
+
+    mutating func readSystems(_ node: Node?, into config: inout HubConfiguration) {
+        var systemNames: Set<String> = []
+        var subscriptionNames: Set<String> = []
+        for (i, item) in sequence(node, "systems").enumerated() {
+            let path = "systems[\(i)]"
+            let s = mapping(item, path, allowed: ["name", "apiKey", "apiKeyEnv", "publishes", "subscribes", "x12"])
+            guard let name = string(s["name"], join(path, "name"), required: true) else { continue }
+            if name == "hub" || !name.allSatisfy({ $0.isLowercase || $0.isNumber || $0 == "-" }) {
+                problem(join(path, "name"), s["name"], "system names are lower-case letters, digits and dashes, and not \"hub\"")
+            }
+            if !systemNames.insert(name).inserted { problem(join(path, "name"), s["name"], "system \(name) is configured twice") }
+            if s["x12"] != nil { problem(join(path, "x12"), s["x12"], "X12 trading partners are not supported by this version yet") }
+            let publishes = eventTypes(s["publishes"], join(path, "publishes"))
+            for type in publishes where type.isHubOnly {
+                problem(join(path, "publishes"), s["publishes"], "\(type.rawValue) is emitted by the hub; systems cannot publish it")
+            }
+            let apiKey = secret(s, "apiKey", path, required: !publishes.isEmpty)
+            var subscriptions: [Subscription] = []
+            for (j, entry) in sequence(s["subscribes"], join(path, "subscribes")).enumerated() {
+                let subPath = "\(path).subscribes[\(j)]"
+                if let subscription = readSubscription(entry, subPath, system: SystemName(name)) {
+                    if !subscriptionNames.insert(subscription.name.rawValue).inserted {
+                        problem(join(subPath, "name"), nil, "subscription \(subscription.name) is configured twice")
+                    }
+                    subscriptions.append(subscription)
+                }
+            }
+            config.systems.append(
+                SystemConfiguration(
+                    system: ConnectedSystem(name: SystemName(name), publishes: publishes, subscriptions: subscriptions), apiKey: apiKey))
+        }
+    }
+
+    mutating func readSubscription(_ node: Node, _ path: String, system: SystemName) -> Subscription? {
+        let m = mapping(node, path, allowed: ["name", "types", "webhook", "x12", "csv", "retry"])
+        let name = string(m["name"], join(path, "name"), required: true)
+        let types = eventTypes(m["types"], join(path, "types"))
+        if m["types"] == nil { problem(join(path, "types"), node, "is required") }
+        var adapter: AdapterSettings?
+        if let webhook = m["webhook"] {
+            let w = mapping(webhook, join(path, "webhook"), allowed: ["url", "secret", "secretEnv"])
+            let url = string(w["url"], join(path, "webhook.url"), required: true)
+            if let url, !(url.hasPrefix("http://") || url.hasPrefix("https://")) {
+                problem(join(path, "webhook.url"), w["url"], "expected an http:// or https:// URL")
+            }
+            let secret = secret(w, "secret", join(path, "webhook"), required: true)
+            if let secret, !(secret.hasPrefix("whsec_") && (Data(base64Encoded: String(secret.dropFirst(6)))?.count ?? 0) >= 16) {
+                problem(join(path, "webhook.secret"), w["secret"], "expected whsec_ followed by base64 of at least 16 bytes")
+            }
+            if let url, let secret { adapter = .webhook(url: url, secret: secret) }
+        } else if m["x12"] != nil || m["csv"] != nil {
+            problem(path, node, "X12 and CSV delivery are not supported by this version yet")
+        } else {
+            problem(path, node, "a subscription needs an adapter: webhook")
+        }
+        var retry = RetrySchedule.standard
+        if let r = m["retry"] {
+            let members = mapping(r, join(path, "retry"), allowed: ["schedule"])
+            let delays = sequence(members["schedule"], join(path, "retry.schedule")).enumerated().compactMap { i, n in
+                duration(n, join(path, "retry.schedule[\(i)]"))
+            }
+            if delays.isEmpty { problem(join(path, "retry.schedule"), r, "expected at least one delay") } else { retry = RetrySchedule(delays: delays) }
+        }
+        guard let name, let adapter else { return nil }
+        return Subscription(name: SubscriptionName(name), system: system, types: types, adapter: adapter, retry: retry)
+    }
+
+    func distance(_ a: String, _ b: String) -> Int {
+        let a = Array(a.lowercased()), b = Array(b.lowercased())
+        var row = Array(0...b.count)
+        for i in 1...max(a.count, 1) where !a.isEmpty {
+            var previous = row[0]
+            row[0] = i
+            for j in 1...max(b.count, 1) where !b.isEmpty {
+                let current = row[j]
+                row[j] = min(row[j] + 1, row[j - 1] + 1, previous + (a[i - 1] == b[j - 1] ? 0 : 1))
+                previous = current
+            }
+        }
+        return row[b.count]
+    }
+}
+
+enum Duration {
+    /// `500ms`, `30s`, `15m`, `24h`, `2d` → milliseconds.
+    static func milliseconds(_ text: String) -> Int64? {
+        let units: [(String, Int64)] = [("ms", 1), ("s", 1_000), ("m", 60_000), ("h", 3_600_000), ("d", 86_400_000)]
+        for (suffix, factor) in units where text.hasSuffix(suffix) {
+            guard let value = Int64(text.dropLast(suffix.count)), value >= 0 else { return nil }
+            return value * factor
+        }
+        return nil
+    }
+}

@@ -1,0 +1,58 @@
+import Crypto
+import Hummingbird
+import WaybillConfig
+import WaybillCore
+
+/// Who is calling: a connected system (by API key) or a person (by token, with a role).
+enum Principal: Sendable, Equatable {
+    case system(SystemName)
+    case user(name: String, role: Role)
+
+    var role: Role? { if case .user(_, let role) = self { role } else { nil } }
+}
+
+/// Keys and tokens, kept only as SHA-256 digests. A presented secret is hashed and looked up, so
+/// no secret is ever compared byte by byte, stored in clear, or logged.
+struct AccessControl: Sendable {
+    private let principals: [String: Principal]
+
+    init(configuration: HubConfiguration) {
+        var principals: [String: Principal] = [:]
+        for system in configuration.systems {
+            if let key = system.apiKey { principals[Self.digest(key)] = .system(system.system.name) }
+        }
+        for user in configuration.users { principals[Self.digest(user.token)] = .user(name: user.name, role: user.role) }
+        self.principals = principals
+    }
+
+    static func digest(_ secret: String) -> String {
+        SHA256.hash(data: Array(secret.utf8)).map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// The caller of `request`, or a 401 problem.
+    func principal(of request: Request) throws -> Principal {
+        guard let header = request.headers[.authorization], header.hasPrefix("Bearer ") else {
+            throw Problem(.unauthorized, "unauthenticated", "send Authorization: Bearer <key or token>")
+        }
+        guard let principal = principals[Self.digest(String(header.dropFirst(7)))] else {
+            throw Problem(.unauthorized, "unauthenticated", "the key or token is not known")
+        }
+        return principal
+    }
+
+    /// The calling person, refusing systems and roles not in `roles` (admin is always allowed).
+    func user(of request: Request, roles: Set<Role>) throws -> (name: String, role: Role) {
+        guard case .user(let name, let role) = try principal(of: request) else {
+            throw Problem(.forbidden, "forbidden", "this route is for people; systems use POST /v1/events")
+        }
+        guard role == .admin || roles.contains(role) else {
+            throw Problem(.forbidden, "forbidden", "the \(role.rawValue) role may not do this")
+        }
+        return (name, role)
+    }
+}
+
+extension Role {
+    /// Every role.
+    static let everyone: Set<Role> = Set(Role.allCases)
+}

@@ -1,0 +1,255 @@
+import Hummingbird
+import NIOCore
+import WaybillConfig
+import WaybillCore
+import WaybillEngine
+import WaybillStore
+
+/// The HTTP API of DESIGN.md on Hummingbird: ingest for systems, views and actions for people.
+///
+/// ```swift
+/// let api = HubAPI(hub: hub, configuration: config)
+/// let app = Application(router: api.router(), configuration: .init(address: .hostname("127.0.0.1", port: 8080)))
+/// ```
+public struct HubAPI: Sendable {
+    let hub: Hub
+    let access: AccessControl
+    let configuration: HubConfiguration
+    /// The largest request body accepted (413 above it).
+    let maxBody: Int
+
+    public init(hub: Hub, configuration: HubConfiguration, maxBody: Int = 4 * 1024 * 1024) {
+        self.hub = hub
+        self.access = AccessControl(configuration: configuration)
+        self.configuration = configuration
+        self.maxBody = maxBody
+    }
+
+    public func router() -> Router<BasicRequestContext> {
+        let router = Router(context: BasicRequestContext.self)
+        router.middlewares.add(ProblemMiddleware())
+        router.get("/health/live") { _, _ in json(.members([("status", .string("live"))])) }
+        router.get("/health/ready") { _, _ in
+            _ = try await hub.store.read { try $0.eventCount() }
+            return json(.members([("status", .string("ready"))]))
+        }
+        router.post("/v1/events") { request, context in try await ingest(request, context) }
+        router.get("/v1/orders") { request, _ in try await orders(request) }
+        router.get("/v1/orders/:id") { request, context in try await order(request, context) }
+        router.get("/v1/orders/:id/timeline") { request, context in try await timeline(request, context) }
+        router.get("/v1/events/:seq") { request, context in try await rawEvent(request, context) }
+        router.get("/v1/exceptions") { request, _ in try await exceptions(request) }
+        router.post("/v1/exceptions/:id/resolve") { request, context in try await resolve(request, context) }
+        router.get("/v1/deliveries") { request, _ in try await deliveries(request) }
+        router.post("/v1/deliveries/:id/retry") { request, context in try await retry(request, context) }
+        router.get("/v1/subscriptions") { request, _ in try await subscriptions(request, name: nil) }
+        router.get("/v1/subscriptions/:name") { request, context in
+            try await subscriptions(request, name: context.parameters.get("name"))
+        }
+        return router
+    }
+
+    // MARK: Ingest
+
+    static let eventContentTypes = ["application/cloudevents+json", "application/cloudevents-batch+json", "application/json"]
+
+    func ingest(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+        guard case .system(let system) = try access.principal(of: request) else {
+            throw Problem(.forbidden, "forbidden", "only connected systems send events, with their API key")
+        }
+        let contentType = request.headers[.contentType]?.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+        guard let contentType, Self.eventContentTypes.contains(contentType) else {
+            throw Problem(.unsupportedMediaType, "unsupported_media_type", "send application/cloudevents+json or application/cloudevents-batch+json")
+        }
+        var request = request
+        let buffer = try await request.collectBody(upTo: maxBody)
+        let results: [EventResult]
+        do {
+            results = try await hub.ingest(body: Array(buffer: buffer), from: system)
+        } catch let error as WaybillError {
+            switch error.code {
+            case .sourceMismatch, .typeNotPublished: throw Problem(.forbidden, error)
+            case .batchTooLarge: throw Problem(.contentTooLarge, error)
+            default: throw Problem(.badRequest, error)
+            }
+        }
+        return json(.members([("results", .array(results.map(\.json)))]), status: .accepted)
+    }
+
+    // MARK: Orders
+
+    func orders(_ request: Request) async throws -> Response {
+        _ = try access.user(of: request, roles: Role.everyone)
+        let query = request.uri.queryParameters
+        var status: OrderStatus?
+        if let text = query.get("status") {
+            guard let s = OrderStatus(rawValue: text) else { throw Problem(.badRequest, "invalid_query", "unknown status \(text)") }
+            status = s
+        }
+        var since: Timestamp?
+        if let text = query.get("updatedSince") {
+            guard let t = Timestamp(rfc3339: text) else { throw Problem(.badRequest, "invalid_query", "updatedSince must be RFC 3339") }
+            since = t
+        }
+        let limit = min(max(Int(query.get("limit") ?? "") ?? 50, 1), 500)
+        let customer = query.get("customer").map(CustomerID.init)
+        let after = query.get("after").map(OrderID.init)
+        let (chosenStatus, chosenSince) = (status, since)
+        let page = try await hub.store.read { reader in
+            try reader.orders(status: chosenStatus, customer: customer, updatedSince: chosenSince, after: after, limit: limit).map { state in
+                state.viewJSON(systems: try reader.deliveryProgress(key: RecordKey.order(state.orderId)))
+            }
+        }
+        let next: JSONValue = page.count == limit ? (page.last?["orderId"] ?? .null) : .null
+        return json(.members([("items", .array(page)), ("next", next)]))
+    }
+
+    func order(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+        _ = try access.user(of: request, roles: Role.everyone)
+        let id = OrderID(try context.parameters.require("id"))
+        guard let view = try await hub.orderView(id) else { throw Problem(.notFound, "unknown_order", "no order \(id)") }
+        return json(view)
+    }
+
+    /// Every inbound event and every delivery of the order, with trace ids, times and latencies.
+    func timeline(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+        let user = try access.user(of: request, roles: Role.everyone)
+        let id = OrderID(try context.parameters.require("id"))
+        let withPayloads = request.uri.queryParameters.get("include") == "payloads" && (user.role == .support || user.role == .admin)
+        let key = RecordKey.order(id)
+        let (events, deliveries) = try await hub.store.read { reader in
+            (try reader.events(key: key), try reader.deliveries(DeliveryFilter(key: key, limit: 10_000)))
+        }
+        guard !events.isEmpty else { throw Problem(.notFound, "unknown_order", "no order \(id)") }
+        let bySeq = Dictionary(grouping: deliveries, by: \.seq)
+        let entries: [JSONValue] = events.map { stored in
+            let e = stored.event
+            var members: [(String, JSONValue?)] = [
+                ("seq", .int(Int(stored.seq))), ("type", .string(e.type.rawValue)), ("source", .string(e.source)), ("id", .string(e.eventId)),
+                ("origin", .string(e.origin.rawValue)), ("time", .string(e.eventTime.rfc3339)), ("receivedAt", .string(e.receivedAt.rfc3339)),
+                ("traceId", .string(e.traceId)), ("outcome", stored.outcome.map { .string($0.rawValue) }), ("code", stored.code.map(JSONValue.string)),
+                (
+                    "deliveries",
+                    .array(
+                        (bySeq[stored.seq] ?? []).map { d in
+                            .members([
+                                ("id", .int(Int(d.id))), ("subscription", .string(d.subscription.rawValue)), ("status", .string(d.status.rawValue)),
+                                ("attempts", .int(d.attempts)), ("lastStatusCode", d.lastStatusCode.map { .int($0) }),
+                                ("lastError", d.lastError.map(JSONValue.string)),
+                                ("deliveredAt", d.deliveredAt.map { .string($0.rfc3339) }),
+                                ("latencyMs", d.deliveredAt.map { .int(Int($0.milliseconds - e.receivedAt.milliseconds)) }),
+                            ])
+                        })
+                ),
+            ]
+            if withPayloads, let raw = e.raw ?? e.body {
+                members.append(("payload", (try? JSONParser.parse(raw)) ?? .string(String(decoding: raw, as: UTF8.self))))
+            }
+            return .members(members)
+        }
+        return json(.members([("orderId", .string(id.rawValue)), ("entries", .array(entries))]))
+    }
+
+    func rawEvent(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+        _ = try access.user(of: request, roles: [.support])
+        guard let seq = Int64(try context.parameters.require("seq")) else { throw Problem(.badRequest, "invalid_path", "the event number is not a number") }
+        guard let stored = try await hub.store.read({ try $0.event(seq) }), let bytes = stored.event.raw ?? stored.event.body else {
+            throw Problem(.notFound, "unknown_event", "no event #\(seq)")
+        }
+        return Response(status: .ok, headers: [.contentType: "application/cloudevents+json"], body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+    }
+
+    // MARK: Exceptions
+
+    func exceptions(_ request: Request) async throws -> Response {
+        let user = try access.user(of: request, roles: Role.everyone)
+        let query = request.uri.queryParameters
+        var filter = ExceptionFilter(limit: min(Int(query.get("limit") ?? "") ?? 500, 5_000))
+        if let kind = query.get("kind") {
+            guard let k = ExceptionKind(rawValue: kind) else { throw Problem(.badRequest, "invalid_query", "unknown exception kind \(kind)") }
+            filter.kind = k
+        }
+        if let status = query.get("status") {
+            guard let s = ExceptionRecord.Status(rawValue: status) else { throw Problem(.badRequest, "invalid_query", "status is open or resolved") }
+            filter.status = s
+        }
+        if let order = query.get("order") { filter.key = RecordKey.order(OrderID(order)) }
+        let role = query.get("role").flatMap(Role.init(rawValue:)) ?? (user.role == .admin ? nil : user.role)
+        let records = try await hub.exceptions(filter).filter { role == nil || role == .admin || $0.kind.role == role }
+        return json(.members([("items", .array(records.map(\.json)))]))
+    }
+
+    func resolve(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+        let user = try access.user(of: request, roles: Role.everyone)
+        guard let id = Int64(try context.parameters.require("id")) else { throw Problem(.badRequest, "invalid_path", "the exception id is not a number") }
+        let all = try await hub.exceptions(ExceptionFilter(limit: 1_000_000))
+        guard let record = all.first(where: { $0.id == id }) else { throw Problem(.notFound, "unknown_exception", "no exception \(id)") }
+        guard user.role == .admin || record.kind.role == user.role else {
+            throw Problem(.forbidden, "forbidden", "\(record.kind.rawValue) exceptions are worked by \(record.kind.role.rawValue)")
+        }
+        let now = hub.clock.now()
+        let resolved = try await hub.store.write { tx in try tx.resolveException(id: id, at: now, by: user.name) }
+        guard resolved else { throw Problem(.conflict, "already_resolved", "exception \(id) is already resolved") }
+        context.logger.info("exception resolved", metadata: ["waybill.exception": "\(id)", "waybill.user": "\(user.name)"])
+        return json(.members([("id", .int(Int(id))), ("status", .string("resolved")), ("resolvedBy", .string(user.name))]))
+    }
+
+    // MARK: Deliveries and subscriptions
+
+    func deliveries(_ request: Request) async throws -> Response {
+        _ = try access.user(of: request, roles: [.support, .service, .finance])
+        let query = request.uri.queryParameters
+        var filter = DeliveryFilter(limit: min(Int(query.get("limit") ?? "") ?? 500, 5_000))
+        if let s = query.get("subscription") { filter.subscription = SubscriptionName(s) }
+        if let s = query.get("status") {
+            guard let status = DeliveryStatus(rawValue: s) else { throw Problem(.badRequest, "invalid_query", "status is pending, delivered or dead") }
+            filter.status = status
+        }
+        if let o = query.get("order") { filter.key = RecordKey.order(OrderID(o)) }
+        let chosen = filter
+        let items = try await hub.store.read { try $0.deliveries(chosen) }
+        return json(.members([("items", .array(items.map(\.json)))]))
+    }
+
+    func retry(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+        let user = try access.user(of: request, roles: [.support])
+        guard let id = Int64(try context.parameters.require("id")) else { throw Problem(.badRequest, "invalid_path", "the delivery id is not a number") }
+        let now = hub.clock.now()
+        guard try await hub.store.write({ tx in try tx.requeue(delivery: id, at: now) }) else {
+            throw Problem(.notFound, "unknown_delivery", "no delivery \(id)")
+        }
+        context.logger.info("delivery retried", metadata: ["waybill.delivery_id": "\(id)", "waybill.user": "\(user.name)"])
+        return json(.members([("id", .int(Int(id))), ("status", .string("pending"))]), status: .accepted)
+    }
+
+    func subscriptions(_ request: Request, name: String?) async throws -> Response {
+        _ = try access.user(of: request, roles: Role.everyone)
+        let now = hub.clock.now()
+        let subscriptions = hub.landscape.subscriptions.values.sorted { $0.name < $1.name }.filter { name == nil || $0.name.rawValue == name }
+        if let name, subscriptions.isEmpty { throw Problem(.notFound, "unknown_subscription", "no subscription \(name)") }
+        let (pending, dead, oldest) = try await hub.store.read { r in
+            (try r.deliveryCounts(status: .pending), try r.deliveryCounts(status: .dead), try r.oldestPending())
+        }
+        let items: [JSONValue] = subscriptions.map { s in
+            .members([
+                ("name", .string(s.name.rawValue)), ("system", .string(s.system.rawValue)),
+                ("types", .array(s.types.sorted().map { .string($0.rawValue) })), ("state", .string("active")),
+                ("pending", .int(pending[s.name] ?? 0)), ("dead", .int(dead[s.name] ?? 0)),
+                ("oldestPendingAge", oldest[s.name].map { .int(Int((now.milliseconds - $0.milliseconds) / 1000)) } ?? .null),
+            ])
+        }
+        return name == nil ? json(.members([("items", .array(items))])) : json(items[0])
+    }
+}
+
+extension DeliveryRecord {
+    /// A delivery as `GET /v1/deliveries` lists it.
+    var json: JSONValue {
+        .members([
+            ("id", .int(Int(id))), ("subscription", .string(subscription.rawValue)), ("eventType", .string(type.rawValue)),
+            ("orderId", key.hasPrefix("order:") ? .string(String(key.dropFirst(6))) : .null), ("status", .string(status.rawValue)),
+            ("attempts", .int(attempts)), ("lastStatusCode", lastStatusCode.map { .int($0) } ?? .null),
+            ("lastError", lastError.map(JSONValue.string) ?? .null), ("nextAttemptAt", nextAttemptAt.map { .string($0.rfc3339) } ?? .null),
+        ])
+    }
+}

@@ -1,0 +1,64 @@
+import Hummingbird
+import NIOCore
+import WaybillCore
+
+/// An RFC 9457 problem answer with a stable `code`.
+struct Problem: Error {
+    var status: HTTPResponse.Status
+    var code: String
+    var title: String
+    var detail: String?
+    var headers: HTTPFields = [:]
+
+    init(_ status: HTTPResponse.Status, _ code: String, _ title: String, detail: String? = nil) {
+        self.status = status
+        self.code = code
+        self.title = title
+        self.detail = detail
+    }
+
+    /// A refusal from the core, with its JSON path in the detail.
+    init(_ status: HTTPResponse.Status, _ error: WaybillError) {
+        self.init(status, error.code.rawValue, error.message, detail: error.path.map { "at \($0)" })
+    }
+
+    func response(instance: String) -> Response {
+        let body = JSONWriter.sortedBytes(
+            .members([
+                ("type", .string("https://waybill.dev/problems/\(code)")), ("title", .string(title)), ("status", .int(Int(status.code))),
+                ("code", .string(code)), ("detail", detail.map(JSONValue.string)), ("instance", .string(instance)),
+            ]))
+        var fields = headers
+        fields[.contentType] = "application/problem+json"
+        return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: body)))
+    }
+}
+
+/// Turns every error into a problem answer, so clients never see an HTML page or a bare status.
+struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let problem as Problem {
+            return problem.response(instance: request.uri.path)
+        } catch let error as HTTPError {
+            let code: String
+            switch error.status {
+            case .notFound: code = "not_found"
+            case .contentTooLarge: code = "body_too_large"
+            case .methodNotAllowed: code = "method_not_allowed"
+            default: code = "http_\(error.status.code)"
+            }
+            let title = error.status == .notFound ? "no such route: \(request.method) \(request.uri.path)" : error.status.reasonPhrase
+            return Problem(error.status, code, title, detail: error.body).response(instance: request.uri.path)
+        } catch {
+            context.logger.error("request failed", metadata: ["waybill.error": "\(error)"])
+            return Problem(.internalServerError, "internal_error", "the hub could not complete the request").response(instance: request.uri.path)
+        }
+    }
+}
+
+/// JSON answers with sorted keys.
+func json(_ value: JSONValue, status: HTTPResponse.Status = .ok) -> Response {
+    Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: JSONWriter.sortedBytes(value))))
+}

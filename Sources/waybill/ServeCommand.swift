@@ -1,0 +1,118 @@
+import ArgumentParser
+import AsyncHTTPClient
+import Foundation
+import Hummingbird
+import Logging
+import ServiceLifecycle
+import WaybillConfig
+import WaybillCore
+import WaybillEngine
+import WaybillHTTP
+import WaybillSQLite
+import WaybillWebhooks
+
+/// `waybill serve`: the hub as a service — HTTP API, signed webhook delivery, park timeouts —
+/// in one ServiceGroup that shuts down gracefully on SIGTERM and SIGINT.
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Run the hub: HTTP API on the configured address, webhook delivery, park timeouts."
+    )
+
+    @Option(help: "Configuration file (default: the built-in sample landscape).")
+    var config: String?
+
+    @Option(help: "Store: sqlite:PATH (overrides the configuration).")
+    var store: String?
+
+    @Option(help: "Address to listen on (overrides the configuration).")
+    var host: String?
+
+    @Option(help: "Port to listen on (overrides the configuration).")
+    var port: Int?
+
+    func run() async throws {
+        let environment = ProcessInfo.processInfo.environment
+        var configuration: HubConfiguration
+        do {
+            configuration =
+                try config.map { try ConfigLoader.load(path: $0, environment: environment) }
+                ?? ConfigLoader.parse(SampleConfiguration.yaml, environment: environment)
+        } catch let problems as ConfigProblems {
+            for problem in problems.problems { FileHandle.standardError.write(Data("\(config ?? "sample"): \(problem)\n".utf8)) }
+            throw ExitCode(2)
+        }
+        if let store {
+            guard let location = StoreLocation(store) else { throw ValidationError("--store expects sqlite:PATH") }
+            configuration.store = location
+        }
+        if let host { configuration.host = host }
+        if let port { configuration.port = port }
+        guard case .sqlite(let path) = configuration.store else {
+            throw ValidationError("PostgreSQL stores are not supported by this version; use sqlite:PATH")
+        }
+
+        var logger = Logger(label: "waybill")
+        logger.logLevel = environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
+        let clock = SystemClock()
+        let hub = Hub(
+            store: try SQLiteStore(path: path), landscape: configuration.landscape, policies: configuration.policies, clock: clock,
+            random: HubRandom(seed: UInt64.random(in: 1...UInt64.max)), logger: logger)
+        var clientConfiguration = HTTPClient.Configuration()
+        clientConfiguration.timeout = .init(connect: .seconds(2), read: .seconds(5))
+        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: clientConfiguration)
+        let scheduler = DeliveryScheduler(
+            hub: hub, adapters: AdapterRegistry([AdapterSettings.webhook(url: "", secret: "").kind: WebhookAdapter(client: client, clock: clock)]),
+            logger: logger)
+        let app = Application(
+            router: HubAPI(hub: hub, configuration: configuration).router(),
+            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Waybill"),
+            onServerRunning: { channel in
+                FileHandle.standardError.write(Data("waybill listening on \(channel.localAddress?.description ?? "?")\n".utf8))
+            },
+            logger: logger)
+        let group = ServiceGroup(
+            services: [app, DeliveryService(scheduler: scheduler), ParkTimeoutService(hub: hub)],
+            gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        do {
+            try await group.run()
+        } catch {
+            try? await client.shutdown()
+            throw error
+        }
+        try await client.shutdown()
+    }
+}
+
+/// Runs the delivery scheduler until graceful shutdown.
+struct DeliveryService: Service {
+    let scheduler: DeliveryScheduler
+
+    func run() async throws {
+        do {
+            try await cancelWhenGracefulShutdown {
+                try await scheduler.run(pollInterval: .milliseconds(100)) { try await Task.sleep(for: $0) }
+            }
+        } catch is CancellationError {
+            // Graceful shutdown: in-flight attempts were cancelled and will be retried after restart.
+        }
+    }
+}
+
+/// Raises `sequencing` exceptions for events parked past the timeout, every few seconds.
+struct ParkTimeoutService: Service {
+    let hub: Hub
+
+    func run() async throws {
+        do {
+            try await cancelWhenGracefulShutdown {
+                while !Task.isCancelled {
+                    try await hub.expireParkedEvents()
+                    try await Task.sleep(for: .seconds(5))
+                }
+            }
+        } catch is CancellationError {
+            // Graceful shutdown.
+        }
+    }
+}
