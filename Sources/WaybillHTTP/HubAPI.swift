@@ -13,13 +13,15 @@ import WaybillStore
 /// ```
 public struct HubAPI: Sendable {
     let hub: Hub
+    let scheduler: DeliveryScheduler?
     let access: AccessControl
     let configuration: HubConfiguration
     /// The largest request body accepted (413 above it).
     let maxBody: Int
 
-    public init(hub: Hub, configuration: HubConfiguration, maxBody: Int = 4 * 1024 * 1024) {
+    public init(hub: Hub, configuration: HubConfiguration, scheduler: DeliveryScheduler? = nil, maxBody: Int = 4 * 1024 * 1024) {
         self.hub = hub
+        self.scheduler = scheduler
         self.access = AccessControl(configuration: configuration)
         self.configuration = configuration
         self.maxBody = maxBody
@@ -46,7 +48,85 @@ public struct HubAPI: Sendable {
         router.get("/v1/subscriptions/:name") { request, context in
             try await subscriptions(request, name: context.parameters.get("name"))
         }
+        router.post("/v1/subscriptions/:name/enable") { request, context in try await enable(request, context) }
+        router.post("/v1/subscriptions/:name/replay") { request, context in try await replay(request, context) }
+        router.get("/v1/audit") { request, _ in try await auditLog(request) }
         return router
+    }
+
+    /// Writes who did what, in the same transaction as the action.
+    func audit(_ tx: any StoreTransaction, _ actor: String, _ action: String, _ target: String, _ detail: String? = nil) throws {
+        try tx.audit(AuditEntry(at: hub.clock.now(), actor: actor, action: action, target: target, detail: detail))
+    }
+
+    func subscription(named name: String) throws -> Subscription {
+        guard let subscription = hub.landscape.subscriptions[SubscriptionName(name)] else {
+            throw Problem(.notFound, "unknown_subscription", "no subscription \(name)")
+        }
+        return subscription
+    }
+
+    func enable(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+        let user = try access.user(of: request, roles: [])
+        let subscription = try subscription(named: try context.parameters.require("name"))
+        let now = hub.clock.now()
+        try await hub.store.write { tx in
+            try tx.setSubscription(subscription.name, disabled: false, reason: nil, at: now, by: user.name)
+            try audit(tx, user.name, "enable", "subscription:\(subscription.name)")
+        }
+        return json(.members([("name", .string(subscription.name.rawValue)), ("state", .string("active"))]))
+    }
+
+    /// Resends a subscription's deliveries over a sequence or time range; they keep their webhook-id.
+    func replay(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+        let user = try access.user(of: request, roles: [.support])
+        let subscription = try subscription(named: try context.parameters.require("name"))
+        var request = request
+        let body = try await request.collectBody(upTo: 64 * 1024)
+        let range: PayloadReader
+        do { range = try PayloadReader.object(try JSONParser.parse(Array(buffer: body)), at: "$") } catch {
+            throw Problem(.badRequest, "invalid_json", "send {\"fromSeq\", \"toSeq\"} or {\"from\", \"to\"} (RFC 3339)")
+        }
+        let seqs: ClosedRange<Int64>?
+        let times: ClosedRange<Timestamp>?
+        do {
+            let fromSeq = try range.optionalInt("fromSeq"), toSeq = try range.optionalInt("toSeq")
+            let from = try range.optionalTimestamp("from"), to = try range.optionalTimestamp("to")
+            guard fromSeq != nil || toSeq != nil || from != nil || to != nil else {
+                throw WaybillError(.invalidPayload, "give fromSeq/toSeq or from/to", at: "$")
+            }
+            seqs = (fromSeq != nil || toSeq != nil) ? Int64(fromSeq ?? 0)...Int64(toSeq ?? Int.max) : nil
+            times =
+                (from != nil || to != nil)
+                ? (from ?? Timestamp(milliseconds: Int64.min))...(to ?? Timestamp(milliseconds: Int64.max)) : nil
+        } catch let error as WaybillError {
+            throw Problem(.badRequest, error)
+        }
+        let now = hub.clock.now()
+        let count = try await hub.store.write { tx in
+            let n = try tx.requeueDeliveries(subscription: subscription.name, seqs: seqs, received: times, at: now)
+            try audit(tx, user.name, "replay", "subscription:\(subscription.name)", "\(n) deliveries")
+            return n
+        }
+        return json(.members([("subscription", .string(subscription.name.rawValue)), ("requeued", .int(count))]), status: .accepted)
+    }
+
+    func auditLog(_ request: Request) async throws -> Response {
+        _ = try access.user(of: request, roles: [])
+        let entries = try await hub.store.read { try $0.auditLog(limit: 1_000) }
+        return json(
+            .members([
+                (
+                    "items",
+                    .array(
+                        entries.map { e in
+                            .members([
+                                ("at", .string(e.at.rfc3339)), ("actor", .string(e.actor)), ("action", .string(e.action)), ("target", .string(e.target)),
+                                ("detail", e.detail.map(JSONValue.string)),
+                            ])
+                        })
+                )
+            ]))
     }
 
     // MARK: Ingest
@@ -188,7 +268,11 @@ public struct HubAPI: Sendable {
             throw Problem(.forbidden, "forbidden", "\(record.kind.rawValue) exceptions are worked by \(record.kind.role.rawValue)")
         }
         let now = hub.clock.now()
-        let resolved = try await hub.store.write { tx in try tx.resolveException(id: id, at: now, by: user.name) }
+        let resolved = try await hub.store.write { tx in
+            let done = try tx.resolveException(id: id, at: now, by: user.name)
+            if done { try audit(tx, user.name, "resolve", "exception:\(id)") }
+            return done
+        }
         guard resolved else { throw Problem(.conflict, "already_resolved", "exception \(id) is already resolved") }
         context.logger.info("exception resolved", metadata: ["waybill.exception": "\(id)", "waybill.user": "\(user.name)"])
         return json(.members([("id", .int(Int(id))), ("status", .string("resolved")), ("resolvedBy", .string(user.name))]))
@@ -215,7 +299,13 @@ public struct HubAPI: Sendable {
         let user = try access.user(of: request, roles: [.support])
         guard let id = Int64(try context.parameters.require("id")) else { throw Problem(.badRequest, "invalid_path", "the delivery id is not a number") }
         let now = hub.clock.now()
-        guard try await hub.store.write({ tx in try tx.requeue(delivery: id, at: now) }) else {
+        guard
+            try await hub.store.write({ tx in
+                let found = try tx.requeue(delivery: id, at: now)
+                if found { try audit(tx, user.name, "retry", "delivery:\(id)") }
+                return found
+            })
+        else {
             throw Problem(.notFound, "unknown_delivery", "no delivery \(id)")
         }
         context.logger.info("delivery retried", metadata: ["waybill.delivery_id": "\(id)", "waybill.user": "\(user.name)"])
@@ -227,13 +317,14 @@ public struct HubAPI: Sendable {
         let now = hub.clock.now()
         let subscriptions = hub.landscape.subscriptions.values.sorted { $0.name < $1.name }.filter { name == nil || $0.name.rawValue == name }
         if let name, subscriptions.isEmpty { throw Problem(.notFound, "unknown_subscription", "no subscription \(name)") }
-        let (pending, dead, oldest) = try await hub.store.read { r in
-            (try r.deliveryCounts(status: .pending), try r.deliveryCounts(status: .dead), try r.oldestPending())
+        let (pending, dead, oldest, disabled) = try await hub.store.read { r in
+            (try r.deliveryCounts(status: .pending), try r.deliveryCounts(status: .dead), try r.oldestPending(), try r.disabledSubscriptions())
         }
         let items: [JSONValue] = subscriptions.map { s in
             .members([
                 ("name", .string(s.name.rawValue)), ("system", .string(s.system.rawValue)),
-                ("types", .array(s.types.sorted().map { .string($0.rawValue) })), ("state", .string("active")),
+                ("types", .array(s.types.sorted().map { .string($0.rawValue) })),
+                ("state", .string(disabled[s.name] != nil ? "disabled" : (scheduler?.isCircuitOpen(s.name) ?? false) ? "circuit_open" : "active")),
                 ("pending", .int(pending[s.name] ?? 0)), ("dead", .int(dead[s.name] ?? 0)),
                 ("oldestPendingAge", oldest[s.name].map { .int(Int((now.milliseconds - $0.milliseconds) / 1000)) } ?? .null),
             ])

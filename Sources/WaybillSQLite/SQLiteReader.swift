@@ -142,6 +142,7 @@ class SQLiteReader: StoreReader {
                 SELECT o.id, o.seq, o.subscription, o.record_key, o.type, o.attempts, e.body, e.trace_id, e.received_at, e.raw
                 FROM outbox o JOIN events e ON e.seq = o.seq
                 WHERE o.status = 0 AND o.next_attempt_at <= ?
+                  AND o.subscription NOT IN (SELECT name FROM subscription_state WHERE disabled = 1)
                   AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.subscription = o.subscription AND p.record_key = o.record_key
                                   AND p.status <> 1 AND p.id < o.id)
                 ORDER BY o.next_attempt_at, o.id LIMIT ?
@@ -233,6 +234,21 @@ class SQLiteReader: StoreReader {
             oldest[SubscriptionName(row[0])] = Timestamp(milliseconds: row[1])
         }
         return oldest
+    }
+
+    func disabledSubscriptions() throws -> [SubscriptionName: String] {
+        var disabled: [SubscriptionName: String] = [:]
+        for row in try Row.fetchAll(db, sql: "SELECT name, reason FROM subscription_state WHERE disabled = 1") {
+            disabled[SubscriptionName(row[0])] = row[1] ?? "disabled"
+        }
+        return disabled
+    }
+
+    func auditLog(limit: Int) throws -> [AuditEntry] {
+        try Row.fetchAll(
+            db, sql: "SELECT at, actor, action, target, detail FROM (SELECT * FROM audit_log ORDER BY id DESC LIMIT ?) ORDER BY id", arguments: [limit]
+        )
+        .map { AuditEntry(at: Timestamp(milliseconds: $0[0]), actor: $0[1], action: $0[2], target: $0[3], detail: $0[4]) }
     }
 
     static func exceptionRecord(_ row: Row) -> ExceptionRecord? {

@@ -84,6 +84,17 @@ enum SQLiteSchema {
                     CREATE INDEX exceptions_by_event ON exceptions (event_seq);
                     """)
         }
+        migrator.registerMigration("v2: subscription state and audit log") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE subscription_state (
+                        name TEXT PRIMARY KEY, disabled INTEGER NOT NULL, reason TEXT, changed_at INTEGER NOT NULL, changed_by TEXT NOT NULL
+                    ) WITHOUT ROWID;
+                    CREATE TABLE audit_log (
+                        id INTEGER PRIMARY KEY, at INTEGER NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL, target TEXT NOT NULL, detail TEXT
+                    );
+                    """)
+        }
         return migrator
     }
 }

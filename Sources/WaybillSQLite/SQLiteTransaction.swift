@@ -124,6 +124,35 @@ final class SQLiteTransaction: SQLiteReader, StoreTransaction {
         return db.changesCount == 1
     }
 
+    func requeueDeliveries(subscription: SubscriptionName, seqs: ClosedRange<Int64>?, received: ClosedRange<Timestamp>?, at: Timestamp) throws -> Int {
+        try db.execute(
+            sql: """
+                UPDATE outbox SET status = 0, next_attempt_at = ?
+                WHERE subscription = ? AND status <> 0 AND seq BETWEEN ? AND ?
+                  AND seq IN (SELECT seq FROM events WHERE received_at BETWEEN ? AND ?)
+                """,
+            arguments: [
+                at.milliseconds, subscription.rawValue, seqs?.lowerBound ?? 0, seqs?.upperBound ?? Int64.max,
+                received?.lowerBound.milliseconds ?? Int64.min, received?.upperBound.milliseconds ?? Int64.max,
+            ])
+        return db.changesCount
+    }
+
+    func setSubscription(_ name: SubscriptionName, disabled: Bool, reason: String?, at: Timestamp, by: String) throws {
+        try statement(
+            """
+            INSERT INTO subscription_state (name, disabled, reason, changed_at, changed_by) VALUES (?, ?, ?, ?, ?)
+            ON CONFLICT (name) DO UPDATE SET disabled = excluded.disabled, reason = excluded.reason,
+                changed_at = excluded.changed_at, changed_by = excluded.changed_by
+            """
+        ).execute(arguments: [name.rawValue, disabled ? 1 : 0, reason, at.milliseconds, by])
+    }
+
+    func audit(_ entry: AuditEntry) throws {
+        try statement("INSERT INTO audit_log (at, actor, action, target, detail) VALUES (?, ?, ?, ?, ?)")
+            .execute(arguments: [entry.at.milliseconds, entry.actor, entry.action, entry.target, entry.detail])
+    }
+
     func raise(_ exception: NewException) throws -> Int64 {
         try statement("INSERT INTO exceptions (kind, code, record_key, event_seq, message, status, raised_at) VALUES (?, ?, ?, ?, ?, 'open', ?)")
             .execute(arguments: [

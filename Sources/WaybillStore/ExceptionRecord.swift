@@ -65,6 +65,23 @@ public struct ExceptionFilter: Sendable {
     }
 }
 
+/// One action a person took (resolve, retry, replay, enable), with who and when.
+public struct AuditEntry: Sendable, Equatable {
+    public var at: Timestamp
+    public var actor: String
+    public var action: String
+    public var target: String
+    public var detail: String?
+
+    public init(at: Timestamp, actor: String, action: String, target: String, detail: String? = nil) {
+        self.at = at
+        self.actor = actor
+        self.action = action
+        self.target = target
+        self.detail = detail
+    }
+}
+
 /// An inbound event waiting for its order.
 public struct ParkedEvent: Sendable, Equatable {
     public var seq: Int64

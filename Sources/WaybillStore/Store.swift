@@ -47,6 +47,11 @@ public protocol StoreReader {
 
     func exceptions(_ filter: ExceptionFilter) throws -> [ExceptionRecord]
 
+    /// Subscriptions disabled (by a 410 Gone), with why.
+    func disabledSubscriptions() throws -> [SubscriptionName: String]
+    /// The audit log, newest last.
+    func auditLog(limit: Int) throws -> [AuditEntry]
+
     /// A canonical text of every projection, to compare a rebuild with the original.
     func projectionDigest() throws -> String
 }
@@ -74,6 +79,11 @@ public protocol StoreTransaction: StoreReader {
     func recordAttempt(delivery id: Int64, result: AttemptResult) throws
     /// Makes a dead or delivered delivery pending again, due at `at` (retry and replay).
     func requeue(delivery id: Int64, at: Timestamp) throws -> Bool
+    /// Requeues a subscription's deliveries whose event falls in the sequence and receive-time
+    /// ranges; they keep their ids (and so their `webhook-id`). Returns how many.
+    func requeueDeliveries(subscription: SubscriptionName, seqs: ClosedRange<Int64>?, received: ClosedRange<Timestamp>?, at: Timestamp) throws -> Int
+    func setSubscription(_ name: SubscriptionName, disabled: Bool, reason: String?, at: Timestamp, by: String) throws
+    func audit(_ entry: AuditEntry) throws
 
     @discardableResult
     func raise(_ exception: NewException) throws -> Int64

@@ -65,7 +65,7 @@ struct ServeCommand: AsyncParsableCommand {
             hub: hub, adapters: AdapterRegistry([AdapterSettings.webhook(url: "", secret: "").kind: WebhookAdapter(client: client, clock: clock)]),
             logger: logger)
         let app = Application(
-            router: HubAPI(hub: hub, configuration: configuration).router(),
+            router: HubAPI(hub: hub, configuration: configuration, scheduler: scheduler).router(),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Waybill"),
             onServerRunning: { channel in
                 FileHandle.standardError.write(Data("waybill listening on \(channel.localAddress?.description ?? "?")\n".utf8))

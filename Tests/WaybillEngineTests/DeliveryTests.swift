@@ -118,13 +118,47 @@ struct DeliveryTests {
         #expect(recorder.received.filter { $0.subscription == "erp-orders" }.map(\.type) == [.orderAccepted])
     }
 
-    @Test("a 410 Gone ends the delivery at once")
+    @Test("a 410 Gone disables the subscription; its deliveries wait, and resume when it is enabled again")
     func gone() async throws {
-        let (hub, _, _, _) = try await setUp()
+        let (hub, _, recorder, _) = try await setUp()
         let gone = DeliveryScheduler(hub: hub, adapters: AdapterRegistry([AdapterSettings.inProcess.kind: InProcessAdapter { _ in .gone(statusCode: 410) }]))
         _ = try await hub.ingest(body: placed("SO-1"))
         try await drain(gone)
-        let dead = try await hub.store.read { try $0.deliveries(DeliveryFilter(status: .dead)) }
-        #expect(!dead.isEmpty && dead.allSatisfy { $0.attempts == 1 && $0.lastStatusCode == 410 })
+        let disabled = try await hub.store.read { try $0.disabledSubscriptions() }
+        #expect(Set(disabled.keys) == ["erp-orders", "wms-orders"])
+        let pending = try await hub.store.read { try $0.deliveries(DeliveryFilter(subscription: "erp-orders", status: .pending)) }
+        #expect(!pending.isEmpty && pending[0].lastStatusCode == 410 && pending[0].attempts == 1)
+        let healthy = DeliveryScheduler(hub: hub, adapters: AdapterRegistry([AdapterSettings.inProcess.kind: recorder.adapter]))
+        try await drain(healthy)
+        #expect(recorder.received.isEmpty, "nothing goes to a disabled subscription")
+        _ = try await hub.store.write { tx in try tx.setSubscription("erp-orders", disabled: false, reason: nil, at: start, by: "root") }
+        try await drain(healthy)
+        #expect(recorder.received.map(\.subscription) == ["erp-orders"])
+    }
+
+    @Test("the circuit opens after repeated failures, stops attempts, and one probe closes it again")
+    func circuitBreaker() {
+        var breaker = CircuitBreaker(threshold: 3, coolDownMilliseconds: 1_000)
+        let t = start
+        for _ in 0..<3 {
+            let allowed1 = breaker.allows(at: t)
+            #expect(allowed1)
+            breaker.record(success: false, at: t)
+        }
+        #expect(breaker.isOpen)
+        let allowed2 = breaker.allows(at: t.adding(milliseconds: 999))
+        #expect(!allowed2)
+        let allowed3 = breaker.allows(at: t.adding(milliseconds: 1_000))
+        #expect(allowed3, "one probe after the cool-down")
+        let allowed4 = breaker.allows(at: t.adding(milliseconds: 1_001))
+        #expect(!allowed4, "only one probe at a time")
+        breaker.record(success: false, at: t.adding(milliseconds: 1_100))
+        let allowed5 = breaker.allows(at: t.adding(milliseconds: 2_000))
+        #expect(!allowed5)
+        let allowed6 = breaker.allows(at: t.adding(milliseconds: 2_100))
+        #expect(allowed6)
+        breaker.record(success: true, at: t.adding(milliseconds: 2_200))
+        let reopened = breaker.allows(at: t.adding(milliseconds: 2_200))
+        #expect(!breaker.isOpen && reopened)
     }
 }

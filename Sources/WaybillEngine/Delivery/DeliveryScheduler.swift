@@ -11,6 +11,7 @@ public final class DeliveryScheduler: Sendable {
     let concurrency: Int
     let logger: Logger
     private let inFlight = Mutex(Set<Int64>())
+    private let breakers = Mutex([String: CircuitBreaker]())
 
     /// - Parameter concurrency: attempts in flight at once; 1 attempts strictly in outbox order.
     public init(hub: Hub, adapters: AdapterRegistry, concurrency: Int = 32, logger: Logger = Logger(label: "waybill.delivery")) {
@@ -26,36 +27,40 @@ public final class DeliveryScheduler: Sendable {
     public func deliverDue(limit: Int = 512) async throws -> Int {
         let now = hub.clock.now()
         let busy = inFlight.withLock { $0 }
-        let jobs = try await hub.store.read { try $0.dueDeliveries(now: now, excluding: busy, limit: limit) }
+        let jobs = admit(try await hub.store.read { try $0.dueDeliveries(now: now, excluding: busy, limit: limit) }, at: now)
         guard !jobs.isEmpty else { return 0 }
         inFlight.withLock { $0.formUnion(jobs.map(\.id)) }
         defer { inFlight.withLock { $0.subtract(jobs.map(\.id)) } }
 
-        var results: [(Int64, AttemptResult)] = []
+        var outcomes: [(DeliveryJob, AttemptResult, Bool)] = []
         if concurrency == 1 {
-            for job in jobs { results.append((job.id, await attempt(job))) }
+            for job in jobs {
+                let (result, gone) = await attemptClassified(job)
+                outcomes.append((job, result, gone))
+            }
         } else {
-            results = await withTaskGroup(of: (Int64, AttemptResult).self) { group in
-                var collected: [(Int64, AttemptResult)] = []
+            outcomes = await withTaskGroup(of: (DeliveryJob, AttemptResult, Bool).self) { group in
+                var collected: [(DeliveryJob, AttemptResult, Bool)] = []
                 var iterator = jobs.makeIterator()
                 for _ in 0..<min(concurrency, jobs.count) {
-                    if let job = iterator.next() { group.addTask { (job.id, await self.attempt(job)) } }
+                    if let job = iterator.next() {
+                        group.addTask {
+                            let (r, g) = await self.attemptClassified(job); return (job, r, g)
+                        }
+                    }
                 }
-                while let result = await group.next() {
-                    collected.append(result)
-                    if let job = iterator.next() { group.addTask { (job.id, await self.attempt(job)) } }
+                while let outcome = await group.next() {
+                    collected.append(outcome)
+                    if let job = iterator.next() {
+                        group.addTask {
+                            let (r, g) = await self.attemptClassified(job); return (job, r, g)
+                        }
+                    }
                 }
                 return collected
             }
         }
-        let recorded = results
-        for (id, result) in results {
-            guard case .dead(let code, let error, _) = result, let job = jobs.first(where: { $0.id == id }) else { continue }
-            logDeadLetter(job, code: code, error: error)
-        }
-        try await hub.store.write { tx in
-            for (id, result) in recorded { try tx.recordAttempt(delivery: id, result: result) }
-        }
+        try await record(outcomes)
         return jobs.count
     }
 
@@ -69,7 +74,8 @@ public final class DeliveryScheduler: Sendable {
                 var started = 0
                 if busy.count < concurrency {
                     let now = hub.clock.now()
-                    let jobs = try await hub.store.read { try $0.dueDeliveries(now: now, excluding: busy, limit: self.concurrency - busy.count) }
+                    let jobs = admit(
+                        try await hub.store.read { try $0.dueDeliveries(now: now, excluding: busy, limit: self.concurrency - busy.count) }, at: now)
                     for job in jobs {
                         inFlight.withLock { _ = $0.insert(job.id) }
                         group.addTask { try await self.attemptAndRecord(job) }
@@ -85,11 +91,83 @@ public final class DeliveryScheduler: Sendable {
         }
     }
 
+    /// The endpoint a subscription delivers to (its breaker's key).
+    func endpoint(of name: SubscriptionName) -> String {
+        guard let subscription = hub.landscape.subscriptions[name] else { return name.rawValue }
+        if case .webhook(let url, _) = subscription.adapter { return url }
+        return name.rawValue
+    }
+
+    /// The jobs whose endpoint's circuit lets them through now (one probe per half-open endpoint).
+    func admit(_ jobs: [DeliveryJob], at now: Timestamp) -> [DeliveryJob] {
+        breakers.withLock { breakers in
+            var admitted: [DeliveryJob] = []
+            var probing: Set<String> = []
+            for job in jobs {
+                let key = endpoint(of: job.subscription)
+                var breaker = breakers[key] ?? CircuitBreaker()
+                if case .closed = breaker.state {
+                    admitted.append(job)
+                    continue
+                }
+                guard !probing.contains(key) else { continue }
+                if breaker.allows(at: now) {
+                    probing.insert(key)
+                    admitted.append(job)
+                }
+                breakers[key] = breaker
+            }
+            return admitted
+        }
+    }
+
+    /// Whether the endpoint of `subscription` has its circuit open (or half-open, probing).
+    public func isCircuitOpen(_ subscription: SubscriptionName) -> Bool {
+        let key = endpoint(of: subscription)
+        return breakers.withLock { $0[key]?.isOpen ?? false }
+    }
+
+    func recordOutcome(_ job: DeliveryJob, _ result: AttemptResult) {
+        let success: Bool
+        switch result {
+        case .delivered: success = true
+        case .retry, .dead: success = false
+        }
+        let key = endpoint(of: job.subscription)
+        let now = hub.clock.now()
+        breakers.withLock { breakers in
+            var breaker = breakers[key] ?? CircuitBreaker()
+            breaker.record(success: success, at: now)
+            breakers[key] = breaker
+        }
+    }
+
     func attemptAndRecord(_ job: DeliveryJob) async throws {
         defer { inFlight.withLock { _ = $0.remove(job.id) } }
-        let result = await attempt(job)
-        if case .dead(let code, let error, _) = result { logDeadLetter(job, code: code, error: error) }
-        try await hub.store.write { tx in try tx.recordAttempt(delivery: job.id, result: result) }
+        let (result, gone) = await attemptClassified(job)
+        try await record([(job, result, gone)])
+    }
+
+    /// Records attempts in one transaction; a 410 Gone disables the subscription, which keeps its
+    /// deliveries pending until an admin enables it again.
+    func record(_ outcomes: [(DeliveryJob, AttemptResult, Bool)]) async throws {
+        for (job, result, gone) in outcomes {
+            if !gone { recordOutcome(job, result) }
+            if case .dead(let code, let error, _) = result { logDeadLetter(job, code: code, error: error) }
+            if gone {
+                logger.warning(
+                    "subscription disabled by 410 Gone", metadata: ["waybill.subscription": "\(job.subscription)", "waybill.trace_id": "\(job.traceId)"])
+            }
+        }
+        let now = hub.clock.now()
+        try await hub.store.write { tx in
+            for (job, result, gone) in outcomes {
+                try tx.recordAttempt(delivery: job.id, result: result)
+                if gone {
+                    try tx.setSubscription(job.subscription, disabled: true, reason: "the endpoint answered 410 Gone", at: now, by: "hub")
+                }
+            }
+        }
     }
 
     func logDeadLetter(_ job: DeliveryJob, code: Int?, error: String) {
@@ -99,6 +177,13 @@ public final class DeliveryScheduler: Sendable {
                 "waybill.subscription": "\(job.subscription)", "waybill.record": "\(job.key)", "waybill.delivery_id": "\(job.id)",
                 "waybill.trace_id": "\(job.traceId)", "waybill.status_code": "\(code.map(String.init) ?? "none")", "waybill.error": "\(error)",
             ])
+    }
+
+    /// One attempt, and whether the endpoint said it is gone (410).
+    func attemptClassified(_ job: DeliveryJob) async -> (AttemptResult, Bool) {
+        let result = await attempt(job)
+        if case .retry(410, _, _) = result { return (result, true) }
+        return (result, false)
     }
 
     func attempt(_ job: DeliveryJob) async -> AttemptResult {
@@ -130,7 +215,8 @@ public final class DeliveryScheduler: Sendable {
         case .delivered(let code):
             return .delivered(statusCode: code, at: now)
         case .gone(let code):
-            return .dead(statusCode: code, error: "the endpoint answered \(code) Gone", at: now)
+            // Kept pending (due at once) while the subscription is disabled; enabling resumes it.
+            return .retry(statusCode: code, error: "the endpoint answered \(code) Gone; subscription disabled", nextAttemptAt: now)
         case .failed(let code, let error):
             guard let delay = subscription.retry.backoff(afterFailedAttempts: job.attempts + 1, unit: hub.random.unit()) else {
                 return .dead(statusCode: code, error: error, at: now)
