@@ -67,6 +67,14 @@ let package = Package(
             ]
         ),
         .testTarget(name: "WaybillCoreTests", dependencies: ["WaybillCore"]),
+        .testTarget(
+            name: "WaybillHTTPTests",
+            dependencies: [
+                "WaybillHTTP", "WaybillConfig", "WaybillEngine", "WaybillSQLite", "WaybillStore", "WaybillCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
+        ),
         .testTarget(name: "WaybillSQLiteTests", dependencies: ["WaybillSQLite", "WaybillStore", "WaybillCore"]),
         .testTarget(
             name: "WaybillEngineTests",

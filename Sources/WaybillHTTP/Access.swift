@@ -2,6 +2,7 @@ import Crypto
 import Hummingbird
 import WaybillConfig
 import WaybillCore
+import WaybillEngine
 
 /// Who is calling: a connected system (by API key) or a person (by token, with a role).
 enum Principal: Sendable, Equatable {
@@ -15,8 +16,12 @@ enum Principal: Sendable, Equatable {
 /// no secret is ever compared byte by byte, stored in clear, or logged.
 struct AccessControl: Sendable {
     private let principals: [String: Principal]
+    let limiter: RateLimiter
+    let clock: any HubClock
 
-    init(configuration: HubConfiguration) {
+    init(configuration: HubConfiguration, clock: any HubClock, requestsPerSecond: Double = 2_000, burst: Double = 4_000) {
+        self.limiter = RateLimiter(capacity: burst, perSecond: requestsPerSecond)
+        self.clock = clock
         var principals: [String: Principal] = [:]
         for system in configuration.systems {
             if let key = system.apiKey { principals[Self.digest(key)] = .system(system.system.name) }
@@ -34,8 +39,15 @@ struct AccessControl: Sendable {
         guard let header = request.headers[.authorization], header.hasPrefix("Bearer ") else {
             throw Problem(.unauthorized, "unauthenticated", "send Authorization: Bearer <key or token>")
         }
-        guard let principal = principals[Self.digest(String(header.dropFirst(7)))] else {
+        let digest = Self.digest(String(header.dropFirst(7)))
+        guard let principal = principals[digest] else {
             throw Problem(.unauthorized, "unauthenticated", "the key or token is not known")
+        }
+        let (allowed, retryAfter) = limiter.take(digest, at: clock.now())
+        guard allowed else {
+            var problem = Problem(.tooManyRequests, "rate_limited", "too many requests for this key; retry after \(retryAfter) s")
+            problem.headers[.retryAfter] = String(retryAfter)
+            throw problem
         }
         return principal
     }

@@ -19,10 +19,16 @@ public struct HubAPI: Sendable {
     /// The largest request body accepted (413 above it).
     let maxBody: Int
 
-    public init(hub: Hub, configuration: HubConfiguration, scheduler: DeliveryScheduler? = nil, maxBody: Int = 4 * 1024 * 1024) {
+    /// - Parameters:
+    ///   - requestsPerSecond: the sustained rate each key or token may use (429 with Retry-After beyond it).
+    ///   - burst: how many requests a key may make at once.
+    public init(
+        hub: Hub, configuration: HubConfiguration, scheduler: DeliveryScheduler? = nil, maxBody: Int = 4 * 1024 * 1024,
+        requestsPerSecond: Double = 2_000, burst: Double = 4_000
+    ) {
         self.hub = hub
         self.scheduler = scheduler
-        self.access = AccessControl(configuration: configuration)
+        self.access = AccessControl(configuration: configuration, clock: hub.clock, requestsPerSecond: requestsPerSecond, burst: burst)
         self.configuration = configuration
         self.maxBody = maxBody
     }

@@ -41,7 +41,7 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
             return try await next(request, context)
         } catch let problem as Problem {
             return problem.response(instance: request.uri.path)
-        } catch let error as HTTPError {
+        } catch let error as any HTTPResponseError {
             let code: String
             switch error.status {
             case .notFound: code = "not_found"
@@ -50,7 +50,8 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
             default: code = "http_\(error.status.code)"
             }
             let title = error.status == .notFound ? "no such route: \(request.method) \(request.uri.path)" : error.status.reasonPhrase
-            return Problem(error.status, code, title, detail: error.body).response(instance: request.uri.path)
+            let detail = (error as? HTTPError)?.body ?? (error.status == .contentTooLarge ? "the body is larger than the hub accepts" : nil)
+            return Problem(error.status, code, title, detail: detail).response(instance: request.uri.path)
         } catch {
             context.logger.error("request failed", metadata: ["waybill.error": "\(error)"])
             return Problem(.internalServerError, "internal_error", "the hub could not complete the request").response(instance: request.uri.path)

@@ -208,27 +208,29 @@ struct ServiceTests {
         let secret = "whsec_ZXJwIHNpZ25pbmcga2V5IDEyMzQ1Ng=="
         let config = directory.appendingPathComponent("waybill.yml")
         try """
-            store: sqlite:\(directory.path)/hub.sqlite
-            listen: { host: 127.0.0.1, port: \(apiPort) }
-            users:
-              - { name: ana, role: support, token: "tok-support" }
-              - { name: root, role: admin, token: "tok-admin" }
-            systems:
-              - name: portal
-                apiKey: "key-portal"
-                publishes: [o2c.customer.upserted, o2c.product.upserted, o2c.order.placed]
-              - name: erp
-                subscribes:
-                  - name: erp-orders
-                    types: [o2c.order.accepted]
-                    webhook: { url: "http://127.0.0.1:\(erpPort)/erp", secret: "\(secret)" }
-                    retry: { schedule: [100ms, 100ms] }
-            """.write(to: config, atomically: true, encoding: .utf8)
+        store: sqlite:\(directory.path)/hub.sqlite
+        listen: { host: 127.0.0.1, port: \(apiPort) }
+        users:
+          - { name: ana, role: support, token: "tok-support" }
+          - { name: root, role: admin, token: "tok-admin" }
+        systems:
+          - name: portal
+            apiKey: "key-portal"
+            publishes: [o2c.customer.upserted, o2c.product.upserted, o2c.order.placed]
+          - name: erp
+            subscribes:
+              - name: erp-orders
+                types: [o2c.order.accepted]
+                webhook: { url: "http://127.0.0.1:\(erpPort)/erp", secret: "\(secret)" }
+                retry: { schedule: [100ms, 100ms] }
+        """.write(to: config, atomically: true, encoding: .utf8)
         let out = directory.appendingPathComponent("erp.jsonl")
         // Down for the first three requests: exactly the three attempts the schedule allows.
-        let receiver = try launch(URL(fileURLWithPath: "/usr/bin/env"), [
-            "python3", repositoryRoot.appendingPathComponent("scripts/webhook_receiver.py").path, String(erpPort), secret, out.path, "3",
-        ])
+        let receiver = try launch(
+            URL(fileURLWithPath: "/usr/bin/env"),
+            [
+                "python3", repositoryRoot.appendingPathComponent("scripts/webhook_receiver.py").path, String(erpPort), secret, out.path, "3",
+            ])
         let server = try launch(waybillBinary, ["serve", "--config", config.path])
         let client = HTTPClient(eventLoopGroupProvider: .singleton)
         defer { for p in [receiver, server] where p.isRunning { kill(p.processIdentifier, SIGKILL) } }
@@ -239,11 +241,15 @@ struct ServiceTests {
             if !ready { try await Task.sleep(for: .milliseconds(100)) }
         }
         try #require(ready)
-        let posted = try await call(client, .POST, "\(base)/v1/events", token: "key-portal", body: batch([
-            event("portal", "m-1", "o2c.customer.upserted", "C-1", #"{"customerId":"C-1","name":"BoltWorks","currency":"USD"}"#),
-            event("portal", "m-2", "o2c.product.upserted", "A", #"{"sku":"A","baseUom":"EA"}"#),
-            event("portal", "p-1", "o2c.order.placed", "SO-1", #"{"orderId":"SO-1","customerId":"C-1","currency":"USD","lines":[{"lineId":"1","sku":"A","quantity":1}]}"#),
-        ]))
+        let posted = try await call(
+            client, .POST, "\(base)/v1/events", token: "key-portal",
+            body: batch([
+                event("portal", "m-1", "o2c.customer.upserted", "C-1", #"{"customerId":"C-1","name":"BoltWorks","currency":"USD"}"#),
+                event("portal", "m-2", "o2c.product.upserted", "A", #"{"sku":"A","baseUom":"EA"}"#),
+                event(
+                    "portal", "p-1", "o2c.order.placed", "SO-1",
+                    #"{"orderId":"SO-1","customerId":"C-1","currency":"USD","lines":[{"lineId":"1","sku":"A","quantity":1}]}"#),
+            ]))
         #expect(posted.status == 202)
         var dead: [JSONValue] = []
         for _ in 0..<100 {
@@ -262,8 +268,9 @@ struct ServiceTests {
             try await Task.sleep(for: .milliseconds(100))
         }
         #expect(delivered.count == 1 && delivered[0]["verified"] == .bool(true))
-        let replay = try await call(client, .POST, "\(base)/v1/subscriptions/erp-orders/replay", token: "tok-support",
-                                    body: Array(#"{"fromSeq":1}"#.utf8), contentType: "application/json")
+        let replay = try await call(
+            client, .POST, "\(base)/v1/subscriptions/erp-orders/replay", token: "tok-support",
+            body: Array(#"{"fromSeq":1}"#.utf8), contentType: "application/json")
         #expect(replay.status == 202 && replay.body?["requeued"] == .int(1))
         for _ in 0..<100 where received(out).filter({ $0["failed"] == .bool(false) }).count < 2 { try await Task.sleep(for: .milliseconds(100)) }
         let all = received(out).filter { $0["failed"] == .bool(false) }
