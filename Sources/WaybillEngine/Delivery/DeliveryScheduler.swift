@@ -12,6 +12,9 @@ public final class DeliveryScheduler: Sendable {
     let logger: Logger
     private let inFlight = Mutex(Set<Int64>())
     private let breakers = Mutex([String: CircuitBreaker]())
+    private let wakeup = Wakeup()
+    /// Attempt results of concurrent deliveries share one transaction (and one fsync).
+    private let recorder: GroupCommitter<[(DeliveryJob, AttemptResult, Bool)], Void>
 
     /// - Parameter concurrency: attempts in flight at once; 1 attempts strictly in outbox order.
     public init(hub: Hub, adapters: AdapterRegistry, concurrency: Int = 32, logger: Logger = Logger(label: "waybill.delivery")) {
@@ -19,6 +22,18 @@ public final class DeliveryScheduler: Sendable {
         self.logger = logger
         self.adapters = adapters
         self.concurrency = max(1, concurrency)
+        let store = hub.store
+        let clock = hub.clock
+        recorder = GroupCommitter(maxJobsPerCommit: 1_024) { batches in
+            let now = clock.now()
+            try await store.write { tx in
+                for (job, result, gone) in batches.joined() {
+                    try tx.recordAttempt(delivery: job.id, result: result)
+                    if gone { try tx.setSubscription(job.subscription, disabled: true, reason: "the endpoint answered 410 Gone", at: now, by: "hub") }
+                }
+            }
+            return batches.map { _ in () }
+        }
     }
 
     /// Attempts every delivery that is due now (at most one per subscription and order) once,
@@ -82,8 +97,11 @@ public final class DeliveryScheduler: Sendable {
                         started += 1
                     }
                 }
-                if started == 0 {
-                    // Nothing new is due: wait a poll interval (attempts in flight go on meanwhile).
+                if inFlight.withLock({ $0.count }) >= concurrency {
+                    // Every slot is busy: go on as soon as an attempt finishes.
+                    await wakeup.wait()
+                } else if started == 0 {
+                    // Nothing is due: wait a poll interval (attempts in flight go on meanwhile).
                     do { try await sleep(pollInterval) } catch is CancellationError { break }
                 }
             }
@@ -143,7 +161,10 @@ public final class DeliveryScheduler: Sendable {
     }
 
     func attemptAndRecord(_ job: DeliveryJob) async throws {
-        defer { inFlight.withLock { _ = $0.remove(job.id) } }
+        defer {
+            inFlight.withLock { _ = $0.remove(job.id) }
+            wakeup.signal()
+        }
         let (result, gone) = await attemptClassified(job)
         try await record([(job, result, gone)])
     }
@@ -159,15 +180,7 @@ public final class DeliveryScheduler: Sendable {
                     "subscription disabled by 410 Gone", metadata: ["waybill.subscription": "\(job.subscription)", "waybill.trace_id": "\(job.traceId)"])
             }
         }
-        let now = hub.clock.now()
-        try await hub.store.write { tx in
-            for (job, result, gone) in outcomes {
-                try tx.recordAttempt(delivery: job.id, result: result)
-                if gone {
-                    try tx.setSubscription(job.subscription, disabled: true, reason: "the endpoint answered 410 Gone", at: now, by: "hub")
-                }
-            }
-        }
+        try await recorder.submit(outcomes)
     }
 
     func logDeadLetter(_ job: DeliveryJob, code: Int?, error: String) {
