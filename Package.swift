@@ -87,7 +87,8 @@ let package = Package(
         .testTarget(
             name: "WaybillCLITests",
             dependencies: [
-                "waybill", "WaybillCore", "WaybillSQLite", "WaybillStore", "WaybillConfig", "WaybillWebhooks",
+                "waybill", "WaybillCore", "WaybillSQLite", "WaybillStore", "WaybillConfig", "WaybillWebhooks", "WaybillEngine",
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -31,6 +31,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Port to listen on (overrides the configuration).")
     var port: Int?
 
+    @Option(help: "Delivery attempts in flight at once (1 delivers strictly in outbox order).")
+    var deliveryConcurrency = 32
+
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
         var configuration: HubConfiguration
@@ -63,7 +66,7 @@ struct ServeCommand: AsyncParsableCommand {
         let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: clientConfiguration)
         let scheduler = DeliveryScheduler(
             hub: hub, adapters: AdapterRegistry([AdapterSettings.webhook(url: "", secret: "").kind: WebhookAdapter(client: client, clock: clock)]),
-            logger: logger)
+            concurrency: deliveryConcurrency, logger: logger)
         let app = Application(
             router: HubAPI(hub: hub, configuration: configuration, scheduler: scheduler).router(),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Waybill"),

@@ -14,6 +14,8 @@ public struct DemoRun: Sendable {
     public let hub: Hub
     public let json: JSONValue
     public let text: String
+    /// What each subscription was told: (type, subject) in delivery order.
+    public let told: [String: [(EventType, String)]]
 
     /// Plays every step, settling the landscape after each (ingest what systems sent, deliver
     /// what is due, repeat until quiet), and collects the order views.
@@ -33,7 +35,8 @@ public struct DemoRun: Sendable {
             try await settle(hub: hub, world: world, scheduler: scheduler, clock: clock)
         }
         let json = try await report(hub: hub)
-        return DemoRun(hub: hub, json: json, text: try await text(hub: hub, world: world, json: json))
+        let told = Dictionary(uniqueKeysWithValues: world.subscriptionsTold.map { ($0, world.received(by: $0).map { ($0.1, $0.2) }) })
+        return DemoRun(hub: hub, json: json, text: try await text(hub: hub, world: world, json: json), told: told)
     }
 
     static func settle(hub: Hub, world: DemoWorld, scheduler: DeliveryScheduler, clock: ManualClock) async throws {

@@ -3,7 +3,7 @@ import WaybillCore
 /// The order-to-cash scenario that `waybill demo` plays, step by step, on a manual clock.
 enum DemoScenario {
     /// Minutes after 2026-12-01T08:00:00Z, and what happens then.
-    static func steps(world: DemoWorld) -> [(minutes: Int64, title: String, action: () -> Void)] {
+    static func steps(world: DemoWorld) -> [(minutes: Int64, title: String, action: @Sendable () -> Void)] {
         [
             (0, "ERP and CRM load master data", { masterData(world) }),
             (
