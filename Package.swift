@@ -19,6 +19,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/jpsim/Yams", "5.0.1"..<"7.0.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // Pure domain: canonical model, event catalog, lifecycle, rules. Foundation only.
@@ -33,7 +35,10 @@ let package = Package(
         // Ingest pipeline, delivery scheduler, adapters, the demo landscape, the bench.
         .target(
             name: "WaybillEngine",
-            dependencies: ["WaybillCore", "WaybillStore", .product(name: "Logging", package: "swift-log")]
+            dependencies: [
+                "WaybillCore", "WaybillStore", .product(name: "Logging", package: "swift-log"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+            ]
         ),
         // The configuration file (waybill.yml): decoded and validated with key paths and lines.
         .target(name: "WaybillConfig", dependencies: ["WaybillEngine", "WaybillCore", .product(name: "Yams", package: "Yams")]),
@@ -55,6 +60,7 @@ let package = Package(
                 "WaybillEngine", "WaybillCore", "WaybillStore", "WaybillConfig",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
         .executableTarget(
@@ -63,6 +69,8 @@ let package = Package(
                 "WaybillCore", "WaybillStore", "WaybillSQLite", "WaybillEngine", "WaybillConfig", "WaybillWebhooks", "WaybillHTTP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -67,7 +67,10 @@ public final class Hub: Sendable {
     /// Ingests decoded items (one group-committed transaction shared with concurrent callers).
     public func ingest(_ items: [IngestItem]) async throws -> [EventResult] {
         do {
-            return try await committer.submit(items)
+            let results = try await committer.submit(items)
+            let types: [EventType?] = items.map { if case .event(let e) = $0 { e.envelope.type } else { nil } }
+            HubMetrics.ingested(results, types: types, landscape: landscape)
+            return results
         } catch {
             logger.error("ingest commit failed; nothing of the request was acknowledged", metadata: ["waybill.error": "\(error)"])
             throw error

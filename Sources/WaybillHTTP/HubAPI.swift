@@ -1,5 +1,6 @@
 import Hummingbird
 import NIOCore
+import Prometheus
 import WaybillConfig
 import WaybillCore
 import WaybillEngine
@@ -14,6 +15,7 @@ import WaybillStore
 public struct HubAPI: Sendable {
     let hub: Hub
     let scheduler: DeliveryScheduler?
+    let metrics: PrometheusCollectorRegistry?
     let access: AccessControl
     let configuration: HubConfiguration
     /// The largest request body accepted (413 above it).
@@ -23,11 +25,13 @@ public struct HubAPI: Sendable {
     ///   - requestsPerSecond: the sustained rate each key or token may use (429 with Retry-After beyond it).
     ///   - burst: how many requests a key may make at once.
     public init(
-        hub: Hub, configuration: HubConfiguration, scheduler: DeliveryScheduler? = nil, maxBody: Int = 4 * 1024 * 1024,
+        hub: Hub, configuration: HubConfiguration, scheduler: DeliveryScheduler? = nil, metrics: PrometheusCollectorRegistry? = nil,
+        maxBody: Int = 4 * 1024 * 1024,
         requestsPerSecond: Double = 2_000, burst: Double = 4_000
     ) {
         self.hub = hub
         self.scheduler = scheduler
+        self.metrics = metrics
         self.access = AccessControl(configuration: configuration, clock: hub.clock, requestsPerSecond: requestsPerSecond, burst: burst)
         self.configuration = configuration
         self.maxBody = maxBody
@@ -36,6 +40,17 @@ public struct HubAPI: Sendable {
     public func router() -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self)
         router.middlewares.add(ProblemMiddleware())
+        router.middlewares.add(MetricsMiddleware())
+        router.get("/metrics") { _, _ in
+            guard let metrics else { throw Problem(.notFound, "metrics_disabled", "metrics are not enabled in this process") }
+            try await hub.refreshMetricGauges()
+            return Response(
+                status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                body: .init(byteBuffer: ByteBuffer(bytes: metrics.emitToBuffer())))
+        }
+        router.get("/openapi.yaml") { _, _ in
+            Response(status: .ok, headers: [.contentType: "application/yaml"], body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.yaml)))
+        }
         router.get("/health/live") { _, _ in json(.members([("status", .string("live"))])) }
         router.get("/health/ready") { _, _ in
             _ = try await hub.store.read { try $0.eventCount() }

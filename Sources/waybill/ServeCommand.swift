@@ -3,6 +3,8 @@ import AsyncHTTPClient
 import Foundation
 import Hummingbird
 import Logging
+import Metrics
+import Prometheus
 import ServiceLifecycle
 import WaybillConfig
 import WaybillCore
@@ -55,6 +57,8 @@ struct ServeCommand: AsyncParsableCommand {
             throw ValidationError("PostgreSQL stores are not supported by this version; use sqlite:PATH")
         }
 
+        let registry = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
         var logger = Logger(label: "waybill")
         logger.logLevel = environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
         let clock = SystemClock()
@@ -68,7 +72,7 @@ struct ServeCommand: AsyncParsableCommand {
             hub: hub, adapters: AdapterRegistry([AdapterSettings.webhook(url: "", secret: "").kind: WebhookAdapter(client: client, clock: clock)]),
             concurrency: deliveryConcurrency, logger: logger)
         let app = Application(
-            router: HubAPI(hub: hub, configuration: configuration, scheduler: scheduler).router(),
+            router: HubAPI(hub: hub, configuration: configuration, scheduler: scheduler, metrics: registry).router(),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Waybill"),
             onServerRunning: { channel in
                 FileHandle.standardError.write(Data("waybill listening on \(channel.localAddress?.description ?? "?")\n".utf8))

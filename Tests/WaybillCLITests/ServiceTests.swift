@@ -190,6 +190,16 @@ struct ServiceTests {
         #expect(wrongMedia.status == 415)
         let unknown = try await call(client, .GET, "\(base)/v1/nowhere", token: "tok-support")
         #expect(unknown.status == 404 && unknown.contentType == "application/problem+json")
+        var metricsRequest = HTTPClientRequest(url: "\(base)/metrics")
+        metricsRequest.method = .GET
+        let metricsText = String(buffer: try await client.execute(metricsRequest, timeout: .seconds(5)).body.collect(upTo: 1 << 22))
+        for expected in [
+            #"waybill_events_ingested_total{source="portal",type="o2c.order.placed"} 2"#, #"waybill_ingest_outcomes_total{outcome="accepted",code="none"}"#,
+            #"waybill_deliveries_total{subscription="erp-orders",outcome="failed"} 3"#, #"waybill_queue_depth{subscription="erp-orders"} 0"#,
+            "waybill_delivery_latency_seconds_bucket", "waybill_order_acknowledgement_seconds_count", #"waybill_open_exceptions{kind="mapping"} 0"#,
+        ] {
+            #expect(metricsText.contains(expected), "metrics lack \(expected)")
+        }
         let view = try await call(client, .GET, "\(base)/v1/orders/SO-1", token: "tok-service")
         #expect(string(view.body?["status"]) == "shipped")
 

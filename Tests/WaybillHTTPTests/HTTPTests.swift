@@ -40,6 +40,44 @@ func event(_ source: String, _ id: String, _ type: String, _ subject: String, _ 
 
 @Suite("HTTP API")
 struct HTTPTests {
+    @Test("the OpenAPI document lists exactly the routes the router serves, and an independent validator accepts it")
+    func openAPI() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("waybill-openapi-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let configuration = try ConfigLoader.parse(configurationText, environment: [:])
+        let hub = Hub(
+            store: try SQLiteStore(path: directory.appendingPathComponent("hub.sqlite").path), landscape: configuration.landscape,
+            policies: configuration.policies, clock: ManualClock(Timestamp(milliseconds: 0)), random: HubRandom(seed: 1))
+        let router = HubAPI(hub: hub, configuration: configuration).router()
+        let served = Set(
+            router.routes.map { route in
+                "\(route.method.rawValue) "
+                    + route.path.description.split(separator: "/").map { $0.hasPrefix(":") ? "{\($0.dropFirst())}" : String($0) }
+                    .reduce("") { $0 + "/" + $1 }
+            })
+        let (app, _) = try makeApp()
+        let yaml = try await app.test(.router) { client in
+            try await client.execute(uri: "/openapi.yaml", method: .get) { String(buffer: $0.body) }
+        }
+        let file = directory.appendingPathComponent("openapi.yaml")
+        try yaml.write(to: file, atomically: true, encoding: .utf8)
+        let (status, output) = try runPython([
+            "-c",
+            """
+            import sys, yaml
+            from openapi_spec_validator import validate
+            doc = yaml.safe_load(open(sys.argv[1]))
+            validate(doc)
+            for path, item in doc["paths"].items():
+                for method in item:
+                    print(method.upper(), path)
+            """, file.path,
+        ])
+        #expect(status == 0, "\(output)")
+        let documented = Set(output.split(separator: "\n").map(String.init))
+        #expect(documented == served, "undocumented: \(served.subtracting(documented)); documented but not served: \(documented.subtracting(served))")
+    }
+
     @Test("a key over its rate gets 429 with Retry-After; others are not affected")
     func rateLimit() async throws {
         let (app, _) = try makeApp(requestsPerSecond: 1, burst: 3)
@@ -138,4 +176,22 @@ struct HTTPTests {
         #expect(Set(stored) == kept, "stored \(stored.count), answered as kept \(kept.count)")
         #expect(stored.count == Set(stored).count)
     }
+}
+
+/// The repository root, from this file's location.
+let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+/// Runs `python3` and returns its exit status and output.
+func runPython(_ arguments: [String]) throws -> (Int32, String) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = ["python3"] + arguments
+    process.currentDirectoryURL = repositoryRoot
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    process.standardError = pipe
+    try process.run()
+    let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    process.waitUntilExit()
+    return (process.terminationStatus, output)
 }

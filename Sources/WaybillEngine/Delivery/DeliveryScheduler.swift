@@ -173,6 +173,7 @@ public final class DeliveryScheduler: Sendable {
     /// deliveries pending until an admin enables it again.
     func record(_ outcomes: [(DeliveryJob, AttemptResult, Bool)]) async throws {
         for (job, result, gone) in outcomes {
+            HubMetrics.attempted(job, result)
             if !gone { recordOutcome(job, result) }
             if case .dead(let code, let error, _) = result { logDeadLetter(job, code: code, error: error) }
             if gone {

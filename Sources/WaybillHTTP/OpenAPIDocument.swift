@@ -1,0 +1,181 @@
+/// The OpenAPI description of the HTTP API, served at `GET /openapi.yaml`. A test compares its
+/// paths with the router's routes in both directions, and validates it with an independent tool.
+enum OpenAPIDocument {
+    static let yaml = """
+        openapi: 3.1.0
+        info:
+          title: Waybill
+          version: "1"
+          description: Order-to-cash workflow sync hub. Systems send CloudEvents with their API key; people use tokens with a role.
+        servers:
+          - url: http://127.0.0.1:8080
+        security:
+          - bearer: []
+        components:
+          securitySchemes:
+            bearer: { type: http, scheme: bearer }
+          responses:
+            Problem:
+              description: RFC 9457 problem details with a stable code
+              content:
+                application/problem+json:
+                  schema: { $ref: "#/components/schemas/Problem" }
+          schemas:
+            Problem:
+              type: object
+              required: [type, title, status, code]
+              properties:
+                type: { type: string }
+                title: { type: string }
+                status: { type: integer }
+                code: { type: string }
+                detail: { type: string }
+                instance: { type: string }
+            EventResult:
+              type: object
+              required: [outcome]
+              properties:
+                source: { type: string }
+                id: { type: string }
+                outcome: { type: string, enum: [accepted, duplicate, parked, exception] }
+                code: { type: string }
+                detail: { type: string }
+                orderId: { type: string }
+            Items:
+              type: object
+              required: [items]
+              properties:
+                items: { type: array, items: { type: object } }
+          parameters:
+            id: { name: id, in: path, required: true, schema: { type: string } }
+            seq: { name: seq, in: path, required: true, schema: { type: integer } }
+            name: { name: name, in: path, required: true, schema: { type: string } }
+        paths:
+          /health/live:
+            get: { summary: Liveness, security: [], responses: { "200": { description: live } } }
+          /health/ready:
+            get: { summary: Readiness (the store answers), security: [], responses: { "200": { description: ready } } }
+          /metrics:
+            get: { summary: Prometheus text exposition, security: [], responses: { "200": { description: metrics } } }
+          /openapi.yaml:
+            get: { summary: This document, security: [], responses: { "200": { description: the OpenAPI document } } }
+          /v1/events:
+            post:
+              summary: Ingest one CloudEvent or a batch (at most 1,000) — systems only
+              requestBody:
+                required: true
+                content:
+                  application/cloudevents+json: { schema: { type: object } }
+                  application/cloudevents-batch+json: { schema: { type: array, items: { type: object } } }
+              responses:
+                "202":
+                  description: one result per event, in request order
+                  content:
+                    application/json:
+                      schema:
+                        type: object
+                        properties: { results: { type: array, items: { $ref: "#/components/schemas/EventResult" } } }
+                "400": { $ref: "#/components/responses/Problem" }
+                "401": { $ref: "#/components/responses/Problem" }
+                "403": { $ref: "#/components/responses/Problem" }
+                "413": { $ref: "#/components/responses/Problem" }
+                "415": { $ref: "#/components/responses/Problem" }
+                "429": { $ref: "#/components/responses/Problem" }
+          /v1/events/{seq}:
+            get:
+              summary: The raw inbound event (support, admin)
+              parameters: [{ $ref: "#/components/parameters/seq" }]
+              responses:
+                "200": { description: the event as received, content: { application/cloudevents+json: { schema: { type: object } } } }
+                "403": { $ref: "#/components/responses/Problem" }
+                "404": { $ref: "#/components/responses/Problem" }
+          /v1/orders:
+            get:
+              summary: Orders by status, customer, update time; paginated with `after`
+              parameters:
+                - { name: status, in: query, schema: { type: string } }
+                - { name: customer, in: query, schema: { type: string } }
+                - { name: updatedSince, in: query, schema: { type: string, format: date-time } }
+                - { name: after, in: query, schema: { type: string } }
+                - { name: limit, in: query, schema: { type: integer } }
+              responses: { "200": { description: order views, content: { application/json: { schema: { $ref: "#/components/schemas/Items" } } } } }
+          /v1/orders/{id}:
+            get:
+              summary: The order view of EVENTS.md
+              parameters: [{ $ref: "#/components/parameters/id" }]
+              responses:
+                "200": { description: the order view, content: { application/json: { schema: { type: object } } } }
+                "404": { $ref: "#/components/responses/Problem" }
+          /v1/orders/{id}/timeline:
+            get:
+              summary: Every event and delivery of the order, with trace ids and latencies (`include=payloads` for support, admin)
+              parameters: [{ $ref: "#/components/parameters/id" }, { name: include, in: query, schema: { type: string } }]
+              responses:
+                "200": { description: the timeline, content: { application/json: { schema: { type: object } } } }
+                "404": { $ref: "#/components/responses/Problem" }
+          /v1/exceptions:
+            get:
+              summary: Exception queues by kind, status, order and role
+              parameters:
+                - { name: kind, in: query, schema: { type: string } }
+                - { name: status, in: query, schema: { type: string, enum: [open, resolved] } }
+                - { name: order, in: query, schema: { type: string } }
+                - { name: role, in: query, schema: { type: string } }
+              responses: { "200": { description: exceptions, content: { application/json: { schema: { $ref: "#/components/schemas/Items" } } } } }
+          /v1/exceptions/{id}/resolve:
+            post:
+              summary: Resolve an exception (its queue's role, admin); audited
+              parameters: [{ $ref: "#/components/parameters/id" }]
+              responses:
+                "200": { description: resolved }
+                "403": { $ref: "#/components/responses/Problem" }
+                "409": { $ref: "#/components/responses/Problem" }
+          /v1/deliveries:
+            get:
+              summary: Deliveries by subscription, status and order
+              parameters:
+                - { name: subscription, in: query, schema: { type: string } }
+                - { name: status, in: query, schema: { type: string, enum: [pending, delivered, dead] } }
+                - { name: order, in: query, schema: { type: string } }
+              responses: { "200": { description: deliveries, content: { application/json: { schema: { $ref: "#/components/schemas/Items" } } } } }
+          /v1/deliveries/{id}/retry:
+            post:
+              summary: Send a delivery again (support); audited
+              parameters: [{ $ref: "#/components/parameters/id" }]
+              responses: { "202": { description: pending again }, "404": { $ref: "#/components/responses/Problem" } }
+          /v1/subscriptions:
+            get:
+              summary: Subscriptions with state, pending, dead and oldest pending age
+              responses: { "200": { description: subscriptions, content: { application/json: { schema: { $ref: "#/components/schemas/Items" } } } } }
+          /v1/subscriptions/{name}:
+            get:
+              summary: One subscription
+              parameters: [{ $ref: "#/components/parameters/name" }]
+              responses: { "200": { description: the subscription }, "404": { $ref: "#/components/responses/Problem" } }
+          /v1/subscriptions/{name}/enable:
+            post:
+              summary: Re-enable a subscription disabled by a 410 (admin); audited
+              parameters: [{ $ref: "#/components/parameters/name" }]
+              responses: { "200": { description: active again }, "403": { $ref: "#/components/responses/Problem" } }
+          /v1/subscriptions/{name}/replay:
+            post:
+              summary: Resend deliveries over a sequence or time range, keeping their webhook-id (support); audited
+              parameters: [{ $ref: "#/components/parameters/name" }]
+              requestBody:
+                content:
+                  application/json:
+                    schema:
+                      type: object
+                      properties:
+                        fromSeq: { type: integer }
+                        toSeq: { type: integer }
+                        from: { type: string, format: date-time }
+                        to: { type: string, format: date-time }
+              responses: { "202": { description: requeued }, "400": { $ref: "#/components/responses/Problem" } }
+          /v1/audit:
+            get:
+              summary: Who did what, when (admin)
+              responses: { "200": { description: audit entries, content: { application/json: { schema: { $ref: "#/components/schemas/Items" } } } } }
+
+        """
+}
