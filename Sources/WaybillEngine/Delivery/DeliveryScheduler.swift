@@ -9,15 +9,22 @@ public final class DeliveryScheduler: Sendable {
     let hub: Hub
     let adapters: AdapterRegistry
     let concurrency: Int
+    /// At most this many attempts to one endpoint at once.
+    let perEndpoint: Int
     let logger: Logger
     private let inFlight = Mutex(Set<Int64>())
+    private let inFlightPerEndpoint = Mutex([String: Int]())
     private let breakers = Mutex([String: CircuitBreaker]())
     private let wakeup = Wakeup()
     /// Attempt results of concurrent deliveries share one transaction (and one fsync).
     private let recorder: GroupCommitter<[(DeliveryJob, AttemptResult, Bool)], Void>
 
     /// - Parameter concurrency: attempts in flight at once; 1 attempts strictly in outbox order.
-    public init(hub: Hub, adapters: AdapterRegistry, concurrency: Int = 32, logger: Logger = Logger(label: "waybill.delivery")) {
+    public init(
+        hub: Hub, adapters: AdapterRegistry, concurrency: Int = 32, perEndpoint: Int = 8,
+        logger: Logger = Logger(label: "waybill.delivery")
+    ) {
+        self.perEndpoint = max(1, perEndpoint)
         self.hub = hub
         self.logger = logger
         self.adapters = adapters
@@ -121,8 +128,12 @@ public final class DeliveryScheduler: Sendable {
         breakers.withLock { breakers in
             var admitted: [DeliveryJob] = []
             var probing: Set<String> = []
+            var counts = inFlightPerEndpoint.withLock { $0 }
             for job in jobs {
                 let key = endpoint(of: job.subscription)
+                // Bounded concurrency per endpoint: a slow system cannot take every slot.
+                guard counts[key, default: 0] < perEndpoint else { continue }
+                counts[key, default: 0] += 1
                 var breaker = breakers[key] ?? CircuitBreaker()
                 if case .closed = breaker.state {
                     admitted.append(job)
@@ -161,8 +172,11 @@ public final class DeliveryScheduler: Sendable {
     }
 
     func attemptAndRecord(_ job: DeliveryJob) async throws {
+        let key = endpoint(of: job.subscription)
+        inFlightPerEndpoint.withLock { $0[key, default: 0] += 1 }
         defer {
             inFlight.withLock { _ = $0.remove(job.id) }
+            inFlightPerEndpoint.withLock { $0[key, default: 1] -= 1 }
             wakeup.signal()
         }
         let (result, gone) = await attemptClassified(job)
