@@ -94,18 +94,24 @@ public final class DeliveryScheduler: Sendable {
             while !Task.isCancelled {
                 let busy = inFlight.withLock { $0 }
                 var started = 0
+                var due = 0
                 if busy.count < concurrency {
                     let now = hub.clock.now()
-                    let jobs = admit(
-                        try await hub.store.read { try $0.dueDeliveries(now: now, excluding: busy, limit: self.concurrency - busy.count) }, at: now)
-                    for job in jobs {
+                    let free = concurrency - busy.count
+                    // Look further than the free slots: the earliest jobs may all be for endpoints
+                    // already at their limit, while other endpoints have work waiting.
+                    let candidates = try await hub.store.read { try $0.dueDeliveries(now: now, excluding: busy, limit: min(free * 8, 1_024)) }
+                    due = candidates.count
+                    for job in admit(candidates, at: now, limit: free) {
                         inFlight.withLock { _ = $0.insert(job.id) }
                         group.addTask { try await self.attemptAndRecord(job) }
                         started += 1
                     }
                 }
-                if inFlight.withLock({ $0.count }) >= concurrency {
-                    // Every slot is busy: go on as soon as an attempt finishes.
+                let running = inFlight.withLock { $0.count }
+                if running >= concurrency || (started == 0 && due > 0 && running > 0) {
+                    // Every slot is busy, or everything due waits for a busy endpoint: go on as
+                    // soon as an attempt finishes.
                     await wakeup.wait()
                 } else if started == 0 {
                     // Nothing is due: wait a poll interval (attempts in flight go on meanwhile).
@@ -124,12 +130,13 @@ public final class DeliveryScheduler: Sendable {
     }
 
     /// The jobs whose endpoint's circuit lets them through now (one probe per half-open endpoint).
-    func admit(_ jobs: [DeliveryJob], at now: Timestamp) -> [DeliveryJob] {
+    /// At most `limit` are admitted, so a half-open probe is never admitted and then left unstarted.
+    func admit(_ jobs: [DeliveryJob], at now: Timestamp, limit: Int = .max) -> [DeliveryJob] {
         breakers.withLock { breakers in
             var admitted: [DeliveryJob] = []
             var probing: Set<String> = []
             var counts = inFlightPerEndpoint.withLock { $0 }
-            for job in jobs {
+            for job in jobs where admitted.count < limit {
                 let key = endpoint(of: job.subscription)
                 // Bounded concurrency per endpoint: a slow system cannot take every slot.
                 guard counts[key, default: 0] < perEndpoint else { continue }
