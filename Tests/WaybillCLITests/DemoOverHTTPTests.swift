@@ -90,11 +90,7 @@ struct DemoOverHTTPTests {
 
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await receivers.runService() }
-            var ready = false
-            for _ in 0..<150 where !ready {
-                ready = (try? await call(client, .GET, "\(base)/health/ready"))?.status == 200
-                if !ready { try await Task.sleep(for: .milliseconds(100)) }
-            }
+            let ready = try await waitUntilReady(client, base)
             try #require(ready)
 
             func pending() async throws -> Int {

@@ -56,14 +56,7 @@ struct ServerCrashTests {
         let client = HTTPClient(eventLoopGroupProvider: .singleton)
         defer { for p in [receiver, server] where p.isRunning { kill(p.processIdentifier, SIGKILL) } }
         let base = "http://127.0.0.1:\(apiPort)"
-        func waitReady() async throws -> Bool {
-            for _ in 0..<150 {
-                if (try? await call(client, .GET, "\(base)/health/ready"))?.status == 200 { return true }
-                try await Task.sleep(for: .milliseconds(100))
-            }
-            return false
-        }
-        try #require(try await waitReady())
+        try #require(try await waitUntilReady(client, base))
 
         func body(_ id: String) -> [UInt8] {
             Array(event("crm", id, "o2c.customer.upserted", id, #"{"customerId":"\#(id)","name":"Customer \#(id)","currency":"USD"}"#).utf8)
@@ -108,7 +101,7 @@ struct ServerCrashTests {
 
         // Restart: the outbox resumes, and resending what broke at the kill is accepted or a duplicate.
         server = try launch(waybillBinary, ["serve", "--config", config.path])
-        try #require(try await waitReady())
+        try #require(try await waitUntilReady(client, base))
         for id in seen.broken {
             let answer = try await call(client, .POST, "\(base)/v1/events", token: "key-crm", body: body(id), contentType: "application/cloudevents+json")
             #expect(answer.status == 202)

@@ -63,6 +63,15 @@ func event(_ system: String, _ id: String, _ type: String, _ subject: String, _ 
 
 func batch(_ events: [String]) -> [UInt8] { Array("[\(events.joined(separator: ","))]".utf8) }
 
+/// Polls `/health/ready` for up to 15 seconds.
+func waitUntilReady(_ client: HTTPClient, _ base: String) async throws -> Bool {
+    for _ in 0..<150 {
+        if (try? await call(client, .GET, "\(base)/health/ready"))?.status == 200 { return true }
+        try await Task.sleep(for: .milliseconds(100))
+    }
+    return false
+}
+
 /// The JSON lines a receiver wrote.
 func received(_ path: URL) -> [JSONValue] {
     guard let text = try? String(contentsOf: path, encoding: .utf8) else { return [] }
@@ -119,11 +128,7 @@ struct ServiceTests {
             for p in [wmsReceiver, erpReceiver, server] where p.isRunning { kill(p.processIdentifier, SIGKILL) }
         }
         let base = "http://127.0.0.1:\(apiPort)"
-        var ready = false
-        for _ in 0..<150 where !ready {
-            ready = (try? await call(client, .GET, "\(base)/health/ready"))?.status == 200
-            if !ready { try await Task.sleep(for: .milliseconds(100)) }
-        }
+        let ready = try await waitUntilReady(client, base)
         try #require(ready, "waybill serve answered /health/ready")
 
         let master = try await call(
@@ -245,11 +250,7 @@ struct ServiceTests {
         let client = HTTPClient(eventLoopGroupProvider: .singleton)
         defer { for p in [receiver, server] where p.isRunning { kill(p.processIdentifier, SIGKILL) } }
         let base = "http://127.0.0.1:\(apiPort)"
-        var ready = false
-        for _ in 0..<150 where !ready {
-            ready = (try? await call(client, .GET, "\(base)/health/ready"))?.status == 200
-            if !ready { try await Task.sleep(for: .milliseconds(100)) }
-        }
+        let ready = try await waitUntilReady(client, base)
         try #require(ready)
         let posted = try await call(
             client, .POST, "\(base)/v1/events", token: "key-portal",
