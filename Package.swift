@@ -25,6 +25,8 @@ let package = Package(
     targets: [
         // Pure domain: canonical model, event catalog, lifecycle, rules. Foundation only.
         .target(name: "WaybillCore"),
+        // X12 EDI: reader and writer. Foundation only.
+        .target(name: "WaybillX12", dependencies: ["WaybillCore"]),
         // The store protocol and its conformance suite.
         .target(name: "WaybillStore", dependencies: ["WaybillCore"]),
         // The embedded SQLite store.
@@ -87,6 +89,7 @@ let package = Package(
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),
+        .testTarget(name: "WaybillX12Tests", dependencies: ["WaybillX12", "WaybillCore"]),
         .testTarget(name: "WaybillSQLiteTests", dependencies: ["WaybillSQLite", "WaybillStore", "WaybillCore"]),
         .testTarget(
             name: "WaybillEngineTests",
