@@ -1,0 +1,100 @@
+import Foundation
+import Testing
+import WaybillX12
+
+/// Runs `python3` in the repository root and returns its exit status and output.
+func runPython(_ arguments: [String]) throws -> (Int32, String) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = ["python3"] + arguments
+    process.currentDirectoryURL = fixtures.deletingLastPathComponent().deletingLastPathComponent()
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    process.standardError = pipe
+    try process.run()
+    let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    process.waitUntilExit()
+    return (process.terminationStatus, output)
+}
+
+@Suite("X12 writer and 997")
+struct X12WriterTests {
+    let envelope = X12Writer.Envelope(
+        senderQualifier: "ZZ", sender: "ACMEIND", receiverQualifier: "ZZ", receiver: "BOLTWORKS",
+        date: "261127", time: "1545", groupDate: "20261127")
+
+    func ack(_ sets: [FunctionalAcknowledgement.SetVerdict], groupError: String? = nil) -> [UInt8] {
+        X12Writer().interchange(
+            envelope, control: 17,
+            groups: [
+                .init(
+                    code: "FA",
+                    sets: [
+                        .init(
+                            code: "997",
+                            segments: FunctionalAcknowledgement.segments(functionalCode: "PO", groupControl: "905", sets: sets, groupError: groupError))
+                    ])
+            ])
+    }
+
+    @Test("what the writer produces passes our envelope checks and reads back the same")
+    func roundTrip() throws {
+        let bytes = X12Writer().interchange(
+            envelope, control: 42,
+            groups: [
+                .init(
+                    code: "PR",
+                    sets: [
+                        .init(
+                            code: "855",
+                            segments: [
+                                ["BAK", "00", "AC", "PO-88231", "20261127"], ["PO1", "1", "40", "EA", "12.50"], ["ACK", "IA", "40", "EA"], ["CTT", "1"],
+                            ]),
+                        .init(code: "855", segments: [["BAK", "00", "AC", "PO-88232", "20261127"], ["CTT", "0"]]),
+                    ])
+            ])
+        let read = try X12Reader.read(bytes)
+        #expect(read.count == 1 && read[0].controlNumber == "000000042" && read[0].sender == "ACMEIND")
+        let sets = read[0].groups[0].sets
+        #expect(sets.map(\.controlNumber) == ["0001", "0002"])
+        #expect(sets[0].segments.map(\.id) == ["BAK", "PO1", "ACK", "CTT"])
+        #expect(sets[0].trailer[1] == "6")
+    }
+
+    @Test("the 997 verdict: A when every set is accepted, E when some are, R when none or the group is bad")
+    func verdicts() throws {
+        let ok = FunctionalAcknowledgement.segments(functionalCode: "PO", groupControl: "905", sets: [.init(code: "850", control: "0001")])
+        #expect(ok.last == ["AK9", "A", "1", "1", "1"])
+        let some = FunctionalAcknowledgement.segments(
+            functionalCode: "PO", groupControl: "905",
+            sets: [
+                .init(code: "850", control: "0001"), .init(code: "850", control: "0002", error: "4"),
+            ])
+        #expect(some.contains(["AK5", "R", "4"]) && some.last == ["AK9", "E", "2", "2", "1"])
+        let none = FunctionalAcknowledgement.segments(functionalCode: "PO", groupControl: "905", sets: [.init(code: "850", control: "0001", error: "3")])
+        #expect(none.last == ["AK9", "R", "1", "1", "0"])
+        let badGroup = FunctionalAcknowledgement.segments(functionalCode: "PO", groupControl: "905", sets: [], groupError: "4")
+        #expect(badGroup.last == ["AK9", "R", "0", "0", "0", "4"])
+    }
+
+    @Test("an independent X12 reader (pyx12) accepts what we write, and agrees with our codes on broken input")
+    func independentReader() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("waybill-x12-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let written = directory.appendingPathComponent("997.edi")
+        try Data(ack([.init(code: "850", control: "0001"), .init(code: "850", control: "0002", error: "4")])).write(to: written)
+        let (ok, output) = try runPython(["scripts/x12_check.py", written.path])
+        #expect(ok == 0, "\(output)")
+
+        let base = try fixture("850-basic.edi")
+        for (find, replace, ours) in [("SE*12*0001", "SE*11*0001", "4"), ("IEA*1*000000905", "IEA*1*000000904", "001")] {
+            let broken = directory.appendingPathComponent("broken-\(ours).edi")
+            try base.replacingOccurrences(of: find, with: replace).write(to: broken, atomically: true, encoding: .utf8)
+            let (status, report) = try runPython(["scripts/x12_check.py", broken.path])
+            #expect(status == 1)
+            #expect(report.contains(#""code": "\#(ours)""#), "pyx12 reports \(report)")
+            let error = #expect(throws: X12Error.self) { try X12Reader.read(Array(base.replacingOccurrences(of: find, with: replace).utf8)) }
+            #expect(error?.ackCode == "AK5:\(ours)" || error?.ta1Code == ours)
+        }
+    }
+}
