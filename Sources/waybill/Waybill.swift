@@ -6,6 +6,9 @@ struct Waybill: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "waybill",
         abstract: "Waybill: the order-to-cash workflow sync hub for distributors.",
-        subcommands: [ServeCommand.self, CheckCommand.self, DemoCommand.self, BenchCommand.self, LoadCommand.self, LoadTestCommand.self, SinkCommand.self]
+        subcommands: [
+            ServeCommand.self, CheckCommand.self, DemoCommand.self, BenchCommand.self, LoadCommand.self, LoadTestCommand.self, SinkCommand.self,
+            EDICommand.self,
+        ]
     )
 }
