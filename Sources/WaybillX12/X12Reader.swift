@@ -26,7 +26,11 @@ public enum X12Reader {
 
     static func skipWhitespace(_ bytes: [UInt8], from start: Int) -> Int {
         var i = start
-        while i < bytes.count, [0x20, 0x0A, 0x0D, 0x09].contains(bytes[i]) { i += 1 }
+        while i < bytes.count {
+            let b = bytes[i]
+            guard b == 0x20 || b == 0x0A || b == 0x0D || b == 0x09 else { break }
+            i += 1
+        }
         return i
     }
 
@@ -144,18 +148,36 @@ struct SegmentTokenizer {
     mutating func next() throws(X12Error) -> X12Segment? {
         index = X12Reader.skipWhitespace(bytes, from: index)
         guard index < bytes.count else { return nil }
-        guard let end = bytes[index...].firstIndex(of: delimiters.segment) else {
+        // One pass: find the terminator and cut the elements straight out of the buffer.
+        let element = delimiters.element, terminator = delimiters.segment
+        let start = index
+        var parts: [String] = []
+        parts.reserveCapacity(12)
+        let found: Int? = bytes.withUnsafeBufferPointer { buffer -> Int? in
+            var fieldStart = start
+            var i = start
+            while i < buffer.count {
+                let b = buffer[i]
+                if b == element || b == terminator {
+                    parts.append(String(decoding: UnsafeBufferPointer(rebasing: buffer[fieldStart..<i]), as: UTF8.self))
+                    if b == terminator { return i }
+                    fieldStart = i + 1
+                }
+                i += 1
+            }
+            return nil
+        }
+        guard let end = found else {
             throw X12Error(.truncated, "the last segment has no terminator", segment: position + 1)
         }
-        let raw = bytes[index..<end]
         index = end + 1
         position += 1
-        let parts = raw.split(separator: delimiters.element, omittingEmptySubsequences: false).map { String(decoding: $0, as: UTF8.self) }
-        let id = parts[0].trimmingTrailingSpaces
+        let id = parts[0].utf8.last == 0x20 ? parts[0].trimmingTrailingSpaces : parts[0]
         guard (2...3).contains(id.utf8.count), id.utf8.allSatisfy({ ($0 >= 0x41 && $0 <= 0x5A) || ($0 >= 0x30 && $0 <= 0x39) }) else {
             throw X12Error(.unexpectedSegment, "\"\(id.prefix(12))\" is not a segment id", segment: position)
         }
-        return X12Segment(id: id, elements: Array(parts.dropFirst()), position: position)
+        parts.removeFirst()
+        return X12Segment(id: id, elements: parts, position: position)
     }
 }
 

@@ -4,6 +4,7 @@ import Synchronization
 import WaybillCore
 import WaybillEngine
 import WaybillSQLite
+import WaybillX12
 
 /// `waybill bench`: in-process ingest throughput of a mixed order-to-cash stream through the full
 /// pipeline into a fresh SQLite file (`synchronous=FULL`), against a raw-append baseline.
@@ -34,6 +35,9 @@ struct BenchCommand: AsyncParsableCommand {
     )
     var landscape = "demo"
 
+    @Flag(help: "Measure X12 850 parsing and mapping speed (MB/s on one core) instead.")
+    var edi = false
+
     @Flag(help: "Measure only the lifecycle (pure core) on decoded events, without a store.")
     var lifecycleOnly = false
 
@@ -41,6 +45,7 @@ struct BenchCommand: AsyncParsableCommand {
     var json = false
 
     func run() async throws {
+        if edi { return try EDIBenchmark.run(json: json) }
         let dir = directory.map { URL(fileURLWithPath: $0) } ?? FileManager.default.temporaryDirectory.appendingPathComponent("waybill-bench-\(getpid())")
         try? FileManager.default.removeItem(at: dir)
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
