@@ -60,8 +60,6 @@ public final class SQLiteStore: Store {
         }
     }
 
-    /// Forgets every cached order state (after a rebuild).
-    public func dropCache() { caches.removeAll() }
 }
 
 extension Array where Element == UInt8 {

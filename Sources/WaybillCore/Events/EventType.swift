@@ -29,13 +29,5 @@ public enum EventType: String, Sendable, CaseIterable, Comparable {
         }
     }
 
-    /// Whether the event is about one order (as opposed to master data or a payment).
-    public var isOrderEvent: Bool {
-        switch self {
-        case .customerUpserted, .productUpserted, .paymentReceived: return false
-        default: return true
-        }
-    }
-
     public static func < (lhs: EventType, rhs: EventType) -> Bool { lhs.rawValue < rhs.rawValue }
 }

@@ -74,25 +74,6 @@ public struct PlacedOrder: Sendable, Equatable {
         return .raw(out.bytes)
     }
 
-    var treeJSON: JSONValue {
-        .members([
-            ("orderId", .string(orderId.rawValue)), ("externalOrderId", externalOrderId.map(JSONValue.string)),
-            ("customerId", .string(customerId)), ("shipToId", shipToId.map { .string($0.rawValue) }),
-            ("customerPO", customerPO.map(JSONValue.string)), ("channel", channel.map(JSONValue.string)),
-            ("currency", .string(currency.code)), ("requestedDate", requestedDate.map { .string($0.text) }),
-            ("notes", notes.map(JSONValue.string)),
-            (
-                "lines",
-                .array(
-                    lines.map {
-                        .members([
-                            ("lineId", .string($0.lineId.rawValue)), ("sku", .string($0.sku)), ("quantity", $0.quantity.json),
-                            ("uom", $0.uom.map { .string($0.rawValue) }), ("unitPrice", $0.unitPrice.map { .string($0.text) }),
-                        ])
-                    })
-            ),
-        ])
-    }
 }
 
 /// A line of `o2c.order.changed`: the new ordered quantity (0 cancels); a new `lineId` adds a line.

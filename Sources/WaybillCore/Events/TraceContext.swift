@@ -26,8 +26,5 @@ public struct TraceContext: Hashable, Sendable {
 
     public var traceparent: String { "00-\(traceID)-\(spanID)-\(flags)" }
 
-    /// The same trace with another span (a new hop).
-    public func child(spanID: String) -> TraceContext { TraceContext(traceID: traceID, spanID: spanID, flags: flags) }
-
     static func isLowerHex(_ b: UInt8) -> Bool { (b >= 0x30 && b <= 0x39) || (b >= 0x61 && b <= 0x66) }
 }

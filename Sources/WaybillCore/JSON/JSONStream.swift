@@ -30,14 +30,6 @@ public struct JSONStream {
         needsComma = false
     }
 
-    /// A member name given at run time (escaped as needed).
-    public mutating func keyString(_ name: String) {
-        separate()
-        JSONWriter.writeString(name, into: &bytes)
-        bytes.append(UInt8(ascii: ":"))
-        needsComma = false
-    }
-
     public mutating func string(_ value: String) {
         separate()
         JSONWriter.writeString(value, into: &bytes)
@@ -91,9 +83,6 @@ public struct JSONStream {
 
     /// An already-serialised JSON value.
     public mutating func raw(_ json: [UInt8]) { separate(); bytes.append(contentsOf: json); needsComma = true }
-
-    /// A `JSONValue`, through the tree writer.
-    public mutating func value(_ value: JSONValue) { separate(); JSONWriter.write(value, sortKeys: false, into: &bytes); needsComma = true }
 
     private mutating func appendDigits(_ value: Int64) {
         if value < 0 { bytes.append(UInt8(ascii: "-")) }

@@ -194,21 +194,4 @@ public struct PayloadReader: Sendable {
         return map
     }
 
-    /// An optional array of strings.
-    public func strings(_ key: String) throws(WaybillError) -> [String] {
-        switch value(key) {
-        case nil, .null?: return []
-        case .array(let items)?:
-            var out: [String] = []
-            for (i, item) in items.enumerated() {
-                guard case .string(let s) = item, !s.isEmpty else {
-                    throw WaybillError(.invalidPayload, "expected a non-empty string", at: "\(field(key))[\(i)]")
-                }
-                out.append(s)
-            }
-            return out
-        case let other?:
-            throw WaybillError(.invalidPayload, "expected an array, found \(other.typeName)", at: field(key))
-        }
-    }
 }

@@ -50,7 +50,15 @@ extension OrderState {
                         .members([("hold", .string($0.kind.rawValue)), ("state", .string($0.state.rawValue)), ("reason", $0.reason.map(JSONValue.string))])
                     })
             ),
-            ("lines", .array(lines.map(\.quantitiesJSON))),
+            (
+                "lines",
+                .array(
+                    lines.map { line in
+                        var out = JSONStream(capacity: 256)
+                        line.writeQuantities(to: &out)
+                        return .raw(out.bytes)
+                    })
+            ),
             (
                 "shipments",
                 .array(

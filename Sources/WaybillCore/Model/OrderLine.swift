@@ -70,15 +70,6 @@ public struct OrderLine: Sendable, Equatable {
         out.endObject()
     }
 
-    /// The quantities as the order view shows them.
-    public var quantitiesJSON: JSONValue {
-        .members([
-            ("lineId", .string(lineId.rawValue)), ("sku", .string(sku.rawValue)), ("uom", .string(uom.rawValue)),
-            ("unitPrice", .string(unitPrice.text)), ("ordered", ordered.json), ("allocated", allocated.json),
-            ("backordered", backordered.json), ("shipped", shipped.json), ("delivered", delivered.json),
-            ("invoiced", invoiced.json), ("returned", returned.json), ("credited", credited.json),
-        ])
-    }
 }
 
 /// A hold on an order and whether it is still in force.

@@ -39,7 +39,6 @@ public struct OrderState: Sendable, Equatable {
     }
 
     public var activeHolds: [Hold] { holds.filter { $0.state == .active } }
-    public var activeLines: [OrderLine] { lines.filter(\.isActive) }
 
     /// The value of the order: ordered quantities at their prices.
     public var total: Money { lines.reduce(Money.zero(currency)) { $0 + $1.orderedValue } }
