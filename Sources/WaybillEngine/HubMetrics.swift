@@ -35,16 +35,14 @@ enum HubMetrics {
 
     /// Queue depth, oldest pending age and open exceptions, refreshed when metrics are read.
     static func refreshGauges(store: any Store, landscape: Landscape, now: Timestamp) async throws {
-        let (pending, oldest, exceptions) = try await store.read { r in
-            (try r.deliveryCounts(status: .pending), try r.oldestPending(), try r.exceptions(ExceptionFilter(status: .open, limit: 1_000_000)))
+        let (pending, oldest, open) = try await store.read { r in
+            (try r.deliveryCounts(status: .pending), try r.oldestPending(), try r.openExceptionCounts())
         }
         for name in landscape.subscriptions.keys {
             Gauge(label: "waybill_queue_depth", dimensions: [("subscription", name.rawValue)]).record(pending[name] ?? 0)
             let age = oldest[name].map { Double(max(0, now.milliseconds - $0.milliseconds)) / 1000 } ?? 0
             Gauge(label: "waybill_oldest_pending_age_seconds", dimensions: [("subscription", name.rawValue)]).record(age)
         }
-        var open: [ExceptionKind: Int] = [:]
-        for exception in exceptions { open[exception.kind, default: 0] += 1 }
         for kind in ExceptionKind.allCases {
             Gauge(label: "waybill_open_exceptions", dimensions: [("kind", kind.rawValue)]).record(open[kind] ?? 0)
         }

@@ -283,8 +283,9 @@ public struct HubAPI: Sendable {
     func resolve(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
         let user = try access.user(of: request, roles: Role.everyone)
         guard let id = Int64(try context.parameters.require("id")) else { throw Problem(.badRequest, "invalid_path", "the exception id is not a number") }
-        let all = try await hub.exceptions(ExceptionFilter(limit: 1_000_000))
-        guard let record = all.first(where: { $0.id == id }) else { throw Problem(.notFound, "unknown_exception", "no exception \(id)") }
+        guard let record = try await hub.store.read({ try $0.exception(id) }) else {
+            throw Problem(.notFound, "unknown_exception", "no exception \(id)")
+        }
         guard user.role == .admin || record.kind.role == user.role else {
             throw Problem(.forbidden, "forbidden", "\(record.kind.rawValue) exceptions are worked by \(record.kind.role.rawValue)")
         }

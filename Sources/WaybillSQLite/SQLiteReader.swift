@@ -277,6 +277,21 @@ class SQLiteReader: StoreReader {
         ).compactMap(Self.exceptionRecord)
     }
 
+    func exception(_ id: Int64) throws -> ExceptionRecord? {
+        try Row.fetchOne(
+            db, sql: "SELECT id, kind, code, record_key, event_seq, message, status, raised_at, resolved_at, resolved_by FROM exceptions WHERE id = ?",
+            arguments: [id]
+        ).flatMap(Self.exceptionRecord)
+    }
+
+    func openExceptionCounts() throws -> [ExceptionKind: Int] {
+        var counts: [ExceptionKind: Int] = [:]
+        for row in try Row.fetchAll(db, sql: "SELECT kind, COUNT(*) FROM exceptions WHERE status = 'open' GROUP BY kind") {
+            if let kind = ExceptionKind(rawValue: row[0]) { counts[kind] = row[1] }
+        }
+        return counts
+    }
+
     func projectionDigest() throws -> String {
         var text = ""
         let queries = [

@@ -46,6 +46,9 @@ public protocol StoreReader {
     func oldestPending() throws -> [SubscriptionName: Timestamp]
 
     func exceptions(_ filter: ExceptionFilter) throws -> [ExceptionRecord]
+    func exception(_ id: Int64) throws -> ExceptionRecord?
+    /// How many exceptions are open, by kind.
+    func openExceptionCounts() throws -> [ExceptionKind: Int]
 
     /// Subscriptions disabled (by a 410 Gone), with why.
     func disabledSubscriptions() throws -> [SubscriptionName: String]

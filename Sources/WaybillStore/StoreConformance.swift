@@ -151,6 +151,10 @@ public enum StoreConformance {
         }
         let open = try await store.read { try $0.exceptions(ExceptionFilter(status: .open)) }
         try check(Set(open.map(\.message)) == ["y", "c"], "only X's backorder is settled, open: \(open.map(\.message))")
+        let counts = try await store.read { try $0.openExceptionCounts() }
+        try check(counts == [.backorder: 1, .carrier: 1], "open exceptions are counted by kind, found \(counts)")
+        let one = try await store.read { try $0.exception(open[0].id) }
+        try check(one == open[0], "an exception is found by id")
         let resolved = try await store.write { tx in try tx.resolveException(id: open[0].id, at: t, by: "ana") }
         let again = try await store.write { tx in try tx.resolveException(id: open[0].id, at: t, by: "ana") }
         try check(resolved && !again, "an exception is resolved once")
