@@ -17,7 +17,7 @@ public final class DeliveryScheduler: Sendable {
     private let breakers = Mutex([String: CircuitBreaker]())
     private let wakeup = Wakeup()
     /// Attempt results of concurrent deliveries share one transaction (and one fsync).
-    private let recorder: GroupCommitter<[(DeliveryJob, AttemptResult, Bool)], Void>
+    private let recorder: GroupCommitter<[Attempt], Void>
 
     /// - Parameter concurrency: attempts in flight at once; 1 attempts strictly in outbox order.
     public init(
@@ -34,9 +34,11 @@ public final class DeliveryScheduler: Sendable {
         recorder = GroupCommitter(maxJobsPerCommit: 1_024) { batches in
             let now = clock.now()
             try await store.write { tx in
-                for (job, result, gone) in batches.joined() {
-                    try tx.recordAttempt(delivery: job.id, result: result)
-                    if gone { try tx.setSubscription(job.subscription, disabled: true, reason: "the endpoint answered 410 Gone", at: now, by: "hub") }
+                for attempt in batches.joined() {
+                    try tx.recordAttempt(delivery: attempt.job.id, result: attempt.result)
+                    if attempt.gone {
+                        try tx.setSubscription(attempt.job.subscription, disabled: true, reason: "the endpoint answered 410 Gone", at: now, by: "hub")
+                    }
                 }
             }
             return batches.map { _ in () }
@@ -54,20 +56,17 @@ public final class DeliveryScheduler: Sendable {
         inFlight.withLock { $0.formUnion(jobs.map(\.id)) }
         defer { inFlight.withLock { $0.subtract(jobs.map(\.id)) } }
 
-        var outcomes: [(DeliveryJob, AttemptResult, Bool)] = []
+        var outcomes: [Attempt] = []
         if concurrency == 1 {
-            for job in jobs {
-                let (result, gone) = await attemptClassified(job)
-                outcomes.append((job, result, gone))
-            }
+            for job in jobs { outcomes.append(await attempt(job)) }
         } else {
-            outcomes = await withTaskGroup(of: (DeliveryJob, AttemptResult, Bool).self) { group in
-                var collected: [(DeliveryJob, AttemptResult, Bool)] = []
+            outcomes = await withTaskGroup(of: Attempt.self) { group in
+                var collected: [Attempt] = []
                 var iterator = jobs.makeIterator()
                 for _ in 0..<min(concurrency, jobs.count) {
                     if let job = iterator.next() {
                         group.addTask {
-                            let (r, g) = await self.attemptClassified(job); return (job, r, g)
+                            await self.attempt(job)
                         }
                     }
                 }
@@ -75,7 +74,7 @@ public final class DeliveryScheduler: Sendable {
                     collected.append(outcome)
                     if let job = iterator.next() {
                         group.addTask {
-                            let (r, g) = await self.attemptClassified(job); return (job, r, g)
+                            await self.attempt(job)
                         }
                     }
                 }
@@ -186,18 +185,18 @@ public final class DeliveryScheduler: Sendable {
             inFlightPerEndpoint.withLock { $0[key, default: 1] -= 1 }
             wakeup.signal()
         }
-        let (result, gone) = await attemptClassified(job)
-        try await record([(job, result, gone)])
+        try await record([await attempt(job)])
     }
 
     /// Records attempts in one transaction; a 410 Gone disables the subscription, which keeps its
     /// deliveries pending until an admin enables it again.
-    func record(_ outcomes: [(DeliveryJob, AttemptResult, Bool)]) async throws {
-        for (job, result, gone) in outcomes {
-            HubMetrics.attempted(job, result)
-            if !gone { recordOutcome(job, result) }
-            if case .dead(let code, let error, _) = result { logDeadLetter(job, code: code, error: error) }
-            if gone {
+    func record(_ outcomes: [Attempt]) async throws {
+        for attempt in outcomes {
+            let job = attempt.job
+            HubMetrics.attempted(job, attempt.result)
+            if !attempt.gone { recordOutcome(job, attempt.result) }
+            if case .dead(let code, let error, _) = attempt.result { logDeadLetter(job, code: code, error: error) }
+            if attempt.gone {
                 logger.warning(
                     "subscription disabled by 410 Gone", metadata: ["waybill.subscription": "\(job.subscription)", "waybill.trace_id": "\(job.traceId)"])
             }
@@ -214,19 +213,13 @@ public final class DeliveryScheduler: Sendable {
             ])
     }
 
-    /// One attempt, and whether the endpoint said it is gone (410).
-    func attemptClassified(_ job: DeliveryJob) async -> (AttemptResult, Bool) {
-        let result = await attempt(job)
-        if case .retry(410, _, _) = result { return (result, true) }
-        return (result, false)
-    }
-
-    func attempt(_ job: DeliveryJob) async -> AttemptResult {
+    /// One attempt through the subscription's adapter.
+    func attempt(_ job: DeliveryJob) async -> Attempt {
         guard let subscription = hub.landscape.subscriptions[job.subscription] else {
-            return .dead(statusCode: nil, error: "subscription \(job.subscription) is no longer configured", at: hub.clock.now())
+            return Attempt(job: job, result: .dead(statusCode: nil, error: "subscription \(job.subscription) is no longer configured", at: hub.clock.now()))
         }
         guard let adapter = adapters.adapter(for: subscription.adapter) else {
-            return .dead(statusCode: nil, error: "no \(subscription.adapter.kind) adapter is registered", at: hub.clock.now())
+            return Attempt(job: job, result: .dead(statusCode: nil, error: "no \(subscription.adapter.kind) adapter is registered", at: hub.clock.now()))
         }
         let trace = TraceContext(traceID: job.traceId, spanID: hub.random.spanId())
         let stored: [UInt8]
@@ -236,10 +229,11 @@ public final class DeliveryScheduler: Sendable {
             } else if let raw = job.raw {
                 stored = try ForwardedEvent.body(raw: raw, seq: job.seq, key: job.key)
             } else {
-                return .dead(statusCode: nil, error: "event #\(job.seq) has no body to deliver", at: hub.clock.now())
+                return Attempt(job: job, result: .dead(statusCode: nil, error: "event #\(job.seq) has no body to deliver", at: hub.clock.now()))
             }
         } catch {
-            return .dead(statusCode: nil, error: "event #\(job.seq) could not be prepared for delivery: \(error)", at: hub.clock.now())
+            return Attempt(
+                job: job, result: .dead(statusCode: nil, error: "event #\(job.seq) could not be prepared for delivery: \(error)", at: hub.clock.now()))
         }
         let delivery = OutboundDelivery(
             deliveryId: "wbd_\(job.id)", subscription: subscription, type: job.type, key: job.key,
@@ -248,15 +242,16 @@ public final class DeliveryScheduler: Sendable {
         let now = hub.clock.now()
         switch outcome {
         case .delivered(let code):
-            return .delivered(statusCode: code, at: now)
+            return Attempt(job: job, result: .delivered(statusCode: code, at: now))
         case .gone(let code):
             // Kept pending (due at once) while the subscription is disabled; enabling resumes it.
-            return .retry(statusCode: code, error: "the endpoint answered \(code) Gone; subscription disabled", nextAttemptAt: now)
+            return Attempt(
+                job: job, result: .retry(statusCode: code, error: "the endpoint answered \(code) Gone; subscription disabled", nextAttemptAt: now), gone: true)
         case .failed(let code, let error):
             guard let delay = subscription.retry.backoff(afterFailedAttempts: job.attempts + 1, unit: hub.random.unit()) else {
-                return .dead(statusCode: code, error: error, at: now)
+                return Attempt(job: job, result: .dead(statusCode: code, error: error, at: now))
             }
-            return .retry(statusCode: code, error: error, nextAttemptAt: now.adding(milliseconds: delay))
+            return Attempt(job: job, result: .retry(statusCode: code, error: error, nextAttemptAt: now.adding(milliseconds: delay)))
         }
     }
 
@@ -267,4 +262,12 @@ public final class DeliveryScheduler: Sendable {
         members.append(("traceparent", .string(traceparent.traceparent)))
         return JSONWriter.bytes(.object(members))
     }
+}
+
+/// One delivery attempt: the job, what came of it, and whether the endpoint said it is gone (410),
+/// which disables the subscription.
+struct Attempt: Sendable {
+    let job: DeliveryJob
+    let result: AttemptResult
+    var gone = false
 }
