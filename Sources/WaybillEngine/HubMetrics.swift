@@ -1,17 +1,52 @@
 import CoreMetrics
+import Synchronization
 import WaybillCore
 import WaybillStore
 
 /// The hub's metrics (swift-metrics; the service exports them for Prometheus). Labels come only
 /// from bounded sets: configured systems and subscriptions, catalog types, outcomes, codes.
 enum HubMetrics {
+    /// Metric handles are made once per label and dimensions and kept (making one is a registry
+    /// lookup under a lock; this runs for every event and every delivery).
+    final class Handles: Sendable {
+        private let counters = Mutex([String: Counter]())
+        private let timers = Mutex([String: Timer]())
+        private let gauges = Mutex([String: Gauge]())
+
+        func counter(_ label: String, _ dimensions: [(String, String)]) -> Counter {
+            cached(label, dimensions, in: counters) { Counter(label: label, dimensions: dimensions) }
+        }
+
+        func timer(_ label: String, _ dimensions: [(String, String)]) -> Timer {
+            cached(label, dimensions, in: timers) { Timer(label: label, dimensions: dimensions) }
+        }
+
+        func gauge(_ label: String, _ dimensions: [(String, String)]) -> Gauge {
+            cached(label, dimensions, in: gauges) { Gauge(label: label, dimensions: dimensions) }
+        }
+
+        private func cached<Handle: Sendable>(
+            _ label: String, _ dimensions: [(String, String)], in cache: borrowing Mutex<[String: Handle]>, make: () -> Handle
+        ) -> Handle {
+            let key = dimensions.reduce(label) { $0 + "|" + $1.0 + "=" + $1.1 }
+            return cache.withLock { handles in
+                if let hit = handles[key] { return hit }
+                let made = make()
+                handles[key] = made
+                return made
+            }
+        }
+    }
+
+    static let handles = Handles()
+
     static func ingested(_ results: [EventResult], types: [EventType?], landscape: Landscape) {
         for (result, type) in zip(results, types) {
             let source = result.source.flatMap(SystemName.init(source:)).flatMap { landscape.systems[$0] != nil ? $0.rawValue : nil } ?? "unknown"
             if let type {
-                Counter(label: "waybill_events_ingested_total", dimensions: [("source", source), ("type", type.rawValue)]).increment()
+                handles.counter("waybill_events_ingested_total", [("source", source), ("type", type.rawValue)]).increment()
             }
-            Counter(label: "waybill_ingest_outcomes_total", dimensions: [("outcome", result.outcome.rawValue), ("code", result.code ?? "none")]).increment()
+            handles.counter("waybill_ingest_outcomes_total", [("outcome", result.outcome.rawValue), ("code", result.code ?? "none")]).increment()
         }
     }
 
@@ -19,17 +54,17 @@ enum HubMetrics {
         let subscription = job.subscription.rawValue
         switch result {
         case .delivered(_, let at):
-            Counter(label: "waybill_deliveries_total", dimensions: [("subscription", subscription), ("outcome", "delivered")]).increment()
+            handles.counter("waybill_deliveries_total", [("subscription", subscription), ("outcome", "delivered")]).increment()
             let latency = max(0, at.milliseconds - job.receivedAt.milliseconds)
-            Timer(label: "waybill_delivery_latency_seconds", dimensions: [("subscription", subscription)]).recordMilliseconds(latency)
+            handles.timer("waybill_delivery_latency_seconds", [("subscription", subscription)]).recordMilliseconds(latency)
             if job.type == .orderAccepted {
                 // The hub event is written with the order it accepts: this is placed → accepted delivered.
-                Timer(label: "waybill_order_acknowledgement_seconds", dimensions: [("subscription", subscription)]).recordMilliseconds(latency)
+                handles.timer("waybill_order_acknowledgement_seconds", [("subscription", subscription)]).recordMilliseconds(latency)
             }
         case .retry:
-            Counter(label: "waybill_deliveries_total", dimensions: [("subscription", subscription), ("outcome", "failed")]).increment()
+            handles.counter("waybill_deliveries_total", [("subscription", subscription), ("outcome", "failed")]).increment()
         case .dead:
-            Counter(label: "waybill_deliveries_total", dimensions: [("subscription", subscription), ("outcome", "dead")]).increment()
+            handles.counter("waybill_deliveries_total", [("subscription", subscription), ("outcome", "dead")]).increment()
         }
     }
 
@@ -39,12 +74,12 @@ enum HubMetrics {
             (try r.deliveryCounts(status: .pending), try r.oldestPending(), try r.openExceptionCounts())
         }
         for name in landscape.subscriptions.keys {
-            Gauge(label: "waybill_queue_depth", dimensions: [("subscription", name.rawValue)]).record(pending[name] ?? 0)
+            handles.gauge("waybill_queue_depth", [("subscription", name.rawValue)]).record(pending[name] ?? 0)
             let age = oldest[name].map { Double(max(0, now.milliseconds - $0.milliseconds)) / 1000 } ?? 0
-            Gauge(label: "waybill_oldest_pending_age_seconds", dimensions: [("subscription", name.rawValue)]).record(age)
+            handles.gauge("waybill_oldest_pending_age_seconds", [("subscription", name.rawValue)]).record(age)
         }
         for kind in ExceptionKind.allCases {
-            Gauge(label: "waybill_open_exceptions", dimensions: [("kind", kind.rawValue)]).record(open[kind] ?? 0)
+            handles.gauge("waybill_open_exceptions", [("kind", kind.rawValue)]).record(open[kind] ?? 0)
         }
     }
 }
