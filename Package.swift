@@ -80,25 +80,27 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .testTarget(name: "WaybillCoreTests", dependencies: ["WaybillCore"]),
+        // Helpers the test targets share (repository paths, temporary directories, python3).
+        .target(name: "WaybillTestSupport", path: "Tests/WaybillTestSupport"),
+        .testTarget(name: "WaybillCoreTests", dependencies: ["WaybillCore", "WaybillTestSupport"]),
         .testTarget(
             name: "WaybillHTTPTests",
             dependencies: [
-                "WaybillHTTP", "WaybillConfig", "WaybillEngine", "WaybillSQLite", "WaybillStore", "WaybillCore",
+                "WaybillHTTP", "WaybillConfig", "WaybillEngine", "WaybillSQLite", "WaybillStore", "WaybillCore", "WaybillTestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),
-        .testTarget(name: "WaybillX12Tests", dependencies: ["WaybillX12", "WaybillCore"]),
-        .testTarget(name: "WaybillSQLiteTests", dependencies: ["WaybillSQLite", "WaybillStore", "WaybillCore"]),
+        .testTarget(name: "WaybillX12Tests", dependencies: ["WaybillX12", "WaybillCore", "WaybillTestSupport"]),
+        .testTarget(name: "WaybillSQLiteTests", dependencies: ["WaybillSQLite", "WaybillStore", "WaybillCore", "WaybillTestSupport"]),
         .testTarget(
             name: "WaybillEngineTests",
-            dependencies: ["WaybillEngine", "WaybillSQLite", "WaybillStore", "WaybillCore"]
+            dependencies: ["WaybillEngine", "WaybillSQLite", "WaybillStore", "WaybillCore", "WaybillTestSupport"]
         ),
         .testTarget(
             name: "WaybillCLITests",
             dependencies: [
-                "waybill", "WaybillCore", "WaybillSQLite", "WaybillStore", "WaybillConfig", "WaybillWebhooks", "WaybillEngine",
+                "waybill", "WaybillCore", "WaybillSQLite", "WaybillStore", "WaybillConfig", "WaybillWebhooks", "WaybillEngine", "WaybillTestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),

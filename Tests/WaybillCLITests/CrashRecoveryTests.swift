@@ -3,6 +3,7 @@ import Testing
 import WaybillCore
 import WaybillSQLite
 import WaybillStore
+import WaybillTestSupport
 
 /// The `waybill` executable built next to this test bundle.
 let waybillBinary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("waybill")
@@ -59,8 +60,7 @@ struct CrashRecoveryTests {
 
     @Test("kill -9 at random moments loses nothing that was acknowledged, and the state stays consistent")
     func killNine() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("waybill-crash-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let directory = try temporaryDirectory("waybill-crash")
         let path = directory.appendingPathComponent("hub.sqlite").path
         var generator = SystemRandomNumberGenerator()
         var kills = 0

@@ -9,6 +9,7 @@ import Testing
 import WaybillCore
 import WaybillEngine
 import WaybillSQLite
+import WaybillTestSupport
 import WaybillWebhooks
 
 /// Counts what the receivers took, and anything wrong with it.
@@ -54,8 +55,7 @@ struct DemoOverHTTPTests {
 
     @Test("waybill serve plays the whole scenario with the systems behind real webhooks; order views match the in-process demo")
     func demoOverHTTP() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("waybill-demo-http-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let directory = try temporaryDirectory("waybill-demo-http")
         let (apiPort, receiverPort) = (freePort(), freePort())
         let config = directory.appendingPathComponent("waybill.yml")
         try Self.configuration(store: "\(directory.path)/hub.sqlite", apiPort: apiPort, receiverPort: receiverPort)
@@ -145,7 +145,6 @@ struct DemoOverHTTPTests {
 }
 
 func temporaryStoreForComparison() throws -> SQLiteStore {
-    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("waybill-demo-ref-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    let directory = try temporaryDirectory("waybill-demo-ref")
     return try SQLiteStore(path: directory.appendingPathComponent("hub.sqlite").path)
 }

@@ -7,6 +7,7 @@ import Testing
 import WaybillCore
 import WaybillSQLite
 import WaybillStore
+import WaybillTestSupport
 
 /// What the posting clients saw.
 final class PostLog: Sendable {
@@ -27,8 +28,7 @@ final class PostLog: Sendable {
 struct ServerCrashTests {
     @Test("kill -9 while clients post at full speed: every event that got a 202 is kept and delivered after restart")
     func killNineUnderLoad() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("waybill-kill-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let directory = try temporaryDirectory("waybill-kill")
         let (apiPort, erpPort) = (freePort(), freePort())
         let secret = "whsec_ZXJwIHNpZ25pbmcga2V5IDEyMzQ1Ng=="
         let store = "\(directory.path)/hub.sqlite"

@@ -4,6 +4,7 @@ import NIOCore
 import NIOHTTP1
 import Testing
 import WaybillCore
+import WaybillTestSupport
 
 /// A port nobody is listening on, from the kernel.
 func freePort() -> Int {
@@ -84,8 +85,7 @@ func string(_ value: JSONValue?) -> String? { if case .string(let s)? = value { 
 struct ServiceTests {
     @Test("events posted over HTTP reach the subscribed systems signed, in order, once; auth and garbage get problems; SIGTERM stops it")
     func endToEnd() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("waybill-serve-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let directory = try temporaryDirectory("waybill-serve")
         let (apiPort, wmsPort, erpPort) = (freePort(), freePort(), freePort())
         let wmsSecret = "whsec_d21zIHNpZ25pbmcga2V5IDEyMzQ1Ng=="
         let erpSecret = "whsec_ZXJwIHNpZ25pbmcga2V5IDEyMzQ1Ng=="
@@ -217,8 +217,7 @@ struct ServiceTests {
 
     @Test("a subscriber that never recovers ends in dead letters; retry and replay then deliver, keeping the webhook-id")
     func deadLettersRetryAndReplay() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("waybill-dlq-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let directory = try temporaryDirectory("waybill-dlq")
         let (apiPort, erpPort) = (freePort(), freePort())
         let secret = "whsec_ZXJwIHNpZ25pbmcga2V5IDEyMzQ1Ng=="
         let config = directory.appendingPathComponent("waybill.yml")
@@ -297,8 +296,7 @@ struct ServiceTests {
 
     @Test("waybill check names the key path and line of each problem and exits non-zero")
     func check() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("waybill-check-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let directory = try temporaryDirectory("waybill-check")
         let bad = directory.appendingPathComponent("bad.yml")
         try """
         store: sqlite:x.sqlite
@@ -326,6 +324,3 @@ struct ServiceTests {
         #expect(ok == 0, "\(String(decoding: sample, as: UTF8.self))")
     }
 }
-
-/// The repository root, from this file's location.
-let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()

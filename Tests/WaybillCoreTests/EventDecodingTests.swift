@@ -1,9 +1,7 @@
 import Foundation
 import Testing
 import WaybillCore
-
-/// The repository root, from this file's location.
-let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+import WaybillTestSupport
 
 @Suite("Event catalog decoding")
 struct EventDecodingTests {
@@ -30,8 +28,7 @@ struct EventDecodingTests {
 
     @Test("the examples and our canonical encodings validate against the published schemas (python jsonschema)")
     func schemasInterop() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("waybill-schema-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let directory = try temporaryDirectory("waybill-schema")
         for type in Self.examples {
             let payload = try EventPayload.decode(type, data: try Self.example(type), at: "$.data")
             try Data(JSONWriter.sortedBytes(payload.json)).write(to: directory.appendingPathComponent("\(type.rawValue).json"))
@@ -43,8 +40,7 @@ struct EventDecodingTests {
 
     @Test("the schemas refuse what the decoder refuses")
     func schemasRefuse() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("waybill-schema-bad-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let directory = try temporaryDirectory("waybill-schema-bad")
         try Data(#"{"orderId":"SO-1","shipmentId":"S","lines":[{"lineId":"1","quantity":-2}]}"#.utf8)
             .write(to: directory.appendingPathComponent("o2c.shipment.confirmed.json"))
         let (status, output) = try runPython(["scripts/validate_schemas.py", directory.path])
@@ -138,19 +134,4 @@ struct EventDecodingTests {
         #expect(event.envelope.extensions.contains { $0.0 == "partnerref" && $0.1 == .string("X-9") })
         #expect(JSONWriter.string(event.envelope.json).contains(#""partnerref":"X-9""#))
     }
-}
-
-/// Runs `python3` in the repository root and returns its exit status and output.
-func runPython(_ arguments: [String]) throws -> (Int32, String) {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = ["python3"] + arguments
-    process.currentDirectoryURL = repositoryRoot
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    process.standardError = pipe
-    try process.run()
-    let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-    process.waitUntilExit()
-    return (process.terminationStatus, output)
 }

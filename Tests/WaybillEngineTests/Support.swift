@@ -4,10 +4,10 @@ import WaybillCore
 import WaybillEngine
 import WaybillSQLite
 import WaybillStore
+import WaybillTestSupport
 
 func temporaryStore() throws -> SQLiteStore {
-    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("waybill-engine-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    let directory = try temporaryDirectory("waybill-engine")
     return try SQLiteStore(path: directory.appendingPathComponent("hub.sqlite").path)
 }
 

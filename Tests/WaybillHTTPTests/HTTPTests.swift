@@ -9,6 +9,7 @@ import WaybillEngine
 import WaybillHTTP
 import WaybillSQLite
 import WaybillStore
+import WaybillTestSupport
 
 let configurationText = """
     users:
@@ -24,8 +25,7 @@ let configurationText = """
     """
 
 func makeApp(requestsPerSecond: Double = 1_000_000, burst: Double = 1_000_000) throws -> (Application<RouterResponder<BasicRequestContext>>, Hub) {
-    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("waybill-http-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    let directory = try temporaryDirectory("waybill-http")
     let configuration = try ConfigLoader.parse(configurationText, environment: [:])
     let hub = Hub(
         store: try SQLiteStore(path: directory.appendingPathComponent("hub.sqlite").path), landscape: configuration.landscape,
@@ -42,8 +42,7 @@ func event(_ source: String, _ id: String, _ type: String, _ subject: String, _ 
 struct HTTPTests {
     @Test("the OpenAPI document lists exactly the routes the router serves, and an independent validator accepts it")
     func openAPI() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("waybill-openapi-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let directory = try temporaryDirectory("waybill-openapi")
         let configuration = try ConfigLoader.parse(configurationText, environment: [:])
         let hub = Hub(
             store: try SQLiteStore(path: directory.appendingPathComponent("hub.sqlite").path), landscape: configuration.landscape,
@@ -176,22 +175,4 @@ struct HTTPTests {
         #expect(Set(stored) == kept, "stored \(stored.count), answered as kept \(kept.count)")
         #expect(stored.count == Set(stored).count)
     }
-}
-
-/// The repository root, from this file's location.
-let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-
-/// Runs `python3` and returns its exit status and output.
-func runPython(_ arguments: [String]) throws -> (Int32, String) {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = ["python3"] + arguments
-    process.currentDirectoryURL = repositoryRoot
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    process.standardError = pipe
-    try process.run()
-    let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-    process.waitUntilExit()
-    return (process.terminationStatus, output)
 }

@@ -3,11 +3,11 @@ import Testing
 import WaybillCore
 import WaybillSQLite
 import WaybillStore
+import WaybillTestSupport
 
 /// A fresh SQLite file in its own temporary directory.
 func temporaryStorePath(_ name: String = "hub.sqlite") throws -> String {
-    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("waybill-tests-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    let directory = try temporaryDirectory("waybill-tests")
     return directory.appendingPathComponent(name).path
 }
 

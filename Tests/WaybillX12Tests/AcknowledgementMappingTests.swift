@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import WaybillCore
+import WaybillTestSupport
 import WaybillX12
 
 @Suite("o2c.order.accepted → 855")
@@ -34,8 +35,6 @@ struct AcknowledgementMappingTests {
 
     @Test("the 855 we write is read without errors by pyx12")
     func independentReader() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("waybill-855-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let (status, output) = try runPython(["scripts/x12_check.py", fixtures.appendingPathComponent("855-basic.edi").path])
         #expect(status == 0, "\(output)")
     }

@@ -1,21 +1,7 @@
 import Foundation
 import Testing
+import WaybillTestSupport
 import WaybillX12
-
-/// Runs `python3` in the repository root and returns its exit status and output.
-func runPython(_ arguments: [String]) throws -> (Int32, String) {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = ["python3"] + arguments
-    process.currentDirectoryURL = fixtures.deletingLastPathComponent().deletingLastPathComponent()
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    process.standardError = pipe
-    try process.run()
-    let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-    process.waitUntilExit()
-    return (process.terminationStatus, output)
-}
 
 @Suite("X12 writer and 997")
 struct X12WriterTests {
@@ -79,8 +65,7 @@ struct X12WriterTests {
 
     @Test("an independent X12 reader (pyx12) accepts what we write, and agrees with our codes on broken input")
     func independentReader() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("waybill-x12-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let directory = try temporaryDirectory("waybill-x12")
         let written = directory.appendingPathComponent("997.edi")
         try Data(ack([.init(code: "850", control: "0001"), .init(code: "850", control: "0002", error: "4")])).write(to: written)
         let (ok, output) = try runPython(["scripts/x12_check.py", written.path])
