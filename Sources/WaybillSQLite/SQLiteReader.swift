@@ -251,6 +251,50 @@ class SQLiteReader: StoreReader {
         .map { AuditEntry(at: Timestamp(milliseconds: $0[0]), actor: $0[1], action: $0[2], target: $0[3], detail: $0[4]) }
     }
 
+    static let outboundColumns = "partner, control, set_code, delivery_id, record_key, reference, sent_at, ack_due_at, status, note"
+
+    static func outbound(_ row: Row) -> OutboundInterchange {
+        let due: Int64? = row[7]
+        return OutboundInterchange(
+            partner: SystemName(row[0]), control: row[1], setCode: row[2], deliveryId: row[3], key: row[4], reference: row[5],
+            sentAt: Timestamp(milliseconds: row[6]), ackDueAt: due.map(Timestamp.init(milliseconds:)),
+            status: OutboundInterchange.Status(rawValue: row[8]) ?? .sent, note: row[9])
+    }
+
+    func outboundInterchange(delivery id: Int64) throws -> OutboundInterchange? {
+        try Row.fetchOne(db, sql: "SELECT \(Self.outboundColumns) FROM x12_outbound WHERE delivery_id = ?", arguments: [id]).map(Self.outbound)
+    }
+
+    func outboundInterchange(partner: SystemName, control: Int) throws -> OutboundInterchange? {
+        try Row.fetchOne(db, sql: "SELECT \(Self.outboundColumns) FROM x12_outbound WHERE partner = ? AND control = ?", arguments: [partner.rawValue, control])
+            .map(Self.outbound)
+    }
+
+    func outboundInterchanges(partner: SystemName?, limit: Int) throws -> [OutboundInterchange] {
+        try Row.fetchAll(
+            db, sql: "SELECT \(Self.outboundColumns) FROM x12_outbound WHERE ?1 IS NULL OR partner = ?1 ORDER BY sent_at, partner, control LIMIT ?2",
+            arguments: [partner?.rawValue, limit]
+        ).map(Self.outbound)
+    }
+
+    func overdueInterchanges(now: Timestamp) throws -> [OutboundInterchange] {
+        try Row.fetchAll(
+            db, sql: "SELECT \(Self.outboundColumns) FROM x12_outbound WHERE status = 'sent' AND ack_due_at < ? ORDER BY ack_due_at",
+            arguments: [now.milliseconds]
+        ).map(Self.outbound)
+    }
+
+    func inboundInterchange(partner: SystemName, control: String) throws -> InboundInterchange? {
+        try Row.fetchOne(
+            db, sql: "SELECT partner, control, received_at, response, summary FROM x12_inbound WHERE partner = ? AND control = ?",
+            arguments: [partner.rawValue, control]
+        ).map { row in
+            let response: Data = row[3]
+            return InboundInterchange(
+                partner: SystemName(row[0]), control: row[1], receivedAt: Timestamp(milliseconds: row[2]), response: [UInt8](response), summary: row[4])
+        }
+    }
+
     static func exceptionRecord(_ row: Row) -> ExceptionRecord? {
         guard let kind = ExceptionKind(rawValue: row[1]) else { return nil }
         let resolved: Int64? = row[8]

@@ -95,6 +95,23 @@ enum SQLiteSchema {
                     );
                     """)
         }
+        migrator.registerMigration("v3: X12 control numbers and interchanges") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE x12_control (partner TEXT PRIMARY KEY, last INTEGER NOT NULL) WITHOUT ROWID;
+                    CREATE TABLE x12_outbound (
+                        partner TEXT NOT NULL, control INTEGER NOT NULL, set_code TEXT NOT NULL, delivery_id INTEGER, record_key TEXT,
+                        reference TEXT NOT NULL, sent_at INTEGER NOT NULL, ack_due_at INTEGER, status TEXT NOT NULL, note TEXT,
+                        PRIMARY KEY (partner, control)
+                    ) WITHOUT ROWID;
+                    CREATE UNIQUE INDEX x12_outbound_by_delivery ON x12_outbound (delivery_id) WHERE delivery_id IS NOT NULL;
+                    CREATE INDEX x12_outbound_awaiting ON x12_outbound (ack_due_at) WHERE status = 'sent';
+                    CREATE TABLE x12_inbound (
+                        partner TEXT NOT NULL, control TEXT NOT NULL, received_at INTEGER NOT NULL, response BLOB NOT NULL, summary TEXT NOT NULL,
+                        PRIMARY KEY (partner, control)
+                    ) WITHOUT ROWID;
+                    """)
+        }
         return migrator
     }
 }

@@ -153,6 +153,37 @@ final class SQLiteTransaction: SQLiteReader, StoreTransaction {
             .execute(arguments: [entry.at.milliseconds, entry.actor, entry.action, entry.target, entry.detail])
     }
 
+    func nextControlNumber(partner: SystemName) throws -> Int {
+        let next = try Int.fetchOne(
+            db, sql: "INSERT INTO x12_control (partner, last) VALUES (?, 1) ON CONFLICT (partner) DO UPDATE SET last = last + 1 RETURNING last",
+            arguments: [partner.rawValue])
+        guard let next, next <= 999_999_999 else {
+            throw WaybillError(.controlNumbersExhausted, "the interchange control numbers of \(partner) are used up (ISA13 has nine digits)")
+        }
+        return next
+    }
+
+    func record(_ interchange: OutboundInterchange) throws {
+        try statement("INSERT INTO x12_outbound (\(Self.outboundColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+            .execute(arguments: [
+                interchange.partner.rawValue, interchange.control, interchange.setCode, interchange.deliveryId, interchange.key, interchange.reference,
+                interchange.sentAt.milliseconds, interchange.ackDueAt?.milliseconds, interchange.status.rawValue, interchange.note,
+            ])
+    }
+
+    func updateInterchange(partner: SystemName, control: Int, status: OutboundInterchange.Status, note: String?) throws -> Bool {
+        try statement("UPDATE x12_outbound SET status = ?, note = ? WHERE partner = ? AND control = ?")
+            .execute(arguments: [status.rawValue, note, partner.rawValue, control])
+        return db.changesCount == 1
+    }
+
+    func record(_ interchange: InboundInterchange) throws {
+        try statement("INSERT INTO x12_inbound (partner, control, received_at, response, summary) VALUES (?, ?, ?, ?, ?)")
+            .execute(arguments: [
+                interchange.partner.rawValue, interchange.control, interchange.receivedAt.milliseconds, Data(interchange.response), interchange.summary,
+            ])
+    }
+
     func raise(_ exception: NewException) throws -> Int64 {
         try statement("INSERT INTO exceptions (kind, code, record_key, event_seq, message, status, raised_at) VALUES (?, ?, ?, ?, ?, 'open', ?)")
             .execute(arguments: [

@@ -55,6 +55,15 @@ public protocol StoreReader {
     /// The audit log, newest last.
     func auditLog(limit: Int) throws -> [AuditEntry]
 
+    /// The interchange a delivery wrote (so a retry resends the same one, under the same number).
+    func outboundInterchange(delivery id: Int64) throws -> OutboundInterchange?
+    func outboundInterchange(partner: SystemName, control: Int) throws -> OutboundInterchange?
+    /// A partner's outbound interchanges, oldest first (all partners when nil).
+    func outboundInterchanges(partner: SystemName?, limit: Int) throws -> [OutboundInterchange]
+    /// Interchanges still waiting for a 997 whose window closed before `now`.
+    func overdueInterchanges(now: Timestamp) throws -> [OutboundInterchange]
+    func inboundInterchange(partner: SystemName, control: String) throws -> InboundInterchange?
+
     /// A canonical text of every projection, to compare a rebuild with the original.
     func projectionDigest() throws -> String
 }
@@ -93,6 +102,14 @@ public protocol StoreTransaction: StoreReader {
     /// Resolves the open exceptions of `kind` on `key`.
     func settleExceptions(key: String, kind: ExceptionKind, at: Timestamp, by: String) throws
     func resolveException(id: Int64, at: Timestamp, by: String) throws -> Bool
+
+    /// The next number of the partner's one interchange control sequence (1, 2, …), never
+    /// handed out twice. Throws when the nine digits of ISA13 are used up.
+    func nextControlNumber(partner: SystemName) throws -> Int
+    func record(_ interchange: OutboundInterchange) throws
+    /// Sets what the partner's 997 (or the missed window) says of an outbound interchange.
+    func updateInterchange(partner: SystemName, control: Int, status: OutboundInterchange.Status, note: String?) throws -> Bool
+    func record(_ interchange: InboundInterchange) throws
 
     /// Empties every projection (orders, customers, products, cross-references, receivables,
     /// invoice index, parked events) before a rebuild from the log.

@@ -27,6 +27,8 @@ public enum StoreConformance {
         ("exceptionsSettleByKeyAndKind", exceptionsSettleByKeyAndKind),
         ("parkedEventsComeBackInEventTimeOrder", parkedEventsComeBackInEventTimeOrder),
         ("masterDataAndCrossReferences", masterDataAndCrossReferences),
+        ("controlNumbersNeverRepeat", controlNumbersNeverRepeat),
+        ("interchangesAreTracked", interchangesAreTracked),
     ]
 
     static func event(_ id: String, key: String = "order:SO-1", time: Int64 = 0, source: String = "/systems/wms") -> NewEvent {
@@ -198,5 +200,64 @@ public enum StoreConformance {
         try check(found == customer, "the customer reads back")
         try check(xref == "C-7", "the cross-reference resolves")
         try check(open == 300, "receivables add up, found \(open)")
+    }
+
+    /// Each partner has one control sequence: 1, 2, 3 …, independent of other partners, never
+    /// repeated — not by concurrent writers, not by a write that failed after drawing a number.
+    public static func controlNumbersNeverRepeat(_ store: any Store) async throws {
+        struct Boom: Error {}
+        let first = try await store.write { try $0.nextControlNumber(partner: "boltworks-edi") }
+        let other = try await store.write { try $0.nextControlNumber(partner: "acme-edi") }
+        do {
+            try await store.write { tx -> Void in
+                _ = try tx.nextControlNumber(partner: "boltworks-edi")
+                throw Boom()
+            }
+        } catch is Boom {}
+        let drawn = try await withThrowingTaskGroup(of: Int.self) { group in
+            for _ in 0..<20 { group.addTask { try await store.write { try $0.nextControlNumber(partner: "boltworks-edi") } } }
+            return try await group.reduce(into: [Int]()) { $0.append($1) }
+        }
+        try check(first == 1 && other == 1, "each partner's sequence starts at 1, found \(first) and \(other)")
+        try check(Set(drawn).count == 20, "concurrent draws never repeat, found \(drawn.sorted())")
+        try check(drawn.allSatisfy { $0 > first }, "later draws come after earlier ones, found \(drawn.sorted())")
+    }
+
+    /// Outbound interchanges are found by delivery and by number, wait for their 997 until their
+    /// window closes, and inbound ones are found by their ISA13.
+    public static func interchangesAreTracked(_ store: any Store) async throws {
+        let partner = SystemName("boltworks-edi")
+        let sent = OutboundInterchange(
+            partner: partner, control: 7, setCode: "856", deliveryId: 41, key: "order:SO-1", reference: "SH-1",
+            sentAt: Timestamp(milliseconds: 1_000), ackDueAt: Timestamp(milliseconds: 5_000), status: .sent)
+        let ack = OutboundInterchange(
+            partner: partner, control: 8, setCode: "997", deliveryId: nil, key: nil, reference: "000000905",
+            sentAt: Timestamp(milliseconds: 1_000), ackDueAt: nil, status: .notExpected)
+        let inbound = InboundInterchange(
+            partner: partner, control: "000000905", receivedAt: Timestamp(milliseconds: 900), response: Array("ISA".utf8), summary: "1 set accepted")
+        try await store.write { tx in
+            try tx.record(sent)
+            try tx.record(ack)
+            try tx.record(inbound)
+        }
+        let (byDelivery, early, late, received) = try await store.read { r in
+            (
+                try r.outboundInterchange(delivery: 41), try r.overdueInterchanges(now: Timestamp(milliseconds: 4_000)),
+                try r.overdueInterchanges(now: Timestamp(milliseconds: 6_000)), try r.inboundInterchange(partner: partner, control: "000000905")
+            )
+        }
+        try check(byDelivery == sent, "the interchange reads back by its delivery")
+        try check(early.isEmpty && late == [sent], "only an unacknowledged interchange past its window is overdue")
+        try check(received == inbound, "an inbound interchange reads back by its ISA13")
+        let updated = try await store.write { try $0.updateInterchange(partner: partner, control: 7, status: .accepted, note: "AK9 A") }
+        let (after, overdue, all) = try await store.read { r in
+            (
+                try r.outboundInterchange(partner: partner, control: 7), try r.overdueInterchanges(now: Timestamp(milliseconds: 6_000)),
+                try r.outboundInterchanges(partner: partner, limit: 10)
+            )
+        }
+        try check(updated && after?.status == .accepted && after?.note == "AK9 A", "a 997 marks the interchange accepted")
+        try check(overdue.isEmpty, "an accepted interchange is never overdue")
+        try check(all.map(\.control) == [7, 8], "a partner's interchanges are listed, found \(all.map(\.control))")
     }
 }

@@ -14,7 +14,8 @@ public enum InvoiceMapping {
         if let due = invoice.dueDate { segments.append(["ITD", "01", "3", "", "", "", X12Date.date(due)]) }
         for invoiced in invoice.lines {
             guard let line = order.line(invoiced.lineId) else {
-                throw X12Error(.unexpectedSegment, "invoice \(invoice.invoiceId) names line \(invoiced.lineId), which order \(order.purchaseOrder) does not have")
+                throw X12Error(
+                    .unexpectedSegment, "invoice \(invoice.invoiceId) names line \(invoiced.lineId), which order \(order.purchaseOrder) does not have")
             }
             // The invoice's own price per base unit, restated per the partner's unit.
             var priced = line

@@ -26,7 +26,8 @@ public enum ShipNoticeMapping {
         var hl = 2
         for shipped in shipment.lines {
             guard let line = order.line(shipped.lineId) else {
-                throw X12Error(.unexpectedSegment, "shipment \(shipment.shipmentId) names line \(shipped.lineId), which order \(order.purchaseOrder) does not have")
+                throw X12Error(
+                    .unexpectedSegment, "shipment \(shipment.shipmentId) names line \(shipped.lineId), which order \(order.purchaseOrder) does not have")
             }
             hl += 1
             segments.append(["HL", String(hl), "2", "I"])

@@ -21,7 +21,9 @@ let ourEnvelope = X12Writer.Envelope(
 
 /// The interchange text of one set written with control number `control`.
 func written(_ code: String, group: String, _ segments: [[String]], control: Int) -> String {
-    String(decoding: X12Writer().interchange(ourEnvelope, control: control, groups: [.init(code: group, sets: [.init(code: code, segments: segments)])]), as: UTF8.self)
+    String(
+        decoding: X12Writer().interchange(ourEnvelope, control: control, groups: [.init(code: group, sets: [.init(code: code, segments: segments)])]),
+        as: UTF8.self)
 }
 
 func payload(_ json: String) throws -> PayloadReader { try PayloadReader.object(try JSONParser.parse(Array(json.utf8)), at: "$.data") }

@@ -68,4 +68,9 @@ public enum ErrorCode: String, Sendable, CaseIterable {
     case priceOutOfTolerance = "price_out_of_tolerance"
     case backordered = "backordered"
     case invariantViolation = "invariant_violation"
+    // EDI trading partners
+    case ediEnvelope = "edi_envelope"
+    case ediRejected = "edi_rejected"
+    case ediAcknowledgementOverdue = "edi_acknowledgement_overdue"
+    case controlNumbersExhausted = "control_numbers_exhausted"
 }

@@ -12,11 +12,14 @@ public enum ExceptionKind: String, Sendable, CaseIterable {
     case invariant
     /// An event whose envelope or payload could not be read.
     case invalidEvent = "invalid_event"
+    /// A trading partner's interchange that could not be read, a 997 that rejects one of ours,
+    /// or an acknowledgement that did not come within the partner's window.
+    case edi
 
     /// Who works this queue.
     public var role: Role {
         switch self {
-        case .mapping, .sequencing, .invariant, .invalidEvent: return .support
+        case .mapping, .sequencing, .invariant, .invalidEvent, .edi: return .support
         case .backorder, .carrier: return .service
         case .creditHold, .pricing, .invoiceMismatch, .paymentMismatch: return .finance
         }
