@@ -47,12 +47,24 @@ public struct X12FunctionalGroup: Sendable, Equatable {
 public struct X12Interchange: Sendable, Equatable {
     public var delimiters: X12Delimiters
     public var header: X12Segment
+    /// TA1 interchange acknowledgements carried before the first group.
+    public var acknowledgements: [X12Segment]
     public var groups: [X12FunctionalGroup]
     public var trailer: X12Segment
+
+    public init(delimiters: X12Delimiters, header: X12Segment, acknowledgements: [X12Segment] = [], groups: [X12FunctionalGroup], trailer: X12Segment) {
+        self.delimiters = delimiters
+        self.header = header
+        self.acknowledgements = acknowledgements
+        self.groups = groups
+        self.trailer = trailer
+    }
 
     public var sender: String { header[6].trimmingTrailingSpaces }
     public var receiver: String { header[8].trimmingTrailingSpaces }
     public var controlNumber: String { header[13] }
+    public var senderQualifier: String { header[5] }
+    public var receiverQualifier: String { header[7] }
 }
 
 extension String {

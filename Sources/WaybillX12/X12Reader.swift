@@ -59,11 +59,13 @@ public enum X12Reader {
         }
         var tokenizer = SegmentTokenizer(bytes: bytes, index: start + isaLength + 1, delimiters: delimiters, position: 1)
         var groups: [X12FunctionalGroup] = []
+        var acknowledgements: [X12Segment] = []
         while true {
             guard let segment = try tokenizer.next() else {
                 throw X12Error(.truncated, "the file ends before IEA", segment: tokenizer.position + 1)
             }
             switch segment.id {
+            case "TA1" where groups.isEmpty: acknowledgements.append(segment)
             case "GS": groups.append(try readGroup(header: segment, tokenizer: &tokenizer))
             case "IEA":
                 try expectNumber(
@@ -71,7 +73,10 @@ public enum X12Reader {
                 guard sameNumber(segment[2], header[13]) else {
                     throw X12Error(.interchangeControlMismatch, "IEA02 \(segment[2]) does not match ISA13 \(header[13])", segment: segment.position, element: 2)
                 }
-                return (X12Interchange(delimiters: delimiters, header: header, groups: groups, trailer: segment), tokenizer.index)
+                return (
+                    X12Interchange(delimiters: delimiters, header: header, acknowledgements: acknowledgements, groups: groups, trailer: segment),
+                    tokenizer.index
+                )
             default:
                 throw X12Error(.unexpectedSegment, "expected GS or IEA, found \(segment.id)", segment: segment.position)
             }
@@ -135,6 +140,33 @@ public enum X12Reader {
     static func sameNumber(_ a: String, _ b: String) -> Bool {
         guard let x = Int(a), let y = Int(b) else { return false }
         return x == y
+    }
+}
+
+extension X12Reader {
+    /// The ISA, and the GS and ST that enclose segment `position`, found without any checks — to
+    /// say which group and set an error is in, and to address the TA1 or 997 that answers it.
+    public static func enclosing(_ bytes: [UInt8], position: Int) -> (isa: X12Segment?, group: X12Segment?, set: X12Segment?) {
+        let start = skipWhitespace(bytes, from: 0)
+        guard bytes.count - start > isaLength, bytes[start..<(start + 3)].elementsEqual("ISA".utf8) else { return (nil, nil, nil) }
+        let delimiters = X12Delimiters(element: bytes[start + 3], component: bytes[start + isaLength - 1], segment: bytes[start + isaLength])
+        let isaText = String(decoding: bytes[(start + 4)..<(start + isaLength)], as: UTF8.self)
+        let isa = X12Segment(
+            id: "ISA", elements: isaText.split(separator: Character(UnicodeScalar(delimiters.element)), omittingEmptySubsequences: false).map(String.init),
+            position: 1)
+        var tokenizer = SegmentTokenizer(bytes: bytes, index: start + isaLength + 1, delimiters: delimiters, position: 1)
+        var group: X12Segment?
+        var set: X12Segment?
+        while tokenizer.position < position, let segment = try? tokenizer.next() {
+            switch segment.id {
+            case "GS": group = segment; set = nil
+            case "ST": set = segment
+            case "GE": if segment.position < position { group = nil }
+            case "SE": if segment.position < position { set = nil }
+            default: break
+            }
+        }
+        return (isa, group, set)
     }
 }
 

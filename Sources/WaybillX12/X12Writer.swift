@@ -68,13 +68,7 @@ public struct X12Writer: Sendable {
     public func interchange(_ envelope: Envelope, control: Int, groups: [Group]) -> [UInt8] {
         var out: [UInt8] = []
         let controlText = pad(String(control), 9, with: "0", left: true)
-        segment(
-            &out,
-            [
-                "ISA", "00", pad("", 10), "00", pad("", 10), envelope.senderQualifier, pad(envelope.sender, 15),
-                envelope.receiverQualifier, pad(envelope.receiver, 15), envelope.date, envelope.time, "U", "00401",
-                controlText, "0", envelope.testIndicator, String(UnicodeScalar(delimiters.component)),
-            ])
+        segment(&out, isa(envelope, controlText))
         for group in groups {
             segment(&out, ["GS", group.code, envelope.sender, envelope.receiver, envelope.groupDate, envelope.time, String(control), "X", "004010"])
             for (n, set) in group.sets.enumerated() {
@@ -87,6 +81,33 @@ public struct X12Writer: Sendable {
         }
         segment(&out, ["IEA", String(groups.count), controlText])
         return out
+    }
+
+    /// An interchange that carries only a TA1: the answer to an interchange whose envelope could
+    /// not be accepted (or, with note `000`, one that was).
+    ///
+    /// - Parameters:
+    ///   - received: the ISA of the interchange acknowledged (its ISA13, ISA09 and ISA10 are quoted).
+    ///   - accepted: TA104 `A`, else `R`.
+    ///   - note: TA105, the interchange note code (`000` no error, `001` control number mismatch, …).
+    public func interchangeAcknowledgement(_ envelope: Envelope, control: Int, received: X12Segment, accepted: Bool, note: String) -> [UInt8] {
+        var out: [UInt8] = []
+        let controlText = pad(String(control), 9, with: "0", left: true)
+        segment(&out, isa(envelope, controlText))
+        let receivedControl = received[13].isEmpty ? "000000000" : received[13]
+        let date = received[9].isEmpty ? envelope.date : received[9]
+        let time = received[10].isEmpty ? envelope.time : received[10]
+        segment(&out, ["TA1", receivedControl, date, time, accepted ? "A" : "R", note])
+        segment(&out, ["IEA", "0", controlText])
+        return out
+    }
+
+    func isa(_ envelope: Envelope, _ controlText: String) -> [String] {
+        [
+            "ISA", "00", pad("", 10), "00", pad("", 10), envelope.senderQualifier, pad(envelope.sender, 15),
+            envelope.receiverQualifier, pad(envelope.receiver, 15), envelope.date, envelope.time, "U", "00401",
+            controlText, "0", envelope.testIndicator, String(UnicodeScalar(delimiters.component)),
+        ]
     }
 
     func segment(_ out: inout [UInt8], _ elements: [String]) {

@@ -47,7 +47,7 @@ struct X12WriterTests {
         #expect(sets[0].trailer[1] == "6")
     }
 
-    @Test("the 997 verdict: A when every set is accepted, E when some are, R when none or the group is bad")
+    @Test("the 997 verdict: A when every set is accepted, E when errors are noted, P when some are rejected, R when all or the group")
     func verdicts() throws {
         let ok = FunctionalAcknowledgement.segments(functionalCode: "PO", groupControl: "905", sets: [.init(code: "850", control: "0001")])
         #expect(ok.last == ["AK9", "A", "1", "1", "1"])
@@ -56,11 +56,38 @@ struct X12WriterTests {
             sets: [
                 .init(code: "850", control: "0001"), .init(code: "850", control: "0002", error: "4"),
             ])
-        #expect(some.contains(["AK5", "R", "4"]) && some.last == ["AK9", "E", "2", "2", "1"])
+        #expect(some.contains(["AK5", "R", "4"]) && some.last == ["AK9", "P", "2", "2", "1"])
+        let noted = FunctionalAcknowledgement.segments(
+            functionalCode: "PO", groupControl: "905",
+            sets: [
+                .init(
+                    code: "850", control: "0001",
+                    segmentErrors: [.init(segmentId: "PO1", position: 7, code: "8", element: 7, elementCode: "7", value: "BW9999")])
+            ])
+        #expect(Array(noted.dropFirst(2)) == [["AK3", "PO1", "7", "", "8"], ["AK4", "7", "", "7", "BW9999"], ["AK5", "E"], ["AK9", "E", "1", "1", "1"]])
         let none = FunctionalAcknowledgement.segments(functionalCode: "PO", groupControl: "905", sets: [.init(code: "850", control: "0001", error: "3")])
         #expect(none.last == ["AK9", "R", "1", "1", "0"])
         let badGroup = FunctionalAcknowledgement.segments(functionalCode: "PO", groupControl: "905", sets: [], groupError: "4")
         #expect(badGroup.last == ["AK9", "R", "0", "0", "0", "4"])
+    }
+
+    @Test("a partner's 997 reads back: the group it answers, its verdict, and each set's status and codes")
+    func readsPartnerAcknowledgement() throws {
+        let bytes = ack([.init(code: "850", control: "0001"), .init(code: "850", control: "0002", error: "4")])
+        let received = try FunctionalAcknowledgement.read(try X12Reader.read(bytes)[0].groups[0].sets[0])
+        #expect(received.functionalCode == "PO" && received.groupControl == "905" && received.verdict == "P")
+        #expect(received.sets.map(\.status) == ["A", "R"] && received.sets[1].codes == ["4"])
+        #expect(received.note == "AK9 P; set 0002 R (4)")
+    }
+
+    @Test("a TA1 answers an interchange: it quotes the ISA13, date and time received, and reads back")
+    func interchangeAcknowledgement() throws {
+        let received = try X12Reader.read(Array((try fixture("850-basic.edi")).utf8))[0].header
+        let bytes = X12Writer().interchangeAcknowledgement(envelope, control: 18, received: received, accepted: false, note: "001")
+        let read = try X12Reader.read(bytes)[0]
+        #expect(read.groups.isEmpty && read.acknowledgements.count == 1)
+        #expect(Array(read.acknowledgements[0].elements) == [received[13], received[9], received[10], "R", "001"])
+        #expect(read.trailer[1] == "0" && read.controlNumber == "000000018")
     }
 
     @Test("an independent X12 reader (pyx12) accepts what we write, and agrees with our codes on broken input")
