@@ -38,7 +38,7 @@ let package = Package(
         .target(
             name: "WaybillEngine",
             dependencies: [
-                "WaybillCore", "WaybillStore", .product(name: "Logging", package: "swift-log"),
+                "WaybillCore", "WaybillStore", "WaybillX12", .product(name: "Logging", package: "swift-log"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
             ]
         ),
@@ -95,7 +95,7 @@ let package = Package(
         .testTarget(name: "WaybillSQLiteTests", dependencies: ["WaybillSQLite", "WaybillStore", "WaybillCore", "WaybillTestSupport"]),
         .testTarget(
             name: "WaybillEngineTests",
-            dependencies: ["WaybillEngine", "WaybillSQLite", "WaybillStore", "WaybillCore", "WaybillTestSupport"]
+            dependencies: ["WaybillEngine", "WaybillSQLite", "WaybillStore", "WaybillCore", "WaybillX12", "WaybillTestSupport"]
         ),
         .testTarget(
             name: "WaybillCLITests",

@@ -208,7 +208,7 @@ struct ConfigReader {
                 problem(join(path, "name"), s["name"], "system names are lower-case letters, digits and dashes, and not \"hub\"")
             }
             if !systemNames.insert(name).inserted { problem(join(path, "name"), s["name"], "system \(name) is configured twice") }
-            if s["x12"] != nil { problem(join(path, "x12"), s["x12"], "X12 trading partners are not supported by this version yet") }
+            let x12 = s["x12"].flatMap { readPartner($0, join(path, "x12")) }
             let publishes = eventTypes(s["publishes"], join(path, "publishes"))
             for type in publishes where type.isHubOnly {
                 problem(join(path, "publishes"), s["publishes"], "\(type.rawValue) is emitted by the hub; systems cannot publish it")
@@ -217,7 +217,7 @@ struct ConfigReader {
             var subscriptions: [Subscription] = []
             for (j, entry) in sequence(s["subscribes"], join(path, "subscribes")).enumerated() {
                 let subPath = "\(path).subscribes[\(j)]"
-                if let subscription = readSubscription(entry, subPath, system: SystemName(name)) {
+                if let subscription = readSubscription(entry, subPath, system: SystemName(name), isPartner: s["x12"] != nil) {
                     if !subscriptionNames.insert(subscription.name.rawValue).inserted {
                         problem(join(subPath, "name"), nil, "subscription \(subscription.name) is configured twice")
                     }
@@ -226,11 +226,36 @@ struct ConfigReader {
             }
             config.systems.append(
                 SystemConfiguration(
-                    system: ConnectedSystem(name: SystemName(name), publishes: publishes, subscriptions: subscriptions), apiKey: apiKey))
+                    system: ConnectedSystem(name: SystemName(name), publishes: publishes, subscriptions: subscriptions, x12: x12), apiKey: apiKey))
         }
     }
 
-    mutating func readSubscription(_ node: Node, _ path: String, system: SystemName) -> Subscription? {
+    /// `x12: { interchangeId, qualifier, ourId, ourQualifier, acknowledgementWindow, inbound, outbound, usage }`.
+    mutating func readPartner(_ node: Node, _ path: String) -> X12Partner? {
+        let m = mapping(
+            node, path, allowed: ["interchangeId", "qualifier", "ourId", "ourQualifier", "acknowledgementWindow", "inbound", "outbound", "usage"])
+        func envelopeId(_ key: String, width: Int, default value: String? = nil) -> String? {
+            guard let text = string(m[key], join(path, key), required: value == nil) ?? value else { return nil }
+            if text.isEmpty || text.utf8.count > width || !text.allSatisfy({ $0.isASCII && !"*~>^|:".contains($0) }) {
+                problem(join(path, key), m[key], "expected 1 to \(width) ASCII characters without X12 delimiters")
+                return nil
+            }
+            return text
+        }
+        let interchangeId = envelopeId("interchangeId", width: 15)
+        let qualifier = envelopeId("qualifier", width: 2, default: "ZZ")
+        let ourId = envelopeId("ourId", width: 15)
+        let ourQualifier = envelopeId("ourQualifier", width: 2, default: "ZZ")
+        let window = m["acknowledgementWindow"] == nil ? 86_400_000 : duration(m["acknowledgementWindow"], join(path, "acknowledgementWindow"))
+        let usage = string(m["usage"], join(path, "usage")) ?? "P"
+        if usage != "P" && usage != "T" { problem(join(path, "usage"), m["usage"], "expected P (production) or T (test)") }
+        guard let interchangeId, let qualifier, let ourId, let ourQualifier, let window else { return nil }
+        return X12Partner(
+            interchangeId: interchangeId, qualifier: qualifier, ourId: ourId, ourQualifier: ourQualifier, acknowledgementWindow: window,
+            inboundDirectory: string(m["inbound"], join(path, "inbound")), outboundDirectory: string(m["outbound"], join(path, "outbound")), usage: usage)
+    }
+
+    mutating func readSubscription(_ node: Node, _ path: String, system: SystemName, isPartner: Bool) -> Subscription? {
         let m = mapping(node, path, allowed: ["name", "types", "webhook", "x12", "csv", "retry"])
         let name = string(m["name"], join(path, "name"), required: true)
         let types = eventTypes(m["types"], join(path, "types"))
@@ -247,10 +272,24 @@ struct ConfigReader {
                 problem(join(path, "webhook.secret"), w["secret"], "expected whsec_ followed by base64 of at least 16 bytes")
             }
             if let url, let secret { adapter = .webhook(url: url, secret: secret) }
-        } else if m["x12"] != nil || m["csv"] != nil {
-            problem(path, node, "X12 and CSV delivery are not supported by this version yet")
+        } else if let x12 = m["x12"] {
+            let x = mapping(x12, join(path, "x12"), allowed: ["set", "directory"])
+            let set = string(x["set"], join(path, "x12.set"), required: true)
+            let directory = string(x["directory"], join(path, "x12.directory"), required: true)
+            let carried: [String: EventType] = ["855": .orderAccepted, "856": .shipmentConfirmed, "810": .invoicePosted]
+            if let set, let type = carried[set] {
+                if m["types"] != nil, types != [type] {
+                    problem(join(path, "types"), m["types"], "an X12 \(set) carries \(type.rawValue), and only that")
+                }
+            } else if set != nil {
+                problem(join(path, "x12.set"), x["set"], "expected 855, 856 or 810")
+            }
+            if !isPartner { problem(join(path, "x12"), x12, "X12 delivery needs the system's x12 block (interchangeId, ourId)") }
+            if let set, let directory { adapter = .x12File(set: set, directory: directory) }
+        } else if m["csv"] != nil {
+            problem(join(path, "csv"), m["csv"], "CSV delivery is not supported by this version yet")
         } else {
-            problem(path, node, "a subscription needs an adapter: webhook")
+            problem(path, node, "a subscription needs an adapter: webhook or x12")
         }
         var retry = RetrySchedule.standard
         if let r = m["retry"] {

@@ -72,6 +72,8 @@ public struct HubAPI: Sendable {
         router.post("/v1/subscriptions/:name/enable") { request, context in try await enable(request, context) }
         router.post("/v1/subscriptions/:name/replay") { request, context in try await replay(request, context) }
         router.get("/v1/audit") { request, _ in try await auditLog(request) }
+        router.post("/v1/edi/:partner") { request, context in try await receiveEDI(request, context) }
+        router.get("/v1/edi/interchanges") { request, _ in try await interchanges(request) }
         return router
     }
 

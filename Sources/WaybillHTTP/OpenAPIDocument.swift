@@ -176,6 +176,29 @@ enum OpenAPIDocument {
             get:
               summary: Who did what, when (admin)
               responses: { "200": { description: audit entries, content: { application/json: { schema: { $ref: "#/components/schemas/Items" } } } } }
+          /v1/edi/{partner}:
+            post:
+              summary: "One X12 interchange from a trading partner, with the partner's own key; answered with the 997, or a TA1 for envelope errors"
+              parameters: [{ name: partner, in: path, required: true, schema: { type: string } }]
+              requestBody:
+                required: true
+                content: { application/edi-x12: { schema: { type: string } } }
+              responses:
+                "200": { description: "stored (or stored before, for a resend); the body is the 997", content: { application/edi-x12: { schema: { type: string } } } }
+                "202": { description: "stored; nothing is owed in return (the interchange carried only 997s)" }
+                "401": { $ref: "#/components/responses/Problem" }
+                "403": { $ref: "#/components/responses/Problem" }
+                "404": { $ref: "#/components/responses/Problem" }
+                "413": { $ref: "#/components/responses/Problem" }
+                "415": { $ref: "#/components/responses/Problem" }
+                "422": { description: "rejected, nothing stored; the body is the TA1 or 997 saying why", content: { application/edi-x12: { schema: { type: string } } } }
+          /v1/edi/interchanges:
+            get:
+              summary: "The X12 interchanges sent to trading partners, their control numbers and what each partner's 997 said (support, admin)"
+              parameters:
+                - { name: partner, in: query, schema: { type: string } }
+                - { name: limit, in: query, schema: { type: integer } }
+              responses: { "200": { description: interchanges, content: { application/json: { schema: { $ref: "#/components/schemas/Items" } } } } }
 
         """
 }

@@ -286,12 +286,14 @@ class SQLiteReader: StoreReader {
 
     func inboundInterchange(partner: SystemName, control: String) throws -> InboundInterchange? {
         try Row.fetchOne(
-            db, sql: "SELECT partner, control, received_at, response, summary FROM x12_inbound WHERE partner = ? AND control = ?",
+            db, sql: "SELECT partner, control, received_at, request, response, summary FROM x12_inbound WHERE partner = ? AND control = ?",
             arguments: [partner.rawValue, control]
         ).map { row in
-            let response: Data = row[3]
+            let request: Data = row[3]
+            let response: Data = row[4]
             return InboundInterchange(
-                partner: SystemName(row[0]), control: row[1], receivedAt: Timestamp(milliseconds: row[2]), response: [UInt8](response), summary: row[4])
+                partner: SystemName(row[0]), control: row[1], receivedAt: Timestamp(milliseconds: row[2]), request: [UInt8](request),
+                response: [UInt8](response), summary: row[5])
         }
     }
 

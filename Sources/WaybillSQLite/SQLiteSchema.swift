@@ -107,7 +107,8 @@ enum SQLiteSchema {
                     CREATE UNIQUE INDEX x12_outbound_by_delivery ON x12_outbound (delivery_id) WHERE delivery_id IS NOT NULL;
                     CREATE INDEX x12_outbound_awaiting ON x12_outbound (ack_due_at) WHERE status = 'sent';
                     CREATE TABLE x12_inbound (
-                        partner TEXT NOT NULL, control TEXT NOT NULL, received_at INTEGER NOT NULL, response BLOB NOT NULL, summary TEXT NOT NULL,
+                        partner TEXT NOT NULL, control TEXT NOT NULL, received_at INTEGER NOT NULL, request BLOB NOT NULL, response BLOB NOT NULL,
+                        summary TEXT NOT NULL,
                         PRIMARY KEY (partner, control)
                     ) WITHOUT ROWID;
                     """)

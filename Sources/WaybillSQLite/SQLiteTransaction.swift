@@ -178,9 +178,10 @@ final class SQLiteTransaction: SQLiteReader, StoreTransaction {
     }
 
     func record(_ interchange: InboundInterchange) throws {
-        try statement("INSERT INTO x12_inbound (partner, control, received_at, response, summary) VALUES (?, ?, ?, ?, ?)")
+        try statement("INSERT INTO x12_inbound (partner, control, received_at, request, response, summary) VALUES (?, ?, ?, ?, ?, ?)")
             .execute(arguments: [
-                interchange.partner.rawValue, interchange.control, interchange.receivedAt.milliseconds, Data(interchange.response), interchange.summary,
+                interchange.partner.rawValue, interchange.control, interchange.receivedAt.milliseconds, Data(interchange.request),
+                Data(interchange.response), interchange.summary,
             ])
     }
 

@@ -58,15 +58,19 @@ public struct InboundInterchange: Sendable, Equatable {
     /// ISA13 as received.
     public var control: String
     public var receivedAt: Timestamp
+    /// The bytes received, to tell a resend of the same interchange from a different one that
+    /// reuses its control number.
+    public var request: [UInt8]
     /// The acknowledgement we answered with (a 997 or TA1 interchange), byte for byte.
     public var response: [UInt8]
     /// One line on what came of it (sets accepted / rejected, events created).
     public var summary: String
 
-    public init(partner: SystemName, control: String, receivedAt: Timestamp, response: [UInt8], summary: String) {
+    public init(partner: SystemName, control: String, receivedAt: Timestamp, request: [UInt8], response: [UInt8], summary: String) {
         self.partner = partner
         self.control = control
         self.receivedAt = receivedAt
+        self.request = request
         self.response = response
         self.summary = summary
     }

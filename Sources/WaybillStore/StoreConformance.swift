@@ -234,7 +234,8 @@ public enum StoreConformance {
             partner: partner, control: 8, setCode: "997", deliveryId: nil, key: nil, reference: "000000905",
             sentAt: Timestamp(milliseconds: 1_000), ackDueAt: nil, status: .notExpected)
         let inbound = InboundInterchange(
-            partner: partner, control: "000000905", receivedAt: Timestamp(milliseconds: 900), response: Array("ISA".utf8), summary: "1 set accepted")
+            partner: partner, control: "000000905", receivedAt: Timestamp(milliseconds: 900), request: Array("ISA*00".utf8),
+            response: Array("ISA".utf8), summary: "1 set accepted")
         try await store.write { tx in
             try tx.record(sent)
             try tx.record(ack)

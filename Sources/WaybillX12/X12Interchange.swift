@@ -18,6 +18,12 @@ public struct X12Segment: Sendable, Equatable {
     /// 1-based position in the interchange.
     public var position: Int
 
+    public init(id: String, elements: [String], position: Int) {
+        self.id = id
+        self.elements = elements
+        self.position = position
+    }
+
     /// Element `n` (1-based), or an empty string when absent.
     public subscript(n: Int) -> String { n >= 1 && n <= elements.count ? elements[n - 1] : "" }
 }

@@ -144,11 +144,12 @@ public enum X12Reader {
 }
 
 extension X12Reader {
-    /// The ISA, and the GS and ST that enclose segment `position`, found without any checks — to
-    /// say which group and set an error is in, and to address the TA1 or 997 that answers it.
-    public static func enclosing(_ bytes: [UInt8], position: Int) -> (isa: X12Segment?, group: X12Segment?, set: X12Segment?) {
+    /// The ISA, the GS and ST that enclose segment `position`, and that segment, found without any
+    /// checks — to say which group and set an error is in, and to address the TA1 or 997 that
+    /// answers it.
+    public static func enclosing(_ bytes: [UInt8], position: Int) -> (isa: X12Segment?, group: X12Segment?, set: X12Segment?, segment: X12Segment?) {
         let start = skipWhitespace(bytes, from: 0)
-        guard bytes.count - start > isaLength, bytes[start..<(start + 3)].elementsEqual("ISA".utf8) else { return (nil, nil, nil) }
+        guard bytes.count - start > isaLength, bytes[start..<(start + 3)].elementsEqual("ISA".utf8) else { return (nil, nil, nil, nil) }
         let delimiters = X12Delimiters(element: bytes[start + 3], component: bytes[start + isaLength - 1], segment: bytes[start + isaLength])
         let isaText = String(decoding: bytes[(start + 4)..<(start + isaLength)], as: UTF8.self)
         let isa = X12Segment(
@@ -157,7 +158,9 @@ extension X12Reader {
         var tokenizer = SegmentTokenizer(bytes: bytes, index: start + isaLength + 1, delimiters: delimiters, position: 1)
         var group: X12Segment?
         var set: X12Segment?
+        var found: X12Segment?
         while tokenizer.position < position, let segment = try? tokenizer.next() {
+            found = segment
             switch segment.id {
             case "GS": group = segment; set = nil
             case "ST": set = segment
@@ -166,7 +169,7 @@ extension X12Reader {
             default: break
             }
         }
-        return (isa, group, set)
+        return (isa, group, set, found?.position == position ? found : nil)
     }
 }
 

@@ -69,7 +69,11 @@ struct ServeCommand: AsyncParsableCommand {
         clientConfiguration.timeout = .init(connect: .seconds(2), read: .seconds(5))
         let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: clientConfiguration)
         let scheduler = DeliveryScheduler(
-            hub: hub, adapters: AdapterRegistry([AdapterSettings.webhook(url: "", secret: "").kind: WebhookAdapter(client: client, clock: clock)]),
+            hub: hub,
+            adapters: AdapterRegistry([
+                AdapterSettings.webhook(url: "", secret: "").kind: WebhookAdapter(client: client, clock: clock),
+                AdapterSettings.x12File(set: "", directory: "").kind: X12FileAdapter(hub: hub),
+            ]),
             concurrency: deliveryConcurrency, logger: logger)
         let app = Application(
             router: HubAPI(hub: hub, configuration: configuration, scheduler: scheduler, metrics: registry).router(),
@@ -79,7 +83,7 @@ struct ServeCommand: AsyncParsableCommand {
             },
             logger: logger)
         let group = ServiceGroup(
-            services: [app, DeliveryService(scheduler: scheduler), ParkTimeoutService(hub: hub)],
+            services: [app, DeliveryService(scheduler: scheduler), HousekeepingService(hub: hub), EDIInboxService(inbox: EDIInbox(hub: hub, logger: logger))],
             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         do {
             try await group.run()
@@ -106,8 +110,9 @@ struct DeliveryService: Service {
     }
 }
 
-/// Raises `sequencing` exceptions for events parked past the timeout, every few seconds.
-struct ParkTimeoutService: Service {
+/// Every few seconds: raises `sequencing` exceptions for events parked past the timeout, and
+/// `edi` exceptions for documents a trading partner has not acknowledged within its window.
+struct HousekeepingService: Service {
     let hub: Hub
 
     func run() async throws {
@@ -115,11 +120,30 @@ struct ParkTimeoutService: Service {
             try await cancelWhenGracefulShutdown {
                 while !Task.isCancelled {
                     try await hub.expireParkedEvents()
+                    try await hub.expireAcknowledgementWindows()
                     try await Task.sleep(for: .seconds(5))
                 }
             }
         } catch is CancellationError {
             // Graceful shutdown.
+        }
+    }
+}
+
+/// Watches the trading partners' inbound directories (every 500 ms) until graceful shutdown.
+/// A file being handled when shutdown comes is finished first.
+struct EDIInboxService: Service {
+    let inbox: EDIInbox
+
+    func run() async throws {
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            do {
+                try await inbox.processPending()
+            } catch {
+                // The store refused: the files stay where they are and are tried again.
+                try? await Task.sleep(for: .seconds(2))
+            }
+            try? await Task.sleep(for: .milliseconds(500))
         }
     }
 }

@@ -3,6 +3,12 @@ import Foundation
 /// The repository root, from this file's location.
 public let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
+/// The X12 golden files.
+public let fixtures = repositoryRoot.appendingPathComponent("Fixtures/x12")
+
+/// The text of an X12 golden file.
+public func fixture(_ name: String) throws -> String { try String(contentsOf: fixtures.appendingPathComponent(name), encoding: .utf8) }
+
 /// A new, empty directory under the system's temporary directory.
 public func temporaryDirectory(_ prefix: String) throws -> URL {
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent("\(prefix)-\(UUID().uuidString)")

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import WaybillCore
+import WaybillTestSupport
 import WaybillX12
 
 @Suite("850 → o2c.order.placed")

@@ -1,12 +1,8 @@
 import Foundation
 import Testing
 import WaybillCore
+import WaybillTestSupport
 import WaybillX12
-
-let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    .appendingPathComponent("Fixtures/x12")
-
-func fixture(_ name: String) throws -> String { try String(contentsOf: fixtures.appendingPathComponent(name), encoding: .utf8) }
 
 /// The interchange with every segment as (id, elements), so variants can be compared.
 func shape(_ interchanges: [X12Interchange]) -> [[String]] {

@@ -69,6 +69,7 @@ public enum ErrorCode: String, Sendable, CaseIterable {
     case backordered = "backordered"
     case invariantViolation = "invariant_violation"
     // EDI trading partners
+    case unknownPartner = "unknown_partner"
     case ediEnvelope = "edi_envelope"
     case ediRejected = "edi_rejected"
     case ediAcknowledgementOverdue = "edi_acknowledgement_overdue"

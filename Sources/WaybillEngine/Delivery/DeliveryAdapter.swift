@@ -3,6 +3,8 @@ import WaybillStore
 
 /// One attempt to hand an event to a subscriber.
 public struct OutboundDelivery: Sendable {
+    /// The outbox row.
+    public var id: Int64
     /// Stable across retries and replays (`webhook-id`).
     public var deliveryId: String
     public var subscription: Subscription

@@ -236,7 +236,7 @@ public final class DeliveryScheduler: Sendable {
                 job: job, result: .dead(statusCode: nil, error: "event #\(job.seq) could not be prepared for delivery: \(error)", at: hub.clock.now()))
         }
         let delivery = OutboundDelivery(
-            deliveryId: "wbd_\(job.id)", subscription: subscription, type: job.type, key: job.key,
+            id: job.id, deliveryId: "wbd_\(job.id)", subscription: subscription, type: job.type, key: job.key,
             body: Self.body(stored, traceparent: trace), traceparent: trace, attempt: job.attempts + 1)
         let outcome = await adapter.deliver(delivery)
         let now = hub.clock.now()

@@ -7,12 +7,48 @@ public enum AdapterSettings: Sendable, Equatable {
     case inProcess
     /// POST a signed CloudEvent to a URL (Standard Webhooks).
     case webhook(url: String, secret: String)
+    /// Write an X12 document (855, 856, 810) for the trading partner into `directory`, atomically.
+    case x12File(set: String, directory: String)
 
     public var kind: String {
         switch self {
         case .inProcess: return "inProcess"
         case .webhook: return "webhook"
+        case .x12File: return "x12File"
         }
+    }
+}
+
+/// A trading partner that speaks X12 004010: who it is on the envelope, who we are to it, and
+/// where its files come and go.
+public struct X12Partner: Sendable, Equatable {
+    /// ISA06 of what it sends us and ISA08 of what we send it, with its qualifier.
+    public var interchangeId: String
+    public var qualifier: String
+    /// Our ISA id and qualifier with this partner.
+    public var ourId: String
+    public var ourQualifier: String
+    /// How long the partner has to send a 997 for a document we send it.
+    public var acknowledgementWindow: Int64
+    /// A directory watched for the partner's interchanges (file drop), if any.
+    public var inboundDirectory: String?
+    /// Where the 997 / TA1 answering a dropped file is written (default: next to `inboundDirectory`, in `acknowledgements/`).
+    public var outboundDirectory: String?
+    /// ISA15: P production, T test.
+    public var usage: String
+
+    public init(
+        interchangeId: String, qualifier: String = "ZZ", ourId: String, ourQualifier: String = "ZZ", acknowledgementWindow: Int64 = 86_400_000,
+        inboundDirectory: String? = nil, outboundDirectory: String? = nil, usage: String = "P"
+    ) {
+        self.interchangeId = interchangeId
+        self.qualifier = qualifier
+        self.ourId = ourId
+        self.ourQualifier = ourQualifier
+        self.acknowledgementWindow = acknowledgementWindow
+        self.inboundDirectory = inboundDirectory
+        self.outboundDirectory = outboundDirectory
+        self.usage = usage
     }
 }
 
@@ -38,11 +74,14 @@ public struct ConnectedSystem: Sendable, Equatable {
     public var name: SystemName
     public var publishes: Set<EventType>
     public var subscriptions: [Subscription]
+    /// Set when the system is an X12 trading partner.
+    public var x12: X12Partner?
 
-    public init(name: SystemName, publishes: Set<EventType>, subscriptions: [Subscription]) {
+    public init(name: SystemName, publishes: Set<EventType>, subscriptions: [Subscription], x12: X12Partner? = nil) {
         self.name = name
         self.publishes = publishes
         self.subscriptions = subscriptions
+        self.x12 = x12
     }
 }
 

@@ -1,0 +1,71 @@
+import WaybillCore
+import WaybillStore
+import WaybillX12
+
+extension X12Partner {
+    /// The envelope of what we send this partner, dated `at` (UTC).
+    func envelope(at: Timestamp) -> X12Writer.Envelope {
+        let day = X12Date.date(at.day)
+        return X12Writer.Envelope(
+            senderQualifier: ourQualifier, sender: ourId, receiverQualifier: qualifier, receiver: interchangeId, date: String(day.dropFirst(2)),
+            time: X12Date.time(at), groupDate: day, testIndicator: usage)
+    }
+}
+
+/// The outbound documents: which event each set carries, its functional group, and how the
+/// canonical event becomes its segments.
+enum X12Outbound {
+    /// The functional identifier code (GS01) of a set.
+    static func functionalCode(_ set: String) -> String {
+        switch set {
+        case "855": return "PR"
+        case "856": return "SH"
+        case "810": return "IN"
+        case "997": return "FA"
+        default: return "ZZ"
+        }
+    }
+
+    /// The sets Waybill writes, and the event type each carries.
+    static let carries: [String: EventType] = ["855": .orderAccepted, "856": .shipmentConfirmed, "810": .invoicePosted]
+
+    /// The business document the event is about (for the interchange record and file name).
+    static func reference(_ data: JSONValue, type: EventType) -> String {
+        func text(_ key: String) -> String? { if case .string(let s)? = data[key] { s } else { nil } }
+        switch type {
+        case .shipmentConfirmed: return text("shipmentId") ?? "?"
+        case .invoicePosted: return text("invoiceId") ?? "?"
+        default: return text("orderId") ?? "?"
+        }
+    }
+
+    /// The segments of `set` for an event's `data`, in the partner's terms.
+    static func segments(set: String, type: EventType, data: JSONValue, order: X12OrderContext, at: Timestamp) throws -> [[String]] {
+        guard carries[set] == type else {
+            throw WaybillError(.invalidPayload, "an X12 \(set) cannot carry \(type.rawValue); it carries \(carries[set]?.rawValue ?? "nothing Waybill writes")")
+        }
+        let day = X12Date.date(at.day)
+        switch set {
+        case "855":
+            return AcknowledgementMapping.segments(order: order, decisions: decisions(order), date: day)
+        case "856":
+            return try ShipNoticeMapping.segments(
+                ShipmentConfirmation(PayloadReader.object(data, at: "$.data")), order: order, date: day, time: X12Date.time(at))
+        default:
+            return try InvoiceMapping.segments(InvoicePosting(PayloadReader.object(data, at: "$.data")), order: order, date: day)
+        }
+    }
+
+    /// Lines cancelled to zero before the acknowledgement are rejected (IR); the others accepted.
+    static func decisions(_ order: X12OrderContext) -> [LineID: AcknowledgementMapping.LineDecision] {
+        var decisions: [LineID: AcknowledgementMapping.LineDecision] = [:]
+        for line in order.lines where line.ordered.isZero { decisions[line.lineId] = .init(.rejected) }
+        return decisions
+    }
+
+    /// The file name of an interchange in the partner's directory: set, then control number.
+    static func fileName(set: String, control: Int) -> String {
+        let digits = String(control)
+        return "\(set)-\(String(repeating: "0", count: max(0, 9 - digits.count)))\(digits).edi"
+    }
+}
