@@ -52,7 +52,7 @@ public enum PurchaseOrderMapping {
         }
         if let ctt = set.segments.first(where: { $0.id == "CTT" }) {
             guard Int(ctt[1]) == lines.count else {
-                throw X12Error(.segmentCountMismatch, "CTT01 counts \(ctt[1]) lines, the 850 has \(lines.count)", segment: ctt.position, element: 1)
+                throw X12Error(.controlTotalMismatch, "CTT01 counts \(ctt[1]) lines, the 850 has \(lines.count)", segment: ctt.position, element: 1)
             }
         }
         return .members([

@@ -12,6 +12,8 @@ public struct X12Error: Error, Sendable, Equatable, CustomStringConvertible {
         case setCountMismatch = "set_count_mismatch"
         case setControlMismatch = "set_control_mismatch"
         case segmentCountMismatch = "segment_count_mismatch"
+        /// A control total in the set (CTT01 line count) that does not match its lines.
+        case controlTotalMismatch = "control_total_mismatch"
         case invalidNumber = "invalid_number"
         case truncated
     }

@@ -104,7 +104,7 @@ public struct EDIGateway: Sendable {
         let results = events.isEmpty ? [] : try await hub.ingest(events.map { .event($0.event) })
         // Items the hub does not know park the order (a mapping exception): the set is accepted
         // with the error noted on each PO1 (AK3/AK4), so the partner hears of it at once.
-        for ((g, s, event), result) in zip(events, results) where result.code == ErrorCode.unknownItem.rawValue {
+        for ((g, s, event), result) in zip(events, results) where result.outcome == .parked {
             let set = interchange.groups[g].sets[s]
             verdicts[g][s].segmentErrors = try await unknownItems(in: set, partner: name)
             if case .orderPlaced(let order) = event.payload { problems.append("order \(order.orderId) waits for item master data") }
@@ -294,7 +294,7 @@ public struct EDIGateway: Sendable {
         var groupError: String?
         if let ak9 = error.ackCode, ak9.hasPrefix("AK9:") {
             groupError = String(ak9.dropFirst(4))
-        } else if let set, error.kind != .missingTrailer || segment?.id != "GE" {
+        } else if let set {
             verdicts = [Self.rejection(error, set: set, segment: segment)]
         } else {
             groupError = error.kind == .missingTrailer ? "3" : "1"
