@@ -69,6 +69,38 @@ struct OutboundMappingTests {
         #expect(set.segments.filter { $0.id == "SN1" }.map { [$0[2], $0[3]] } == [["40", "EA"], ["2", "CA"]])
     }
 
+    @Test("the golden 856 with packages: a Pack level with the SSCC-18 (MAN GM) holding its items; unpacked quantities under the order")
+    func packedShipNotice() throws {
+        let shipment = try ShipmentConfirmation(
+            payload(
+                #"{"orderId":"BOLTWORKS-PO-88231","shipmentId":"SH-5002","warehouse":"DAL","carrier":"UPSN","lines":[{"lineId":"1","quantity":40},{"lineId":"2","quantity":48}],"packages":[{"sscc":"000123450000000017","lines":[{"lineId":"1","quantity":40},{"lineId":"2","quantity":24}]},{"sscc":"000123450000000024","lines":[{"lineId":"2","quantity":12}]}]}"#
+            ))
+        let segments = try ShipNoticeMapping.segments(shipment, order: boltworksOrder, date: "20261202", time: "1745")
+        let text = written("856", group: "SH", segments, control: 10)
+        try expectGolden(text, "856-packed.edi")
+        let set = try X12Reader.read(Array(text.utf8))[0].groups[0].sets[0]
+        #expect(set.segments[0][5] == "0001")
+        #expect(
+            set.segments.filter { $0.id == "HL" }.map { "\($0[1])/\($0[2])/\($0[3])" } == [
+                "1//S", "2/1/O", "3/2/P", "4/3/I", "5/3/I", "6/2/P", "7/6/I", "8/2/I",
+            ])
+        #expect(set.segments.filter { $0.id == "MAN" }.map { $0[2] } == ["000123450000000017", "000123450000000024"])
+        #expect(set.segments.filter { $0.id == "SN1" }.map { "\($0[2]) \($0[3])" } == ["40 EA", "2 CA", "1 CA", "1 CA"])
+    }
+
+    @Test("packages are checked: an SSCC is 18 digits, and a package holds only what the shipment ships")
+    func packageErrors() throws {
+        func refusal(_ packages: String) throws -> WaybillError? {
+            #expect(throws: WaybillError.self) {
+                try ShipmentConfirmation(payload(#"{"orderId":"X","shipmentId":"S","lines":[{"lineId":"1","quantity":4}],"packages":\#(packages)}"#))
+            }
+        }
+        #expect(try refusal(#"[{"sscc":"12345","lines":[{"lineId":"1","quantity":4}]}]"#)?.path == "$.data.packages[0].sscc")
+        #expect(try refusal(#"[{"sscc":"000123450000000017","lines":[{"lineId":"2","quantity":1}]}]"#)?.path == "$.data.packages[0].lines[0].lineId")
+        let over = #"[{"sscc":"000123450000000017","lines":[{"lineId":"1","quantity":3}]},{"sscc":"000123450000000024","lines":[{"lineId":"1","quantity":2}]}]"#
+        #expect(try refusal(over)?.path == "$.data.packages[1].lines[0].quantity")
+    }
+
     @Test("a quantity that is not a whole number of the partner's unit is stated in base units, never rounded")
     func partialCase() throws {
         let shipment = try ShipmentConfirmation(payload(#"{"orderId":"X","shipmentId":"SH-2","lines":[{"lineId":"2","quantity":18}]}"#))
@@ -95,7 +127,7 @@ struct OutboundMappingTests {
         #expect(segments.filter { $0[0] == "IT1" }.map { Array($0[2...4]) } == [["40", "EA", "12.50"], ["2", "CA", "30.00"]])
     }
 
-    @Test("every golden document we write is read without errors by pyx12", arguments: ["855-basic.edi", "856-basic.edi", "810-basic.edi"])
+    @Test("every golden document we write is read without errors by pyx12", arguments: ["855-basic.edi", "856-basic.edi", "856-packed.edi", "810-basic.edi"])
     func independentReader(_ name: String) throws {
         let (status, output) = try runPython(["scripts/x12_check.py", fixtures.appendingPathComponent(name).path])
         #expect(status == 0, "\(output)")

@@ -79,6 +79,14 @@ public struct ShipmentConfirmation: Sendable, Equatable {
     public var service: String?
     public var trackingNumber: String?
     public var lines: [LineQuantity]
+    /// The cartons or pallets, when the warehouse knows them (an extension of EVENTS.md; optional).
+    public var packages: [Package]
+
+    /// One package: its SSCC-18 label and what it holds.
+    public struct Package: Sendable, Equatable {
+        public var sscc: String
+        public var lines: [LineQuantity]
+    }
 
     public init(_ data: PayloadReader) throws(WaybillError) {
         orderId = OrderID(try data.string("orderId"))
@@ -89,6 +97,27 @@ public struct ShipmentConfirmation: Sendable, Equatable {
         service = try data.optionalString("service")
         trackingNumber = try data.optionalString("trackingNumber")
         lines = try LineQuantity.decode(data)
+        packages = []
+        var packed: [LineID: Quantity] = [:]
+        for package in try data.optionalObjects("packages") ?? [] {
+            let sscc = try package.string("sscc")
+            guard sscc.utf8.count == 18, sscc.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else {
+                throw WaybillError(.invalidPayload, "an SSCC is 18 digits, found \"\(sscc)\"", at: package.field("sscc"))
+            }
+            let contents = try LineQuantity.decode(package)
+            for (i, line) in contents.enumerated() {
+                guard let shipped = lines.first(where: { $0.lineId == line.lineId }) else {
+                    throw WaybillError(.invalidPayload, "line \(line.lineId) is packed but not shipped", at: "\(package.field("lines"))[\(i)].lineId")
+                }
+                packed[line.lineId, default: .zero] += line.quantity
+                if packed[line.lineId]! > shipped.quantity {
+                    throw WaybillError(
+                        .invalidPayload, "the packages hold more of line \(line.lineId) than the \(shipped.quantity) shipped",
+                        at: "\(package.field("lines"))[\(i)].quantity")
+                }
+            }
+            packages.append(Package(sscc: sscc, lines: contents))
+        }
     }
 
     public var json: JSONValue {
@@ -97,6 +126,11 @@ public struct ShipmentConfirmation: Sendable, Equatable {
             ("warehouse", warehouse.map(JSONValue.string)), ("shippedAt", shippedAt.map { .string($0.rfc3339) }),
             ("carrier", carrier.map(JSONValue.string)), ("service", service.map(JSONValue.string)),
             ("trackingNumber", trackingNumber.map(JSONValue.string)), ("lines", LineQuantity.json(lines)),
+            (
+                "packages",
+                packages.isEmpty
+                    ? nil : .array(packages.map { .members([("sscc", .string($0.sscc)), ("lines", LineQuantity.json($0.lines))]) })
+            ),
         ])
     }
 }
