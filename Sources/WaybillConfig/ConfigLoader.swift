@@ -276,10 +276,10 @@ struct ConfigReader {
             let x = mapping(x12, join(path, "x12"), allowed: ["set", "directory"])
             let set = string(x["set"], join(path, "x12.set"), required: true)
             let directory = string(x["directory"], join(path, "x12.directory"), required: true)
-            let carried: [String: EventType] = ["855": .orderAccepted, "856": .shipmentConfirmed, "810": .invoicePosted]
-            if let set, let type = carried[set] {
-                if m["types"] != nil, types != [type] {
-                    problem(join(path, "types"), m["types"], "an X12 \(set) carries \(type.rawValue), and only that")
+            if let set, let carried = X12Outbound.carries[set] {
+                if m["types"] != nil, !types.isSubset(of: carried) {
+                    let names = carried.map(\.rawValue).sorted().joined(separator: " or ")
+                    problem(join(path, "types"), m["types"], "an X12 \(set) carries \(names), and nothing else")
                 }
             } else if set != nil {
                 problem(join(path, "x12.set"), x["set"], "expected 855, 856 or 810")

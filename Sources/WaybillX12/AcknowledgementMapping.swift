@@ -29,9 +29,10 @@ public enum AcknowledgementMapping {
     /// - Parameters:
     ///   - decisions: a decision per line; lines not named are accepted as ordered.
     ///   - date: CCYYMMDD of the acknowledgement.
-    public static func segments(order: X12OrderContext, decisions: [LineID: LineDecision] = [:], date: String) -> [[String]] {
+    ///   - purpose: BAK01 — `00` original, `05` replace (a later acknowledgement, e.g. of a backorder).
+    public static func segments(order: X12OrderContext, decisions: [LineID: LineDecision] = [:], date: String, purpose: String = "00") -> [[String]] {
         let anyChange = decisions.values.contains { $0.status != .accepted }
-        var segments: [[String]] = [["BAK", "00", anyChange ? "AC" : "AT", order.purchaseOrder, date]]
+        var segments: [[String]] = [["BAK", purpose, anyChange ? "AC" : "AT", order.purchaseOrder, date]]
         for line in order.lines {
             let decision = decisions[line.lineId] ?? LineDecision(.accepted)
             let (ordered, uom) = line.partnerQuantity(line.ordered)

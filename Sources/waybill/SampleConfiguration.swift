@@ -70,5 +70,14 @@ enum SampleConfiguration {
               - name: service-desk
                 types: [o2c.order.held, o2c.order.released, o2c.inventory.backordered, o2c.shipment.tracking, o2c.order.status_changed]
                 webhook: { url: "http://127.0.0.1:9107/servicedesk", secret: "whsec_c2VydmljZSBkZXNrIHNpZ25pbmcga2V5" }
+          - name: boltworks-edi
+            # A trading partner on X12 004010: 850s in (POST /v1/edi/boltworks-edi or files dropped in
+            # edi/boltworks/in), 855 / 856 / 810 out as files, 997s both ways.
+            apiKey: "key-boltworks"
+            x12: { interchangeId: "BOLTWORKS", qualifier: "ZZ", ourId: "ACMEIND", ourQualifier: "ZZ", inbound: "edi/boltworks/in", acknowledgementWindow: 24h }
+            subscribes:
+              - { name: boltworks-855, types: [o2c.order.accepted, o2c.inventory.backordered], x12: { set: "855", directory: "edi/boltworks/out" } }
+              - { name: boltworks-856, types: [o2c.shipment.confirmed], x12: { set: "856", directory: "edi/boltworks/out" } }
+              - { name: boltworks-810, types: [o2c.invoice.posted], x12: { set: "810", directory: "edi/boltworks/out" } }
         """
 }

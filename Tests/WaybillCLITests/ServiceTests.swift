@@ -320,6 +320,26 @@ struct ServiceTests {
         #expect(text.contains("systems[0].subscribes[0].webhook.url (line 11)"), "\(text)")
         #expect(text.contains("systems[0].subscribes[0].webhook.secret (line 11)"), "\(text)")
         #expect(text.contains("systems[0].subscribes[0].retyr (line 12): unknown key (did you mean retry?)"), "\(text)")
+        let badPartner = directory.appendingPathComponent("bad-x12.yml")
+        try """
+        systems:
+          - name: boltworks-edi
+            x12: { interchangeId: "BOLTWORKS-INDUSTRIAL", ourId: "ACMEIND", usage: X }
+            subscribes:
+              - { name: bw-856, types: [o2c.order.accepted], x12: { set: "856", directory: out } }
+              - { name: bw-850, types: [o2c.order.placed], x12: { set: "850", directory: out } }
+          - name: crm
+            subscribes:
+              - { name: crm-855, types: [o2c.order.accepted], x12: { set: "855", directory: out } }
+        """.write(to: badPartner, atomically: true, encoding: .utf8)
+        let (partnerStatus, partnerOutput) = try runWaybill(["check", "--config", badPartner.path])
+        let partnerText = String(decoding: partnerOutput, as: UTF8.self)
+        #expect(partnerStatus == 1)
+        #expect(partnerText.contains("systems[0].x12.interchangeId (line 3): expected 1 to 15 ASCII characters"), "\(partnerText)")
+        #expect(partnerText.contains("systems[0].x12.usage (line 3): expected P (production) or T (test)"), "\(partnerText)")
+        #expect(partnerText.contains("systems[0].subscribes[0].types (line 5): an X12 856 carries o2c.shipment.confirmed, and nothing else"), "\(partnerText)")
+        #expect(partnerText.contains("systems[0].subscribes[1].x12.set (line 6): expected 855, 856 or 810"), "\(partnerText)")
+        #expect(partnerText.contains("systems[1].subscribes[0].x12 (line 9): X12 delivery needs the system's x12 block"), "\(partnerText)")
         let (ok, sample) = try runWaybill(["check", "--config", repositoryRoot.appendingPathComponent("examples/waybill.yml").path])
         #expect(ok == 0, "\(String(decoding: sample, as: UTF8.self))")
     }

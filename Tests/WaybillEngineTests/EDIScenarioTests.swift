@@ -22,16 +22,20 @@ struct EDIWorld {
     /// - Parameters:
     ///   - outboundDirectory: where the 855 / 856 / 810 subscriptions write (default `out/`).
     ///   - answerDirectory: where the 997s for dropped files go (default: the subscriptions' directory).
-    init(outboundDirectory: String? = nil, answerDirectory: String? = nil) throws {
+    ///   - acknowledgeBackorders: the 855 subscription also carries `o2c.inventory.backordered`.
+    init(outboundDirectory: String? = nil, answerDirectory: String? = nil, acknowledgeBackorders: Bool = false) throws {
         root = try temporaryDirectory("waybill-edi")
         let out = outboundDirectory ?? root.appendingPathComponent("out").path
         let systems = [
             ConnectedSystem(name: "erp", publishes: [.customerUpserted, .productUpserted, .invoicePosted], subscriptions: []),
             ConnectedSystem(name: "wms", publishes: [.inventoryAllocated, .inventoryBackordered, .shipmentConfirmed], subscriptions: []),
+            ConnectedSystem(name: "portal", publishes: [.orderPlaced], subscriptions: []),
             ConnectedSystem(
                 name: Self.partner, publishes: [.orderPlaced],
                 subscriptions: [
-                    Subscription(name: "boltworks-855", system: Self.partner, types: [.orderAccepted], adapter: .x12File(set: "855", directory: out)),
+                    Subscription(
+                        name: "boltworks-855", system: Self.partner, types: acknowledgeBackorders ? [.orderAccepted, .inventoryBackordered] : [.orderAccepted],
+                        adapter: .x12File(set: "855", directory: out)),
                     Subscription(name: "boltworks-856", system: Self.partner, types: [.shipmentConfirmed], adapter: .x12File(set: "856", directory: out)),
                     Subscription(name: "boltworks-810", system: Self.partner, types: [.invoicePosted], adapter: .x12File(set: "810", directory: out)),
                 ],
@@ -254,5 +258,38 @@ struct EDIScenarioTests {
         #expect(written.controlNumber == "000000002" && written.groups[0].controlNumber == "2")
         let sent = try await world.hub.outboundInterchanges(partner: EDIWorld.partner)
         #expect(Set(sent.map(\.control)).count == sent.count)
+    }
+
+    @Test("a partner that takes backorders on its 855 gets a second one (BAK01 05) with IB, the quantity in its cases and the expected date")
+    func backorderAcknowledgement() async throws {
+        let world = try EDIWorld(acknowledgeBackorders: true)
+        _ = try await orderAcknowledged(world)
+        let orderId = "BOLTWORKS-PO-88231"
+        try await world.ingest(
+            event(
+                "wms", "w-1", .inventoryBackordered, subject: orderId,
+                #"{"orderId":"\#(orderId)","lines":[{"lineId":"2","quantity":24,"expectedDate":"2026-12-15"}]}"#))
+        try await world.deliver()
+        let acks = try world.written().values.filter { $0.groups[0].sets[0].code == "855" }.sorted { $0.controlNumber < $1.controlNumber }
+        #expect(acks.count == 2)
+        let second = acks[1].groups[0].sets[0]
+        #expect(second.segments[0].elements == ["05", "AC", "PO-88231", "20261201"])
+        #expect(second.segments.filter { $0.id == "ACK" }.map(\.elements) == [["IA", "40", "EA"], ["IB", "2", "CA", "068", "20261215"]])
+    }
+
+    @Test("a trading partner hears only of the orders it placed, never of other customers' orders")
+    func onlyItsOwnOrders() async throws {
+        let world = try EDIWorld()
+        _ = try await orderAcknowledged(world)
+        try await world.ingest(
+            event(
+                "portal", "p-1", .orderPlaced, subject: "SO-2001",
+                #"{"orderId":"SO-2001","customerId":"C-100","currency":"USD","lines":[{"lineId":"1","sku":"BRG-6204","quantity":5,"unitPrice":"12.50"}]}"#),
+            event(
+                "wms", "w-9", .shipmentConfirmed, subject: "SO-2001",
+                #"{"orderId":"SO-2001","shipmentId":"SH-9","lines":[{"lineId":"1","quantity":5}]}"#))
+        try await world.deliver()
+        #expect(try await world.hub.order(OrderID("SO-2001"))?.lines.first?.shipped == Quantity(5))
+        #expect(try world.written().count == 2, "only the 997 and the 855 for BoltWorks' own order")
     }
 }

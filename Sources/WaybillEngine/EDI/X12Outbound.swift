@@ -14,7 +14,7 @@ extension X12Partner {
 
 /// The outbound documents: which event each set carries, its functional group, and how the
 /// canonical event becomes its segments.
-enum X12Outbound {
+public enum X12Outbound {
     /// The functional identifier code (GS01) of a set.
     static func functionalCode(_ set: String) -> String {
         switch set {
@@ -26,8 +26,12 @@ enum X12Outbound {
         }
     }
 
-    /// The sets Waybill writes, and the event type each carries.
-    static let carries: [String: EventType] = ["855": .orderAccepted, "856": .shipmentConfirmed, "810": .invoicePosted]
+    /// The sets Waybill writes, and the event types each carries: the 855 acknowledges the order
+    /// when it is accepted, and again (BAK01 `05`, ACK `IB` with the expected date) when lines
+    /// are backordered.
+    public static let carries: [String: Set<EventType>] = [
+        "855": [.orderAccepted, .inventoryBackordered], "856": [.shipmentConfirmed], "810": [.invoicePosted],
+    ]
 
     /// The business document the event is about (for the interchange record and file name).
     static func reference(_ data: JSONValue, type: EventType) -> String {
@@ -41,11 +45,20 @@ enum X12Outbound {
 
     /// The segments of `set` for an event's `data`, in the partner's terms.
     static func segments(set: String, type: EventType, data: JSONValue, order: X12OrderContext, at: Timestamp) throws -> [[String]] {
-        guard carries[set] == type else {
-            throw WaybillError(.invalidPayload, "an X12 \(set) cannot carry \(type.rawValue); it carries \(carries[set]?.rawValue ?? "nothing Waybill writes")")
+        guard carries[set]?.contains(type) == true else {
+            let carried = (carries[set] ?? []).map(\.rawValue).sorted().joined(separator: ", ")
+            throw WaybillError(
+                .invalidPayload, "an X12 \(set) cannot carry \(type.rawValue); it carries \(carried.isEmpty ? "nothing Waybill writes" : carried)")
         }
         let day = X12Date.date(at.day)
         switch set {
+        case "855" where type == .inventoryBackordered:
+            let backorder = try Backorder(PayloadReader.object(data, at: "$.data"))
+            var decisions = decisions(order)
+            for line in backorder.lines {
+                decisions[line.lineId] = .init(.backordered, quantity: line.quantity, date: line.date.map(X12Date.date))
+            }
+            return AcknowledgementMapping.segments(order: order, decisions: decisions, date: day, purpose: "05")
         case "855":
             return AcknowledgementMapping.segments(order: order, decisions: decisions(order), date: day)
         case "856":

@@ -297,7 +297,7 @@ final class IngestStep {
                     source: envelope.source, eventId: id, type: hubEvent.type, subject: envelope.subject, key: key, eventTime: time, receivedAt: time,
                     traceId: state.traceId, origin: .hub, causeSeq: cause, raw: nil, body: JSONWriter.bytes(envelope.json)))
         else { return }
-        let subscribers = landscape.subscribers(of: hubEvent.type, from: .hub).map(\.name)
+        let subscribers = landscape.subscribers(of: hubEvent.type, from: .hub) { state.origin }.map(\.name)
         if !subscribers.isEmpty { try tx.enqueueDeliveries(seq: seq, subscriptions: subscribers, key: key, type: hubEvent.type, at: time) }
     }
 
@@ -305,7 +305,9 @@ final class IngestStep {
     func forward(_ c: Context) throws {
         guard mode == .live else { return }
         let type = c.event.envelope.type
-        let subscribers = landscape.subscribers(of: type, from: c.origin).map(\.name)
+        let subscribers = try landscape.subscribers(of: type, from: c.origin) {
+            c.key.hasPrefix("order:") ? try tx.order(OrderID(String(c.key.dropFirst(6))))?.origin : nil
+        }.map(\.name)
         if !subscribers.isEmpty { try tx.enqueueDeliveries(seq: c.seq, subscriptions: subscribers, key: c.key, type: type, at: c.receivedAt) }
     }
 

@@ -113,4 +113,15 @@ public struct Landscape: Sendable {
     public func subscribers(of type: EventType, from origin: SystemName) -> [Subscription] {
         (routes[type] ?? []).filter { $0.system != origin }
     }
+
+    /// The subscribers of an event about an order: as above, except that a trading partner (a
+    /// system with an `x12` block) hears only of the orders it placed itself.
+    ///
+    /// - Parameter orderOrigin: the system that placed the order; asked only when a partner subscribes.
+    public func subscribers(of type: EventType, from origin: SystemName, orderOrigin: () throws -> SystemName?) rethrows -> [Subscription] {
+        let candidates = subscribers(of: type, from: origin)
+        guard candidates.contains(where: { systems[$0.system]?.x12 != nil }) else { return candidates }
+        let owner = try orderOrigin()
+        return candidates.filter { systems[$0.system]?.x12 == nil || $0.system == owner }
+    }
 }
