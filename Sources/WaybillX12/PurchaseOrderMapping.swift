@@ -18,39 +18,25 @@ public enum PurchaseOrderMapping {
         let po = beg[3]
         var customer = interchange.sender
         var shipTo: String?
-        for n1 in set.segments where n1.id == "N1" {
-            if (n1[1] == "BY" || n1[1] == "BT"), n1[3] == "92", !n1[4].isEmpty { customer = n1[4] }
-            if n1[1] == "ST", !n1[4].isEmpty { shipTo = n1[4] }
-        }
-        let requested = set.segments.first { $0.id == "DTM" && $0[1] == "002" }.map { $0[2] }
-        let currency = set.segments.first { $0.id == "CUR" }.map { $0[2] } ?? "USD"
+        var requested: String?
+        var currency = "USD"
+        var ctt: X12Segment?
         var lines: [JSONValue] = []
-        for po1 in set.segments where po1.id == "PO1" {
-            guard Quantity(text: po1[2]) != nil else {
-                throw X12Error(.invalidNumber, "PO102 \"\(po1[2])\" is not a quantity", segment: po1.position, element: 2)
+        lines.reserveCapacity(set.segments.count / 2)
+        // One pass over the set.
+        for segment in set.segments {
+            switch segment.id {
+            case "N1":
+                if (segment[1] == "BY" || segment[1] == "BT"), segment[3] == "92", !segment[4].isEmpty { customer = segment[4] }
+                if segment[1] == "ST", !segment[4].isEmpty { shipTo = segment[4] }
+            case "DTM" where requested == nil && segment[1] == "002": requested = segment[2]
+            case "CUR": currency = segment[2]
+            case "CTT": ctt = segment
+            case "PO1": lines.append(try line(segment, number: lines.count + 1))
+            default: break
             }
-            var parts: [String: String] = [:]
-            var n = 6
-            while n + 1 <= po1.elements.count {
-                if !po1[n].isEmpty { parts[po1[n]] = po1[n + 1] }
-                n += 2
-            }
-            guard let sku = parts["VP"] ?? parts["BP"] ?? parts["IN"] else {
-                throw X12Error(.unexpectedSegment, "PO1 \(po1[1]) names no item (VP or BP)", segment: po1.position, element: 6)
-            }
-            var members: [(String, JSONValue?)] = [
-                ("lineId", .string(po1[1].isEmpty ? String(lines.count + 1) : po1[1])), ("sku", .string(sku)),
-                ("quantity", .number(po1[2])), ("uom", po1[3].isEmpty ? nil : .string(po1[3])),
-            ]
-            if !po1[4].isEmpty {
-                guard UnitPrice(text: po1[4], currency: .usd) != nil else {
-                    throw X12Error(.invalidNumber, "PO104 \"\(po1[4])\" is not a price", segment: po1.position, element: 4)
-                }
-                members.append(("unitPrice", .string(po1[4])))
-            }
-            lines.append(.members(members))
         }
-        if let ctt = set.segments.first(where: { $0.id == "CTT" }) {
+        if let ctt {
             guard Int(ctt[1]) == lines.count else {
                 throw X12Error(.controlTotalMismatch, "CTT01 counts \(ctt[1]) lines, the 850 has \(lines.count)", segment: ctt.position, element: 1)
             }
@@ -60,6 +46,39 @@ public enum PurchaseOrderMapping {
             ("channel", .string("edi")), ("currency", .string(currency)), ("shipToId", shipTo.map(JSONValue.string)),
             ("requestedDate", requested.flatMap(date).map(JSONValue.string)), ("lines", .array(lines)),
         ])
+    }
+
+    /// One PO1: line number, quantity, unit, price and the item — our part number (VP) when
+    /// given, else the buyer's (BP), else the manufacturer's (IN).
+    static func line(_ po1: X12Segment, number: Int) throws(X12Error) -> JSONValue {
+        guard Quantity(text: po1[2]) != nil else {
+            throw X12Error(.invalidNumber, "PO102 \"\(po1[2])\" is not a quantity", segment: po1.position, element: 2)
+        }
+        var vendor: String?, buyer: String?, other: String?
+        var n = 6
+        while n + 1 <= po1.elements.count {
+            switch po1[n] {
+            case "VP": vendor = po1[n + 1]
+            case "BP": buyer = po1[n + 1]
+            case "IN": other = po1[n + 1]
+            default: break
+            }
+            n += 2
+        }
+        guard let sku = vendor ?? buyer ?? other, !sku.isEmpty else {
+            throw X12Error(.unexpectedSegment, "PO1 \(po1[1]) names no item (VP or BP)", segment: po1.position, element: 6)
+        }
+        var members: [(String, JSONValue?)] = [
+            ("lineId", .string(po1[1].isEmpty ? String(number) : po1[1])), ("sku", .string(sku)),
+            ("quantity", .number(po1[2])), ("uom", po1[3].isEmpty ? nil : .string(po1[3])),
+        ]
+        if !po1[4].isEmpty {
+            guard UnitPrice(text: po1[4], currency: .usd) != nil else {
+                throw X12Error(.invalidNumber, "PO104 \"\(po1[4])\" is not a price", segment: po1.position, element: 4)
+            }
+            members.append(("unitPrice", .string(po1[4])))
+        }
+        return .members(members)
     }
 
     /// CCYYMMDD → YYYY-MM-DD.

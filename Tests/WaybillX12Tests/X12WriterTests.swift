@@ -88,6 +88,10 @@ struct X12WriterTests {
         #expect(read.groups.isEmpty && read.acknowledgements.count == 1)
         #expect(Array(read.acknowledgements[0].elements) == [received[13], received[9], received[10], "R", "001"])
         #expect(read.trailer[1] == "0" && read.controlNumber == "000000018")
+        let file = try temporaryDirectory("waybill-ta1").appendingPathComponent("ta1.edi")
+        try Data(bytes).write(to: file)
+        let (status, output) = try runPython(["scripts/x12_check.py", file.path])
+        #expect(status == 0, "pyx12 reads our TA1: \(output)")
     }
 
     @Test("an independent X12 reader (pyx12) accepts what we write, and agrees with our codes on broken input")
