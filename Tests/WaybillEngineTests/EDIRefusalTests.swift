@@ -109,6 +109,18 @@ struct EDIRefusalTests {
         #expect(try await world.hub.exceptions(ExceptionFilter(kind: .mapping)).count == 1)
     }
 
+    @Test("an interchange that asks for a TA1 (ISA14 = 1) gets TA1 A 000 ahead of its 997, each under its own control number")
+    func requestedInterchangeAcknowledgement() async throws {
+        let world = try await world()
+        let text = try fixture("850-basic.edi").replacingOccurrences(of: "*000000905*0*P*", with: "*000000905*1*P*")
+        let receipt = try await EDIGateway(hub: world.hub).receive(Array(text.utf8), from: EDIWorld.partner)
+        let answers = try X12Reader.read(receipt.response)
+        #expect(receipt.verdict == .accepted && answers.count == 2)
+        #expect(answers[0].acknowledgements.first?.elements == ["000000905", "261127", "1530", "A", "000"])
+        #expect(answers[1].groups[0].sets[0].code == "997")
+        #expect(answers.map(\.controlNumber) == ["000000001", "000000002"])
+    }
+
     @Test("the same interchange again is answered with the same 997; a different one reusing its control number gets TA1 025")
     func duplicates() async throws {
         let world = try await world()

@@ -71,6 +71,19 @@ struct X12WriterTests {
         #expect(badGroup.last == ["AK9", "R", "0", "0", "0", "4"])
     }
 
+    @Test("the golden 997, both ways: what we write for a group with one set accepted and one rejected, and what we read from it")
+    func golden997() throws {
+        let text = String(decoding: ack([.init(code: "850", control: "0001"), .init(code: "850", control: "0002", error: "4")]), as: UTF8.self)
+        if ProcessInfo.processInfo.environment["WAYBILL_RECORD_GOLDEN"] == "1" {
+            try text.write(to: fixtures.appendingPathComponent("997-basic.edi"), atomically: true, encoding: .utf8)
+        }
+        #expect(text == (try fixture("997-basic.edi")))
+        let read = try FunctionalAcknowledgement.read(try X12Reader.read(Array(try fixture("997-basic.edi").utf8))[0].groups[0].sets[0])
+        #expect(read.groupControl == "905" && read.verdict == "P" && read.sets.map(\.control) == ["0001", "0002"])
+        let (status, output) = try runPython(["scripts/x12_check.py", fixtures.appendingPathComponent("997-basic.edi").path])
+        #expect(status == 0, "\(output)")
+    }
+
     @Test("a partner's 997 reads back: the group it answers, its verdict, and each set's status and codes")
     func readsPartnerAcknowledgement() throws {
         let bytes = ack([.init(code: "850", control: "0001"), .init(code: "850", control: "0002", error: "4")])

@@ -4,7 +4,8 @@ import WaybillStore
 import WaybillX12
 
 /// Receives interchanges from trading partners, by HTTP or file drop, the way a commercial
-/// translator does: envelope checks answered by a TA1; every functional group answered by a 997
+/// translator does: envelope checks answered by a TA1 (and a TA1 `A` when ISA14 asks for one);
+/// every functional group answered by a 997
 /// (AK1 … AK9); 850s mapped to `o2c.order.placed` and ingested in one transaction; a partner's
 /// 997s applied to the documents we sent it; the same interchange sent twice answered as the
 /// first time without storing anything new.
@@ -123,8 +124,18 @@ public struct EDIGateway: Sendable {
             + (problems.isEmpty ? "" : "; " + problems.joined(separator: "; "))
         let request = bytes
         let finalVerdicts = verdicts
+        let header = interchange.header
         let response = try await hub.store.write { tx -> [UInt8] in
             var response: [UInt8] = []
+            // ISA14 = 1: the partner asks for an interchange acknowledgement (TA1 A 000) as well.
+            if header[14] == "1" {
+                let control = try tx.nextControlNumber(partner: name)
+                response = X12Writer().interchangeAcknowledgement(partner.envelope(at: now), control: control, received: header, accepted: true, note: "000")
+                try tx.record(
+                    OutboundInterchange(
+                        partner: name, control: control, setCode: "TA1", deliveryId: nil, key: nil, reference: header[13], sentAt: now, ackDueAt: nil,
+                        status: .notExpected))
+            }
             if !answered.isEmpty {
                 let control = try tx.nextControlNumber(partner: name)
                 let sets = answered.map { g, group in
@@ -133,7 +144,7 @@ public struct EDIGateway: Sendable {
                         segments: FunctionalAcknowledgement.segments(functionalCode: group.header[1], groupControl: group.controlNumber, sets: finalVerdicts[g])
                     )
                 }
-                response = X12Writer().interchange(partner.envelope(at: now), control: control, groups: [.init(code: "FA", sets: sets)])
+                response += X12Writer().interchange(partner.envelope(at: now), control: control, groups: [.init(code: "FA", sets: sets)])
                 try tx.record(
                     OutboundInterchange(
                         partner: name, control: control, setCode: "997", deliveryId: nil, key: nil, reference: interchange.controlNumber, sentAt: now,
