@@ -7,7 +7,9 @@ public enum PurchaseOrderMapping {
     ///
     /// - orderId: `<sender>-<BEG03>`; customerPO: BEG03; customerId: N1*BY/BT with qualifier 92,
     ///   else the ISA sender; requestedDate: DTM*002; shipToId: N1*ST element 4; lines: PO1 with
-    ///   the vendor's part number (VP) when given, else the buyer's (BP); currency: CUR, else USD.
+    ///   the vendor's part number (VP) when given, else the buyer's (BP), and the PID description;
+    ///   currency: CUR, else USD. Also (extensions): orderDate BEG05, shipTo name and N3/N4
+    ///   address, references REF01 → REF02.
     public static func orderPlaced(_ set: X12TransactionSet, in interchange: X12Interchange) throws(X12Error) -> JSONValue {
         guard set.code == "850" else {
             throw X12Error(.unexpectedSegment, "transaction set \(set.code) is not an 850", segment: set.header.position, element: 1)
@@ -23,34 +25,70 @@ public enum PurchaseOrderMapping {
         var ctt: X12Segment?
         var lines: [JSONValue] = []
         lines.reserveCapacity(set.segments.count / 2)
+        var references: [(String, JSONValue?)] = []
+        var party: String?
+        var shipToName: String?
+        var address: [(String, JSONValue?)] = []
+        var pendingLine: X12Segment?
+        var description: String?
+        func flushLine() throws(X12Error) {
+            if let po1 = pendingLine { lines.append(try line(po1, number: lines.count + 1, description: description)) }
+            pendingLine = nil
+            description = nil
+        }
         // One pass over the set.
         for segment in set.segments {
             switch segment.id {
             case "N1":
+                party = segment[1]
                 if (segment[1] == "BY" || segment[1] == "BT"), segment[3] == "92", !segment[4].isEmpty { customer = segment[4] }
-                if segment[1] == "ST", !segment[4].isEmpty { shipTo = segment[4] }
+                if segment[1] == "ST" {
+                    if !segment[4].isEmpty { shipTo = segment[4] }
+                    if !segment[2].isEmpty { shipToName = segment[2] }
+                }
+            case "N3" where party == "ST":
+                address.append(("line1", .string(segment[1])))
+                if !segment[2].isEmpty { address.append(("line2", .string(segment[2]))) }
+            case "N4" where party == "ST":
+                address += [
+                    ("city", .string(segment[1])), ("region", segment[2].isEmpty ? nil : .string(segment[2])),
+                    ("postalCode", segment[3].isEmpty ? nil : .string(segment[3])), ("country", segment[4].isEmpty ? nil : .string(segment[4])),
+                ]
+            case "REF" where !segment[1].isEmpty: references.append((segment[1], .string(segment[2].isEmpty ? segment[3] : segment[2])))
             case "DTM" where requested == nil && segment[1] == "002": requested = segment[2]
             case "CUR": currency = segment[2]
             case "CTT": ctt = segment
-            case "PO1": lines.append(try line(segment, number: lines.count + 1))
+            case "PO1":
+                try flushLine()
+                party = nil
+                pendingLine = segment
+            case "PID" where pendingLine != nil && description == nil && !segment[5].isEmpty: description = segment[5]
             default: break
             }
         }
+        try flushLine()
         if let ctt {
             guard Int(ctt[1]) == lines.count else {
                 throw X12Error(.controlTotalMismatch, "CTT01 counts \(ctt[1]) lines, the 850 has \(lines.count)", segment: ctt.position, element: 1)
             }
         }
+        // Beyond EVENTS.md (compatible extensions, kept in the log): the ship-to name and address
+        // of the N1 ST loop, the REF references by qualifier, the PO date.
+        let shipToDetail: JSONValue? =
+            shipToName == nil && address.isEmpty
+            ? nil : .members([("name", shipToName.map(JSONValue.string)), ("address", address.isEmpty ? nil : .members(address))])
         return .members([
             ("orderId", .string("\(interchange.sender)-\(po)")), ("customerId", .string(customer)), ("customerPO", .string(po)),
             ("channel", .string("edi")), ("currency", .string(currency)), ("shipToId", shipTo.map(JSONValue.string)),
             ("requestedDate", requested.flatMap(date).map(JSONValue.string)), ("lines", .array(lines)),
+            ("orderDate", date(beg[5]).map(JSONValue.string)), ("shipTo", shipToDetail),
+            ("references", references.isEmpty ? nil : .members(references)),
         ])
     }
 
     /// One PO1: line number, quantity, unit, price and the item — our part number (VP) when
     /// given, else the buyer's (BP), else the manufacturer's (IN).
-    static func line(_ po1: X12Segment, number: Int) throws(X12Error) -> JSONValue {
+    static func line(_ po1: X12Segment, number: Int, description: String?) throws(X12Error) -> JSONValue {
         guard Quantity(text: po1[2]) != nil else {
             throw X12Error(.invalidNumber, "PO102 \"\(po1[2])\" is not a quantity", segment: po1.position, element: 2)
         }
@@ -78,6 +116,7 @@ public enum PurchaseOrderMapping {
             }
             members.append(("unitPrice", .string(po1[4])))
         }
+        if let description { members.append(("description", .string(description))) }
         return .members(members)
     }
 
