@@ -68,6 +68,11 @@ enum HubMetrics {
         }
     }
 
+    /// An interchange received from a trading partner, by what came of it.
+    static func interchangeReceived(partner: SystemName, verdict: EDIReceipt.Verdict) {
+        handles.counter("waybill_edi_interchanges_received_total", [("partner", partner.rawValue), ("verdict", verdict.rawValue)]).increment()
+    }
+
     /// Queue depth, oldest pending age and open exceptions, refreshed when metrics are read.
     static func refreshGauges(store: any Store, landscape: Landscape, now: Timestamp) async throws {
         let (pending, oldest, open) = try await store.read { r in

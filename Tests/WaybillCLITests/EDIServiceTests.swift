@@ -175,5 +175,10 @@ struct EDIServiceTests {
         #expect(Set(items.map { $0["control"].map(JSONWriter.string) ?? "" }).count == 7, "no control number twice")
         let view = try await call(client, .GET, "\(base)/v1/orders/\(order)", token: "tok-support")
         #expect(string(view.body?["status"]) == "invoiced")
+        let metrics = try await client.execute(HTTPClientRequest(url: "\(base)/metrics"), timeout: .seconds(10))
+        let text = String(buffer: try await metrics.body.collect(upTo: 4 * 1024 * 1024))
+        #expect(text.contains(#"waybill_edi_interchanges_received_total{partner="boltworks-edi",verdict="accepted"} 1"#), "\(text.prefix(2_000))")
+        #expect(text.contains(#"waybill_edi_interchanges_received_total{partner="boltworks-edi",verdict="duplicate"} 1"#))
+        #expect(text.contains(#"waybill_edi_interchanges_received_total{partner="boltworks-edi",verdict="rejected"} 1"#))
     }
 }

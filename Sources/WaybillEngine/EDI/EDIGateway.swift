@@ -28,11 +28,14 @@ public struct EDIGateway: Sendable {
         do {
             interchanges = try X12Reader.read(bytes)
         } catch {
+            HubMetrics.interchangeReceived(partner: partnerName, verdict: .rejected)
             return try await refuse(error, bytes: bytes, partner: partner, name: partnerName)
         }
         var receipts: [EDIReceipt] = []
         for interchange in interchanges {
-            receipts.append(try await receive(interchange, bytes: interchanges.count == 1 ? bytes : [], partner: partner, name: partnerName))
+            let receipt = try await receive(interchange, bytes: interchanges.count == 1 ? bytes : [], partner: partner, name: partnerName)
+            HubMetrics.interchangeReceived(partner: partnerName, verdict: receipt.verdict)
+            receipts.append(receipt)
         }
         return EDIReceipt.combined(receipts)
     }
