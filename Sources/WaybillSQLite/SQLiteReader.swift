@@ -221,7 +221,9 @@ class SQLiteReader: StoreReader {
     func deliveryCounts(status: DeliveryStatus) throws -> [SubscriptionName: Int] {
         var counts: [SubscriptionName: Int] = [:]
         for row in try Row.fetchAll(
-            db, sql: "SELECT subscription, COUNT(*) FROM outbox WHERE status = ? GROUP BY subscription", arguments: [Self.statusCode(status)])
+            // The status is written into the SQL (not bound) so that SQLite can use the partial
+            // indexes on pending (`outbox_due`) and dead (`outbox_dead`) rows.
+            db, sql: "SELECT subscription, COUNT(*) FROM outbox WHERE status = \(Self.statusCode(status)) GROUP BY subscription")
         {
             counts[SubscriptionName(row[0])] = row[1]
         }

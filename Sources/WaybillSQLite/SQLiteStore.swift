@@ -20,7 +20,8 @@ public final class SQLiteStore: Store {
             // A bigger page cache for the writer, and checkpoints every ~32 MB of WAL rather than
             // 4 MB, so that pages rewritten by consecutive events of an order are copied once.
             try db.execute(sql: "PRAGMA cache_size = -65536")
-            try db.execute(sql: "PRAGMA wal_autocheckpoint = 8192")
+            let pages = ProcessInfo.processInfo.environment["WAYBILL_EXPERIMENT_CHECKPOINT_PAGES"].flatMap(Int.init) ?? 8192
+            try db.execute(sql: "PRAGMA wal_autocheckpoint = \(pages)")
         }
         config.busyMode = .timeout(10)
         pool = try DatabasePool(path: path, configuration: config)

@@ -161,7 +161,7 @@ struct EDIServiceTests {
         try FileManager.default.createDirectory(at: inbound, withIntermediateDirectories: true)
         try Data(po).write(to: inbound.appendingPathComponent("resend.edi"))
         let processed = inbound.appendingPathComponent("processed/resend.edi")
-        for _ in 0..<100 where !FileManager.default.fileExists(atPath: processed.path) { try await Task.sleep(for: .milliseconds(100)) }
+        try await eventually { FileManager.default.fileExists(atPath: processed.path) }
         #expect(FileManager.default.fileExists(atPath: processed.path))
         let answered = try Data(contentsOf: out.appendingPathComponent("997-\(ack.controlNumber).edi"))
         #expect(Array(answered) == answer)

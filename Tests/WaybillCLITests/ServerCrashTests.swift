@@ -82,7 +82,7 @@ struct ServerCrashTests {
             group.addTask {
                 // Kill once a good number of events have been acknowledged (not after a fixed time,
                 // which a loaded machine would make meaningless), bounded by a minute.
-                for _ in 0..<6_000 where log.snapshot.accepted.count < 200 { try await Task.sleep(for: .milliseconds(10)) }
+                try await eventually(timeout: .seconds(60), every: .milliseconds(10)) { log.snapshot.accepted.count >= 200 }
                 kill(serverPid, SIGKILL)
             }
             try await group.waitForAll()

@@ -209,7 +209,7 @@ struct ServiceTests {
         #expect(string(view.body?["status"]) == "shipped")
 
         kill(server.processIdentifier, SIGTERM)
-        for _ in 0..<100 where server.isRunning { try await Task.sleep(for: .milliseconds(100)) }
+        try await eventually { !server.isRunning }
         #expect(!server.isRunning, "SIGTERM stops the server")
         #expect(server.terminationStatus == 0)
         try await client.shutdown()
@@ -282,7 +282,7 @@ struct ServiceTests {
             client, .POST, "\(base)/v1/subscriptions/erp-orders/replay", token: "tok-support",
             body: Array(#"{"fromSeq":1}"#.utf8), contentType: "application/json")
         #expect(replay.status == 202 && replay.body?["requeued"] == .int(1))
-        for _ in 0..<100 where received(out).filter({ $0["failed"] == .bool(false) }).count < 2 { try await Task.sleep(for: .milliseconds(100)) }
+        try await eventually { received(out).filter({ $0["failed"] == .bool(false) }).count >= 2 }
         let all = received(out).filter { $0["failed"] == .bool(false) }
         #expect(all.count == 2)
         #expect(Set(all.compactMap { string($0["webhookId"]) }).count == 1, "a replay keeps the webhook-id, so the receiver can tell")

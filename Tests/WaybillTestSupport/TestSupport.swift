@@ -30,3 +30,30 @@ public func runPython(_ arguments: [String]) throws -> (Int32, String) {
     process.waitUntilExit()
     return (process.terminationStatus, output)
 }
+
+/// Polls `condition` every `interval` until it holds or `timeout` passes; returns whether it held.
+@discardableResult
+public func eventually(
+    timeout: Duration = .seconds(10), every interval: Duration = .milliseconds(50), _ condition: () throws -> Bool
+) async throws
+    -> Bool
+{
+    let deadline = ContinuousClock.now + timeout
+    while ContinuousClock.now < deadline {
+        if try condition() { return true }
+        try await Task.sleep(for: interval)
+    }
+    return try condition()
+}
+
+/// Like `eventually`, but polls from the calling thread (not the shared task pool), for a moment
+/// that must not be missed while the test run is busy.
+@discardableResult
+public func eventuallyBlocking(timeout: Duration = .seconds(30), everyMicroseconds interval: UInt32 = 1_000, _ condition: () -> Bool) -> Bool {
+    let deadline = ContinuousClock.now + timeout
+    while ContinuousClock.now < deadline {
+        if condition() { return true }
+        usleep(interval)
+    }
+    return condition()
+}

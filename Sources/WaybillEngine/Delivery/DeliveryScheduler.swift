@@ -88,32 +88,47 @@ public final class DeliveryScheduler: Sendable {
     /// Delivers continuously until cancelled: keeps up to `concurrency` attempts in flight and
     /// records each result as soon as it is known, so a slow or dead endpoint never holds up the
     /// others; sleeps `pollInterval` when nothing is due. Returns normally when cancelled.
-    public func run(pollInterval: Duration, sleep: @escaping @Sendable (Duration) async throws -> Void) async throws {
+    ///
+    /// Due deliveries are read a batch at a time and started from that batch as slots free up;
+    /// the batch is read again when it is used up or older than `refresh`, so new work is seen
+    /// within `refresh` and the outbox is not queried once per attempt.
+    public func run(
+        pollInterval: Duration, refresh: Duration = .milliseconds(100), sleep: @escaping @Sendable (Duration) async throws -> Void
+    ) async throws {
+        let refreshMilliseconds = refresh.components.seconds * 1_000 + refresh.components.attoseconds / 1_000_000_000_000_000
         try await withThrowingDiscardingTaskGroup { group in
+            // Fetched, due, not yet started; in due order.
+            var ready: [DeliveryJob] = []
+            var fetchedAt = Timestamp(milliseconds: .min)
             while !Task.isCancelled {
                 let busy = inFlight.withLock { $0 }
                 var started = 0
-                var due = 0
                 if busy.count < concurrency {
                     let now = hub.clock.now()
-                    let free = concurrency - busy.count
-                    // Look further than the free slots: the earliest jobs may all be for endpoints
-                    // already at their limit, while other endpoints have work waiting.
-                    let candidates = try await hub.store.read { try $0.dueDeliveries(now: now, excluding: busy, limit: min(free * 8, 1_024)) }
-                    due = candidates.count
-                    for job in admit(candidates, at: now, limit: free) {
+                    if ready.isEmpty || now.milliseconds - fetchedAt.milliseconds >= refreshMilliseconds {
+                        let limit = max(256, concurrency * 8)
+                        ready = try await hub.store.read { try $0.dueDeliveries(now: now, excluding: busy, limit: limit) }
+                        fetchedAt = now
+                    }
+                    let admitted = admit(ready, at: now, limit: concurrency - busy.count)
+                    if !admitted.isEmpty {
+                        let ids = Set(admitted.map(\.id))
+                        ready.removeAll { ids.contains($0.id) }
+                    }
+                    for job in admitted {
                         inFlight.withLock { _ = $0.insert(job.id) }
                         group.addTask { try await self.attemptAndRecord(job) }
                         started += 1
                     }
                 }
                 let running = inFlight.withLock { $0.count }
-                if running >= concurrency || (started == 0 && due > 0 && running > 0) {
+                if running >= concurrency || (started == 0 && !ready.isEmpty && running > 0) {
                     // Every slot is busy, or everything due waits for a busy endpoint: go on as
                     // soon as an attempt finishes.
                     await wakeup.wait()
                 } else if started == 0 {
                     // Nothing is due: wait a poll interval (attempts in flight go on meanwhile).
+                    ready.removeAll()
                     do { try await sleep(pollInterval) } catch is CancellationError { break }
                 }
             }
