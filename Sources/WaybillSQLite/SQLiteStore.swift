@@ -11,17 +11,16 @@ import WaybillStore
 public final class SQLiteStore: Store {
     let pool: DatabasePool
     let caches: WriterCaches
+    let checkpoints = CheckpointPolicy()
     public let path: String
 
     /// Opens (creating and migrating if needed) the store at `path`.
     public init(path: String, orderCacheCapacity: Int = 4_096) throws {
         var config = Configuration()
         config.prepareDatabase { db in
-            // A bigger page cache for the writer, and checkpoints every ~32 MB of WAL rather than
-            // 4 MB, so that pages rewritten by consecutive events of an order are copied once.
+            // A bigger page cache for the writer; the checkpoint size is set per transaction by
+            // `CheckpointPolicy`.
             try db.execute(sql: "PRAGMA cache_size = -65536")
-            let pages = ProcessInfo.processInfo.environment["WAYBILL_EXPERIMENT_CHECKPOINT_PAGES"].flatMap(Int.init) ?? 8192
-            try db.execute(sql: "PRAGMA wal_autocheckpoint = \(pages)")
         }
         config.busyMode = .timeout(10)
         pool = try DatabasePool(path: path, configuration: config)
@@ -40,10 +39,18 @@ public final class SQLiteStore: Store {
 
     public func write<T: Sendable>(_ body: @escaping @Sendable (any StoreTransaction) throws -> T) async throws -> T {
         let caches = self.caches
-        let (result, staged) = try await pool.write { db in
-            let transaction = SQLiteTransaction(db: db, caches: caches)
-            let result = try body(transaction)
-            return (result, transaction.staged)
+        let checkpoints = self.checkpoints
+        let (result, staged) = try await pool.writeWithoutTransaction { db in
+            let start = ContinuousClock.now
+            defer { checkpoints.record(busy: ContinuousClock.now - start) }
+            if let pages = checkpoints.pagesToApply(at: start) { try db.execute(sql: "PRAGMA wal_autocheckpoint = \(pages)") }
+            var outcome: (T, StagedValues)?
+            try db.inTransaction(.immediate) {
+                let transaction = SQLiteTransaction(db: db, caches: caches)
+                outcome = (try body(transaction), transaction.staged)
+                return .commit
+            }
+            return outcome!
         }
         // The transaction is committed: what it wrote may now be served from the caches.
         staged.merge(into: caches)

@@ -83,7 +83,10 @@ struct ServeCommand: AsyncParsableCommand {
             },
             logger: logger)
         let group = ServiceGroup(
-            services: [app, DeliveryService(scheduler: scheduler), HousekeepingService(hub: hub), EDIInboxService(inbox: EDIInbox(hub: hub, logger: logger))],
+            services: [
+                app, DeliveryService(scheduler: scheduler), HousekeepingService(hub: hub),
+                EDIInboxService(inbox: EDIInbox(hub: hub, logger: logger), logger: logger),
+            ],
             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         do {
             try await group.run()
@@ -134,13 +137,16 @@ struct HousekeepingService: Service {
 /// A file being handled when shutdown comes is finished first.
 struct EDIInboxService: Service {
     let inbox: EDIInbox
+    let logger: Logger
 
     func run() async throws {
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             do {
                 try await inbox.processPending()
             } catch {
-                // The store refused: the files stay where they are and are tried again.
+                // The store (or the answer directory) refused: the files stay where they are and
+                // are tried again.
+                logger.error("EDI inbound directories: will retry", metadata: ["waybill.error": "\(error)"])
                 try? await Task.sleep(for: .seconds(2))
             }
             try? await Task.sleep(for: .milliseconds(500))
