@@ -42,18 +42,7 @@ public struct EDIGateway: Sendable {
 
     func receive(_ interchange: X12Interchange, bytes: [UInt8], partner: X12Partner, name: SystemName) async throws -> EDIReceipt {
         // Addressed by this partner, to us?
-        let addressing: (String, String)? =
-            if interchange.senderQualifier != partner.qualifier {
-                ("005", "ISA05 \(interchange.senderQualifier) is not \(name)'s qualifier \(partner.qualifier)")
-            } else if interchange.sender != partner.interchangeId {
-                ("006", "ISA06 \(interchange.sender) is not \(name)'s interchange id \(partner.interchangeId)")
-            } else if interchange.receiverQualifier != partner.ourQualifier {
-                ("007", "ISA07 \(interchange.receiverQualifier) is not our qualifier \(partner.ourQualifier)")
-            } else if interchange.receiver != partner.ourId {
-                ("008", "ISA08 \(interchange.receiver) is not our id \(partner.ourId) with \(name)")
-            } else {
-                nil
-            }
+        let addressing = Self.addressingProblem(interchange, partner: partner, name: name)
         if let (note, message) = addressing {
             return try await interchangeRejected(interchange.header, note: note, message: message, partner: partner, name: name)
         }
@@ -70,40 +59,7 @@ public struct EDIGateway: Sendable {
         }
 
         // Map every set; each 850 that maps becomes one event, ingested together.
-        var verdicts: [[FunctionalAcknowledgement.SetVerdict]] = []
-        var events: [(group: Int, set: Int, event: InboundEvent)] = []
-        var partnerAcknowledgements: [FunctionalAcknowledgement.Received] = []
-        var problems: [String] = []
-        for (g, group) in interchange.groups.enumerated() {
-            var groupVerdicts: [FunctionalAcknowledgement.SetVerdict] = []
-            for set in group.sets {
-                var verdict = FunctionalAcknowledgement.SetVerdict(code: set.code, control: set.controlNumber)
-                switch (group.header[1], set.code) {
-                case ("PO", "850"):
-                    do {
-                        let data = try PurchaseOrderMapping.orderPlaced(set, in: interchange)
-                        events.append((g, groupVerdicts.count, try event(data, set: set, group: group, interchange: interchange, partner: name)))
-                    } catch let error as X12Error {
-                        verdict = Self.rejection(error, set: set.header, segment: set.segments.first { $0.position == error.segment })
-                        problems.append("850 \(set.controlNumber): \(error)")
-                    } catch {
-                        verdict.error = "5"
-                        problems.append("850 \(set.controlNumber): \(error)")
-                    }
-                case ("FA", "997"):
-                    do {
-                        partnerAcknowledgements.append(try FunctionalAcknowledgement.read(set))
-                    } catch {
-                        problems.append("997 \(set.controlNumber): \(error)")
-                    }
-                default:
-                    verdict.error = "1"
-                    problems.append("transaction set \(set.code) in a \(group.header[1]) group is not supported")
-                }
-                groupVerdicts.append(verdict)
-            }
-            verdicts.append(groupVerdicts)
-        }
+        var (verdicts, events, partnerAcknowledgements, problems) = mapSets(interchange, partner: name)
 
         let results = events.isEmpty ? [] : try await hub.ingest(events.map { .event($0.event) })
         // Items the hub does not know park the order (a mapping exception): the set is accepted
@@ -232,136 +188,63 @@ public struct EDIGateway: Sendable {
         }
     }
 
-    /// Applies a partner's 997s to the documents we sent it; returns the problems found.
-    func apply(_ acknowledgements: [FunctionalAcknowledgement.Received], partner: SystemName) async throws -> [String] {
-        guard !acknowledgements.isEmpty else { return [] }
-        let now = hub.clock.now()
-        return try await hub.store.write { tx in
-            var problems: [String] = []
-            for ack in acknowledgements {
-                guard let control = Int(ack.groupControl), let sent = try tx.outboundInterchange(partner: partner, control: control) else {
-                    problems.append("a 997 acknowledges group \(ack.groupControl), which Waybill never sent \(partner)")
-                    try tx.raise(
-                        NewException(
-                            kind: .edi, code: ErrorCode.ediRejected.rawValue, key: nil, eventSeq: nil,
-                            message: "\(partner) sent a 997 for group \(ack.groupControl), which Waybill never sent it", raisedAt: now))
-                    continue
-                }
-                let status: OutboundInterchange.Status =
-                    switch ack.verdict {
-                    case "A": .accepted
-                    case "E": .acceptedWithErrors
-                    default: .rejected
-                    }
-                _ = try tx.updateInterchange(partner: partner, control: control, status: status, note: ack.note)
-                if status == .rejected {
-                    problems.append("\(partner) rejected our \(sent.setCode) \(control)")
-                    try tx.raise(
-                        NewException(
-                            kind: .edi, code: ErrorCode.ediRejected.rawValue, key: sent.key, eventSeq: nil,
-                            message: "\(partner) rejected the \(sent.setCode) for \(sent.reference) (interchange \(control)): \(ack.note)", raisedAt: now))
-                } else if sent.status == .overdue {
-                    // A late 997 settles the overdue exception it raised.
-                    if let key = sent.key { try tx.settleExceptions(key: key, kind: .edi, at: now, by: "\(partner) 997") }
-                }
-            }
-            return problems
-        }
-    }
-
-    /// The 997 verdict of a set that cannot be read or mapped.
-    static func rejection(_ error: X12Error, set: X12Segment, segment: X12Segment?) -> FunctionalAcknowledgement.SetVerdict {
-        var verdict = FunctionalAcknowledgement.SetVerdict(code: set[1], control: set[2])
-        if let code = error.ackCode, code.hasPrefix("AK5:") {
-            verdict.error = String(code.dropFirst(4))
-            return verdict
-        }
-        if error.kind == .missingTrailer {
-            verdict.error = "2"
-            return verdict
-        }
-        verdict.error = "5"
-        if let position = error.segment {
-            let id = segment?.id ?? (position == set.position ? "ST" : "SE")
-            let elementCode = error.kind == .invalidNumber ? "6" : "7"
-            verdict.segmentErrors = [
-                .init(
-                    segmentId: id, position: position - set.position + 1, code: error.element == nil ? "2" : "8", element: error.element,
-                    elementCode: error.element == nil ? nil : elementCode, value: error.element.flatMap { segment?[$0] })
-            ]
-        }
-        return verdict
-    }
-
-    /// Answers an interchange that cannot be read: a TA1 for envelope errors, else a 997 that
-    /// rejects the group or set the error is in. Nothing is stored but the answer and an
-    /// exception for the integration team.
-    func refuse(_ error: X12Error, bytes: [UInt8], partner: X12Partner, name: SystemName) async throws -> EDIReceipt {
-        let (isa, enclosingGroup, set, segment) = X12Reader.enclosing(bytes, position: error.segment ?? 1)
-        let now = hub.clock.now()
-        let summary = "interchange rejected: \(error)"
-        guard error.ta1Code == nil, let group = enclosingGroup else {
-            let received = isa ?? X12Segment(id: "ISA", elements: [], position: 1)
-            return try await interchangeRejected(received, note: error.ta1Code ?? "024", message: "\(error)", partner: partner, name: name)
-        }
-        var verdicts: [FunctionalAcknowledgement.SetVerdict] = []
-        var groupError: String?
-        if let ak9 = error.ackCode, ak9.hasPrefix("AK9:") {
-            groupError = String(ak9.dropFirst(4))
-        } else if let set {
-            verdicts = [Self.rejection(error, set: set, segment: segment)]
+    /// The TA1 note code and message when the interchange is not from this partner to us.
+    static func addressingProblem(_ interchange: X12Interchange, partner: X12Partner, name: SystemName) -> (String, String)? {
+        if interchange.senderQualifier != partner.qualifier {
+            ("005", "ISA05 \(interchange.senderQualifier) is not \(name)'s qualifier \(partner.qualifier)")
+        } else if interchange.sender != partner.interchangeId {
+            ("006", "ISA06 \(interchange.sender) is not \(name)'s interchange id \(partner.interchangeId)")
+        } else if interchange.receiverQualifier != partner.ourQualifier {
+            ("007", "ISA07 \(interchange.receiverQualifier) is not our qualifier \(partner.ourQualifier)")
+        } else if interchange.receiver != partner.ourId {
+            ("008", "ISA08 \(interchange.receiver) is not our id \(partner.ourId) with \(name)")
         } else {
-            groupError = error.kind == .missingTrailer ? "3" : "1"
+            nil
         }
-        let setVerdicts = verdicts
-        let groupCode = groupError ?? (verdicts.isEmpty ? "1" : nil)
-        let response = try await hub.store.write { tx -> [UInt8] in
-            let control = try tx.nextControlNumber(partner: name)
-            let segments = FunctionalAcknowledgement.segments(
-                functionalCode: group[1], groupControl: group[6], sets: setVerdicts, groupError: groupCode)
-            let response = X12Writer().interchange(
-                partner.envelope(at: now), control: control, groups: [.init(code: "FA", sets: [.init(code: "997", segments: segments)])])
-            try tx.record(
-                OutboundInterchange(
-                    partner: name, control: control, setCode: "997", deliveryId: nil, key: nil, reference: isa?[13] ?? "?", sentAt: now, ackDueAt: nil,
-                    status: .notExpected))
-            try tx.raise(NewException(kind: .edi, code: ErrorCode.ediEnvelope.rawValue, key: nil, eventSeq: nil, message: "\(name): \(summary)", raisedAt: now))
-            return response
-        }
-        hub.logger.warning("EDI interchange rejected", metadata: ["waybill.partner": "\(name)", "waybill.error": "\(error)"])
-        return EDIReceipt(verdict: .rejected, responseSet: "997", response: response, results: [], summary: summary)
     }
 
-    /// Answers with a TA1 that rejects the interchange (`note` is the TA105 code).
-    func interchangeRejected(_ received: X12Segment, note: String, message: String, partner: X12Partner, name: SystemName) async throws -> EDIReceipt {
-        let now = hub.clock.now()
-        let response = try await hub.store.write { tx -> [UInt8] in
-            let control = try tx.nextControlNumber(partner: name)
-            let response = X12Writer().interchangeAcknowledgement(partner.envelope(at: now), control: control, received: received, accepted: false, note: note)
-            try tx.record(
-                OutboundInterchange(
-                    partner: name, control: control, setCode: "TA1", deliveryId: nil, key: nil, reference: received[13].isEmpty ? "?" : received[13],
-                    sentAt: now, ackDueAt: nil, status: .notExpected))
-            try tx.raise(
-                NewException(
-                    kind: .edi, code: ErrorCode.ediEnvelope.rawValue, key: nil, eventSeq: nil,
-                    message: "\(name): interchange rejected (TA1 \(note)): \(message)", raisedAt: now))
-            return response
+    /// What the sets of an interchange become: a 997 verdict per set (by group), the events of the
+    /// 850s that map (with their group and set), the partner's own 997s, and the problems found.
+    func mapSets(
+        _ interchange: X12Interchange, partner name: SystemName
+    ) -> (
+        verdicts: [[FunctionalAcknowledgement.SetVerdict]], events: [(group: Int, set: Int, event: InboundEvent)],
+        acknowledgements: [FunctionalAcknowledgement.Received], problems: [String]
+    ) {
+        var verdicts: [[FunctionalAcknowledgement.SetVerdict]] = []
+        var events: [(group: Int, set: Int, event: InboundEvent)] = []
+        var partnerAcknowledgements: [FunctionalAcknowledgement.Received] = []
+        var problems: [String] = []
+        for (g, group) in interchange.groups.enumerated() {
+            var groupVerdicts: [FunctionalAcknowledgement.SetVerdict] = []
+            for set in group.sets {
+                var verdict = FunctionalAcknowledgement.SetVerdict(code: set.code, control: set.controlNumber)
+                switch (group.header[1], set.code) {
+                case ("PO", "850"):
+                    do {
+                        let data = try PurchaseOrderMapping.orderPlaced(set, in: interchange)
+                        events.append((g, groupVerdicts.count, try event(data, set: set, group: group, interchange: interchange, partner: name)))
+                    } catch let error as X12Error {
+                        verdict = Self.rejection(error, set: set.header, segment: set.segments.first { $0.position == error.segment })
+                        problems.append("850 \(set.controlNumber): \(error)")
+                    } catch {
+                        verdict.error = "5"
+                        problems.append("850 \(set.controlNumber): \(error)")
+                    }
+                case ("FA", "997"):
+                    do {
+                        partnerAcknowledgements.append(try FunctionalAcknowledgement.read(set))
+                    } catch {
+                        problems.append("997 \(set.controlNumber): \(error)")
+                    }
+                default:
+                    verdict.error = "1"
+                    problems.append("transaction set \(set.code) in a \(group.header[1]) group is not supported")
+                }
+                groupVerdicts.append(verdict)
+            }
+            verdicts.append(groupVerdicts)
         }
-        hub.logger.warning("EDI interchange rejected", metadata: ["waybill.partner": "\(name)", "waybill.ta1": "\(note)", "waybill.error": "\(message)"])
-        return EDIReceipt(verdict: .rejected, responseSet: "TA1", response: response, results: [], summary: "interchange rejected (TA1 \(note)): \(message)")
-    }
-}
-
-extension EDIReceipt {
-    /// One receipt for a file of several interchanges: answers concatenated, the worst verdict.
-    static func combined(_ receipts: [EDIReceipt]) -> EDIReceipt {
-        guard receipts.count != 1 else { return receipts[0] }
-        let order: [Verdict] = [.rejected, .partiallyAccepted, .acceptedWithErrors, .duplicate, .accepted]
-        let verdict = order.first { v in receipts.contains { $0.verdict == v } } ?? .accepted
-        let sets = Set(receipts.compactMap(\.responseSet))
-        return EDIReceipt(
-            verdict: verdict, responseSet: sets.count == 1 ? sets.first : sets.sorted().joined(separator: "+"), response: receipts.flatMap(\.response),
-            results: receipts.flatMap(\.results), summary: receipts.map(\.summary).joined(separator: " | "))
+        return (verdicts, events, partnerAcknowledgements, problems)
     }
 }

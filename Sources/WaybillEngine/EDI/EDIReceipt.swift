@@ -28,3 +28,16 @@ public struct EDIReceipt: Sendable {
     /// Whether what the interchange carried is stored (now or before).
     public var stored: Bool { verdict != .rejected }
 }
+
+extension EDIReceipt {
+    /// One receipt for a file of several interchanges: answers concatenated, the worst verdict.
+    static func combined(_ receipts: [EDIReceipt]) -> EDIReceipt {
+        guard receipts.count != 1 else { return receipts[0] }
+        let order: [Verdict] = [.rejected, .partiallyAccepted, .acceptedWithErrors, .duplicate, .accepted]
+        let verdict = order.first { v in receipts.contains { $0.verdict == v } } ?? .accepted
+        let sets = Set(receipts.compactMap(\.responseSet))
+        return EDIReceipt(
+            verdict: verdict, responseSet: sets.count == 1 ? sets.first : sets.sorted().joined(separator: "+"), response: receipts.flatMap(\.response),
+            results: receipts.flatMap(\.results), summary: receipts.map(\.summary).joined(separator: " | "))
+    }
+}
