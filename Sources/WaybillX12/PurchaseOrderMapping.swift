@@ -120,6 +120,26 @@ public enum PurchaseOrderMapping {
         return .members(members)
     }
 
+    /// The CloudEvent an 850 becomes: `o2c.order.placed` with id `<ISA13>-<GS06>-<ST02>` (so the
+    /// same interchange sent again is a duplicate), the partner as source, the group's date and
+    /// time as `time`, the order as subject.
+    public static func cloudEvent(
+        _ set: X12TransactionSet, group: X12FunctionalGroup, in interchange: X12Interchange, source: String
+    ) throws(X12Error) -> CloudEvent {
+        let data = try orderPlaced(set, in: interchange)
+        let day = group.header[4]
+        let time = group.header[5]
+        var at: Timestamp?
+        if let day = date(day), time.count >= 4, time.prefix(4).allSatisfy(\.isNumber) {
+            let t = Array(time)
+            at = Timestamp(rfc3339: "\(day)T\(String(t[0..<2])):\(String(t[2..<4])):00Z")
+        }
+        let orderId: String? = if case .string(let s)? = data["orderId"] { s } else { nil }
+        return CloudEvent(
+            id: "\(interchange.controlNumber)-\(group.controlNumber)-\(set.controlNumber)", source: source, type: .orderPlaced, subject: orderId,
+            time: at, traceparent: nil, data: data)
+    }
+
     /// CCYYMMDD → YYYY-MM-DD.
     static func date(_ text: String) -> String? {
         let digits = Array(text)

@@ -23,12 +23,7 @@ struct EDICommand: ParsableCommand {
                     let system = partner ?? interchange.sender.lowercased() + "-edi"
                     for group in interchange.groups {
                         for set in group.sets where set.code == "850" {
-                            let data = try PurchaseOrderMapping.orderPlaced(set, in: interchange)
-                            let event = CloudEvent(
-                                id: "\(interchange.controlNumber)-\(group.controlNumber)-\(set.controlNumber)", source: "/systems/\(system)",
-                                type: .orderPlaced, subject: data["orderId"].flatMap { if case .string(let s) = $0 { s } else { nil } }, time: nil,
-                                traceparent: nil, data: data)
-                            events.append(event.json)
+                            events.append(try PurchaseOrderMapping.cloudEvent(set, group: group, in: interchange, source: "/systems/\(system)").json)
                         }
                     }
                 }

@@ -138,26 +138,9 @@ public struct EDIGateway: Sendable {
         return EDIReceipt(verdict: verdict, responseSet: response.isEmpty ? nil : "997", response: response, results: results, summary: summary)
     }
 
-    /// The CloudEvent an 850 becomes: id `<ISA13>-<GS06>-<ST02>` (a resend is a duplicate),
-    /// source the partner, time the group's date and time.
-    func event(
-        _ data: JSONValue, set: X12TransactionSet, group: X12FunctionalGroup, interchange: X12Interchange, partner: SystemName
-    ) throws
-        -> InboundEvent
-    {
-        let date = group.header[4]
-        let time = group.header[5]
-        var at: Timestamp?
-        if date.count == 8, time.count >= 4 {
-            let d = Array(date)
-            let t = Array(time)
-            at = Timestamp(rfc3339: "\(String(d[0..<4]))-\(String(d[4..<6]))-\(String(d[6..<8]))T\(String(t[0..<2])):\(String(t[2..<4])):00Z")
-        }
-        let orderId: String? = if case .string(let s)? = data["orderId"] { s } else { nil }
-        let cloudEvent = CloudEvent(
-            id: "\(interchange.controlNumber)-\(group.controlNumber)-\(set.controlNumber)", source: partner.source, type: .orderPlaced, subject: orderId,
-            time: at, traceparent: nil, data: data)
-        let raw = JSONWriter.bytes(cloudEvent.json)
+    /// The inbound event an 850 becomes (see `PurchaseOrderMapping.cloudEvent`).
+    func event(_ set: X12TransactionSet, group: X12FunctionalGroup, interchange: X12Interchange, partner: SystemName) throws -> InboundEvent {
+        let raw = JSONWriter.bytes(try PurchaseOrderMapping.cloudEvent(set, group: group, in: interchange, source: partner.source).json)
         return try InboundEvent.decode(try JSONParser.parse(raw), raw: raw)
     }
 
@@ -222,8 +205,7 @@ public struct EDIGateway: Sendable {
                 switch (group.header[1], set.code) {
                 case ("PO", "850"):
                     do {
-                        let data = try PurchaseOrderMapping.orderPlaced(set, in: interchange)
-                        events.append((g, groupVerdicts.count, try event(data, set: set, group: group, interchange: interchange, partner: name)))
+                        events.append((g, groupVerdicts.count, try event(set, group: group, interchange: interchange, partner: name)))
                     } catch let error as X12Error {
                         verdict = Self.rejection(error, set: set.header, segment: set.segments.first { $0.position == error.segment })
                         problems.append("850 \(set.controlNumber): \(error)")
