@@ -45,7 +45,7 @@ struct EDIWorld {
         ]
         (hub, clock) = try makeHub(systems: systems)
         scheduler = DeliveryScheduler(hub: hub, adapters: AdapterRegistry(["x12File": X12FileAdapter(hub: hub)]), concurrency: 1)
-        inbox = EDIInbox(hub: hub)
+        inbox = EDIInbox(hub: hub, settle: .zero)
         try FileManager.default.createDirectory(at: inbound, withIntermediateDirectories: true)
     }
 
@@ -291,5 +291,22 @@ struct EDIScenarioTests {
         try await world.deliver()
         #expect(try await world.hub.order(OrderID("SO-2001"))?.lines.first?.shipped == Quantity(5))
         #expect(try world.written().count == 2, "only the 997 and the 855 for BoltWorks' own order")
+    }
+
+    @Test("a file still being written (modified less than the settle time ago) is left alone until it settles")
+    func unsettledFileWaits() async throws {
+        let world = try EDIWorld()
+        try await world.ingest(EDIWorld.masterData[0], EDIWorld.masterData[1], EDIWorld.masterData[2])
+        let patient = EDIInbox(hub: world.hub, settle: .seconds(30))
+        let half = String(try fixture("850-basic.edi").prefix(300))
+        try world.drop("arriving.edi", half)
+        #expect(try await patient.processPending().isEmpty)
+        #expect(FileManager.default.fileExists(atPath: world.inbound.appendingPathComponent("arriving.edi").path))
+        // Written to the end, and older than the settle time: read whole.
+        try world.drop("arriving.edi", try fixture("850-basic.edi"))
+        try FileManager.default.setAttributes(
+            [.modificationDate: Date().addingTimeInterval(-60)], ofItemAtPath: world.inbound.appendingPathComponent("arriving.edi").path)
+        let handled = try await patient.processPending()
+        #expect(handled.map(\.receipt?.verdict) == [.accepted])
     }
 }

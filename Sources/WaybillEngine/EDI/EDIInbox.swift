@@ -10,13 +10,17 @@ import WaybillX12
 /// `<name>.reason.txt` that says why. A file moves only after what it carried is committed, so
 /// a crash leaves it in place and it is read again on restart — and then recognised as the same
 /// interchange, answered with the same 997 under the same name, storing nothing twice.
-/// Hidden files and `*.tmp` / `*.part` (a transfer still writing) are left alone.
+/// Hidden files and `*.tmp` / `*.part` are left alone, and so is a file modified less than
+/// `settle` ago: a transfer that writes in place is still writing it, and half an interchange
+/// would be refused and moved to `failed/`.
 public struct EDIInbox: Sendable {
     let gateway: EDIGateway
     let logger: Logger
+    let settle: Duration
 
-    public init(hub: Hub, logger: Logger = Logger(label: "waybill.edi")) {
+    public init(hub: Hub, settle: Duration = .seconds(1), logger: Logger = Logger(label: "waybill.edi")) {
         self.gateway = EDIGateway(hub: hub)
+        self.settle = settle
         self.logger = logger
     }
 
@@ -35,20 +39,24 @@ public struct EDIInbox: Sendable {
         let hub = gateway.hub
         for system in hub.landscape.systems.values.sorted(by: { $0.name < $1.name }) {
             guard let partner = system.x12, let inbound = partner.inboundDirectory else { continue }
-            for name in Self.waitingFiles(in: inbound) {
+            for name in Self.waitingFiles(in: inbound, settledFor: settle) {
                 handled.append(try await process(name, in: inbound, partner: partner, system: system))
             }
         }
         return handled
     }
 
-    static func waitingFiles(in directory: String) -> [String] {
+    static func waitingFiles(in directory: String, settledFor settle: Duration = .zero) -> [String] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+        let seconds = Double(settle.components.seconds) + Double(settle.components.attoseconds) / 1e18
+        let settledBefore = Date().addingTimeInterval(-seconds)
         return names.filter { name in
             guard !name.hasPrefix("."), !name.hasSuffix(".tmp"), !name.hasSuffix(".part") else { return false }
-            var isDirectory: ObjCBool = false
-            return FileManager.default.fileExists(atPath: (directory as NSString).appendingPathComponent(name), isDirectory: &isDirectory)
-                && !isDirectory.boolValue
+            let path = (directory as NSString).appendingPathComponent(name)
+            guard let attributes = try? FileManager.default.attributesOfItem(atPath: path), attributes[.type] as? FileAttributeType == .typeRegular
+            else { return false }
+            guard seconds > 0 else { return true }
+            return (attributes[.modificationDate] as? Date).map { $0 <= settledBefore } ?? false
         }.sorted()
     }
 
