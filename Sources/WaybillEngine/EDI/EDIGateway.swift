@@ -67,7 +67,9 @@ public struct EDIGateway: Sendable {
         for ((g, s, event), result) in zip(events, results) where result.outcome == .parked {
             let set = interchange.groups[g].sets[s]
             verdicts[g][s].segmentErrors = try await unknownItems(in: set, partner: name)
-            if case .orderPlaced(let order) = event.payload { problems.append("order \(order.orderId) waits for item master data") }
+            if case .orderPlaced(let order) = event.payload {
+                problems.append("order \(order.orderId) waits for master data" + (result.detail.map { " (\($0))" } ?? ""))
+            }
         }
         let acknowledged = try await apply(partnerAcknowledgements, partner: name)
         problems += acknowledged
