@@ -18,9 +18,9 @@ public final class SQLiteStore: Store {
     public init(path: String, orderCacheCapacity: Int = 4_096) throws {
         var config = Configuration()
         config.prepareDatabase { db in
-            // A bigger page cache for the writer; the checkpoint size is set per transaction by
-            // `CheckpointPolicy`.
-            try db.execute(sql: "PRAGMA cache_size = -65536")
+            // A bigger page cache for the writer only (readers keep SQLite's 2 MB each); the
+            // checkpoint size is set per transaction by `CheckpointPolicy`.
+            if !db.configuration.readonly { try db.execute(sql: "PRAGMA cache_size = -65536") }
         }
         config.busyMode = .timeout(10)
         pool = try DatabasePool(path: path, configuration: config)
