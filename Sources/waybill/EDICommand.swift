@@ -42,15 +42,39 @@ struct EDICommand: ParsableCommand {
 
         func run() throws {
             let bytes = Array(try Data(contentsOf: URL(fileURLWithPath: file)))
+            let interchanges: [X12Interchange]
             do {
-                let interchanges = try X12Reader.read(bytes)
-                let sets = interchanges.reduce(0) { $0 + $1.groups.reduce(0) { $0 + $1.sets.count } }
-                print("\(file): valid — \(interchanges.count) interchanges, \(sets) transaction sets")
+                interchanges = try X12Reader.read(bytes)
             } catch {
-                let codes = [error.ta1Code.map { "TA1 \($0)" }, error.ackCode].compactMap { $0 }.joined(separator: ", ")
-                print("\(file): \(error)" + (codes.isEmpty ? "" : " [\(codes)]"))
+                print(Self.line(file, error))
                 throw ExitCode(1)
             }
+            // The envelopes hold: check each set's content too, one line per set in error.
+            var problems: [String] = []
+            var sets = 0
+            for interchange in interchanges {
+                for group in interchange.groups {
+                    for set in group.sets {
+                        sets += 1
+                        guard set.code == "850" else { continue }
+                        do {
+                            _ = try PurchaseOrderMapping.orderPlaced(set, in: interchange)
+                        } catch {
+                            problems.append(Self.line(file, error) + " in 850 \(set.controlNumber) of interchange \(interchange.controlNumber)")
+                        }
+                    }
+                }
+            }
+            guard problems.isEmpty else {
+                problems.forEach { print($0) }
+                throw ExitCode(1)
+            }
+            print("\(file): valid — \(interchanges.count) interchanges, \(sets) transaction sets")
+        }
+
+        static func line(_ file: String, _ error: X12Error) -> String {
+            let codes = [error.ta1Code.map { "TA1 \($0)" }, error.ackCode].compactMap { $0 }.joined(separator: ", ")
+            return "\(file): \(error)" + (codes.isEmpty ? "" : " [\(codes)]")
         }
     }
 }
