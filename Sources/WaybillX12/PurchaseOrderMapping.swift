@@ -86,24 +86,36 @@ public enum PurchaseOrderMapping {
         ])
     }
 
+    /// The item a PO1 orders and the element that names it: our part number (VP) when given,
+    /// else the buyer's (BP), else the manufacturer's (IN); nil when it names none.
+    public static func item(of po1: X12Segment) -> (element: Int, value: String)? {
+        var best: (element: Int, value: String)?
+        var bestRank = Int.max
+        var n = 6
+        while n + 1 <= po1.elements.count {
+            let rank =
+                switch po1[n] {
+                case "VP": 0
+                case "BP": 1
+                case "IN": 2
+                default: Int.max
+                }
+            if rank < bestRank, !po1[n + 1].isEmpty {
+                best = (n + 1, po1[n + 1])
+                bestRank = rank
+            }
+            n += 2
+        }
+        return best
+    }
+
     /// One PO1: line number, quantity, unit, price and the item — our part number (VP) when
     /// given, else the buyer's (BP), else the manufacturer's (IN).
     static func line(_ po1: X12Segment, number: Int, description: String?) throws(X12Error) -> JSONValue {
         guard Quantity(text: po1[2]) != nil else {
             throw X12Error(.invalidNumber, "PO102 \"\(po1[2])\" is not a quantity", segment: po1.position, element: 2)
         }
-        var vendor: String?, buyer: String?, other: String?
-        var n = 6
-        while n + 1 <= po1.elements.count {
-            switch po1[n] {
-            case "VP": vendor = po1[n + 1]
-            case "BP": buyer = po1[n + 1]
-            case "IN": other = po1[n + 1]
-            default: break
-            }
-            n += 2
-        }
-        guard let sku = vendor ?? buyer ?? other, !sku.isEmpty else {
+        guard let sku = item(of: po1)?.value else {
             throw X12Error(.unexpectedSegment, "PO1 \(po1[1]) names no item (VP or BP)", segment: po1.position, element: 6)
         }
         var members: [(String, JSONValue?)] = [

@@ -102,8 +102,9 @@ public enum X12Date {
     public static func date(_ day: CalendarDate) -> String { String(day.text.filter { $0 != "-" }) }
     /// HHMM (UTC) of a timestamp.
     public static func time(_ at: Timestamp) -> String {
-        let text = at.rfc3339
-        let start = text.index(text.startIndex, offsetBy: 11)
-        return String(text[start...].prefix(5).filter { $0 != ":" })
+        var minutes = at.milliseconds / 60_000 % 1_440
+        if minutes < 0 { minutes += 1_440 }
+        func two(_ v: Int64) -> String { v < 10 ? "0\(v)" : "\(v)" }
+        return two(minutes / 60) + two(minutes % 60)
     }
 }

@@ -67,7 +67,7 @@ public struct X12Writer: Sendable {
     /// One interchange; `control` is ISA13 and GS06 (one sequence per partner, see DESIGN.md).
     public func interchange(_ envelope: Envelope, control: Int, groups: [Group]) -> [UInt8] {
         var out: [UInt8] = []
-        let controlText = pad(String(control), 9, with: "0", left: true)
+        let controlText = Self.controlNumber(control)
         segment(&out, isa(envelope, controlText))
         for group in groups {
             segment(&out, ["GS", group.code, envelope.sender, envelope.receiver, envelope.groupDate, envelope.time, String(control), "X", "004010"])
@@ -92,7 +92,7 @@ public struct X12Writer: Sendable {
     ///   - note: TA105, the interchange note code (`000` no error, `001` control number mismatch, …).
     public func interchangeAcknowledgement(_ envelope: Envelope, control: Int, received: X12Segment, accepted: Bool, note: String) -> [UInt8] {
         var out: [UInt8] = []
-        let controlText = pad(String(control), 9, with: "0", left: true)
+        let controlText = Self.controlNumber(control)
         segment(&out, isa(envelope, controlText))
         let receivedControl = received[13].isEmpty ? "000000000" : received[13]
         let date = received[9].isEmpty ? envelope.date : received[9]
@@ -100,6 +100,12 @@ public struct X12Writer: Sendable {
         segment(&out, ["TA1", receivedControl, date, time, accepted ? "A" : "R", note])
         segment(&out, ["IEA", "0", controlText])
         return out
+    }
+
+    /// An interchange control number as ISA13 writes it: nine digits, zero-padded.
+    public static func controlNumber(_ control: Int) -> String {
+        let digits = String(control)
+        return String(repeating: "0", count: max(0, 9 - digits.count)) + digits
     }
 
     func isa(_ envelope: Envelope, _ controlText: String) -> [String] {

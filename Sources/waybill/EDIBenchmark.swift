@@ -18,7 +18,7 @@ enum EDIBenchmark {
                 segments.append("PID*F****Ball bearing \(6200 + line)-2RS")
             }
             segments.append("CTT*20")
-            let padded = String(repeating: "0", count: 9 - String(control).count) + String(control)
+            let padded = X12Writer.controlNumber(control)
             text += "ISA*00*          *00*          *ZZ*BOLTWORKS      *ZZ*ACMEIND        *261127*1530*U*00401*\(padded)*0*P*>~\n"
             text += "GS*PO*BOLTWORKS*ACMEIND*20261127*1530*\(control)*X*004010~\nST*850*0001~\n"
             text += segments.map { $0 + "~\n" }.joined()

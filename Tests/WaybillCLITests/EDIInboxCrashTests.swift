@@ -11,7 +11,7 @@ import WaybillX12
 struct EDIInboxCrashTests {
     /// An 850 interchange with its own control number and PO.
     static func purchaseOrder(_ n: Int) throws -> String {
-        let control = String(repeating: "0", count: 9 - String(n).count) + String(n)
+        let control = X12Writer.controlNumber(n)
         return try fixture("850-basic.edi").replacingOccurrences(of: "000000905", with: control).replacingOccurrences(of: "*905*", with: "*\(n)*")
             .replacingOccurrences(of: "GE*1*905", with: "GE*1*\(n)").replacingOccurrences(of: "PO-88231", with: "PO-\(n)")
     }

@@ -237,12 +237,12 @@ public final class DeliveryScheduler: Sendable {
             return Attempt(job: job, result: .dead(statusCode: nil, error: "no \(subscription.adapter.kind) adapter is registered", at: hub.clock.now()))
         }
         let trace = TraceContext(traceID: job.traceId, spanID: hub.random.spanId())
-        let stored: [UInt8]
+        let body: [UInt8]
         do {
-            if let body = job.body {
-                stored = body
+            if let stored = job.body {
+                body = Self.body(stored, traceparent: trace)
             } else if let raw = job.raw {
-                stored = try ForwardedEvent.body(raw: raw, seq: job.seq, key: job.key)
+                body = try ForwardedEvent.body(raw: raw, seq: job.seq, key: job.key, traceparent: trace)
             } else {
                 return Attempt(job: job, result: .dead(statusCode: nil, error: "event #\(job.seq) has no body to deliver", at: hub.clock.now()))
             }
@@ -252,7 +252,7 @@ public final class DeliveryScheduler: Sendable {
         }
         let delivery = OutboundDelivery(
             id: job.id, deliveryId: "wbd_\(job.id)", subscription: subscription, type: job.type, key: job.key,
-            body: Self.body(stored, traceparent: trace), traceparent: trace, attempt: job.attempts + 1)
+            body: body, traceparent: trace, attempt: job.attempts + 1)
         let outcome = await adapter.deliver(delivery)
         let now = hub.clock.now()
         switch outcome {
@@ -270,7 +270,7 @@ public final class DeliveryScheduler: Sendable {
         }
     }
 
-    /// The stored CloudEvent with this attempt's `traceparent`.
+    /// A stored hub event's CloudEvent with this attempt's `traceparent`.
     static func body(_ stored: [UInt8], traceparent: TraceContext) -> [UInt8] {
         guard case .object(var members)? = try? JSONParser.parse(stored) else { return stored }
         members.removeAll { $0.0 == "traceparent" }

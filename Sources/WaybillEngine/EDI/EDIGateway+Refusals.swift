@@ -50,16 +50,11 @@ extension EDIGateway {
         }
         let setVerdicts = verdicts
         let groupCode = groupError ?? (verdicts.isEmpty ? "1" : nil)
+        let segments = FunctionalAcknowledgement.segments(functionalCode: group[1], groupControl: group[6], sets: setVerdicts, groupError: groupCode)
         let response = try await hub.store.write { tx -> [UInt8] in
-            let control = try tx.nextControlNumber(partner: name)
-            let segments = FunctionalAcknowledgement.segments(
-                functionalCode: group[1], groupControl: group[6], sets: setVerdicts, groupError: groupCode)
-            let response = X12Writer().interchange(
-                partner.envelope(at: now), control: control, groups: [.init(code: "FA", sets: [.init(code: "997", segments: segments)])])
-            try tx.record(
-                OutboundInterchange(
-                    partner: name, control: control, setCode: "997", deliveryId: nil, key: nil, reference: isa?[13] ?? "?", sentAt: now, ackDueAt: nil,
-                    status: .notExpected))
+            let response = try partner.acknowledgement("997", answering: isa?[13] ?? "", as: name, at: now, in: tx) { envelope, control in
+                X12Writer().interchange(envelope, control: control, groups: [.init(code: "FA", sets: [.init(code: "997", segments: segments)])])
+            }
             try tx.raise(NewException(kind: .edi, code: ErrorCode.ediEnvelope.rawValue, key: nil, eventSeq: nil, message: "\(name): \(summary)", raisedAt: now))
             return response
         }
@@ -71,12 +66,9 @@ extension EDIGateway {
     func interchangeRejected(_ received: X12Segment, note: String, message: String, partner: X12Partner, name: SystemName) async throws -> EDIReceipt {
         let now = hub.clock.now()
         let response = try await hub.store.write { tx -> [UInt8] in
-            let control = try tx.nextControlNumber(partner: name)
-            let response = X12Writer().interchangeAcknowledgement(partner.envelope(at: now), control: control, received: received, accepted: false, note: note)
-            try tx.record(
-                OutboundInterchange(
-                    partner: name, control: control, setCode: "TA1", deliveryId: nil, key: nil, reference: received[13].isEmpty ? "?" : received[13],
-                    sentAt: now, ackDueAt: nil, status: .notExpected))
+            let response = try partner.acknowledgement("TA1", answering: received[13], as: name, at: now, in: tx) { envelope, control in
+                X12Writer().interchangeAcknowledgement(envelope, control: control, received: received, accepted: false, note: note)
+            }
             try tx.raise(
                 NewException(
                     kind: .edi, code: ErrorCode.ediEnvelope.rawValue, key: nil, eventSeq: nil,

@@ -90,26 +90,20 @@ public struct EDIGateway: Sendable {
             var response: [UInt8] = []
             // ISA14 = 1: the partner asks for an interchange acknowledgement (TA1 A 000) as well.
             if header[14] == "1" {
-                let control = try tx.nextControlNumber(partner: name)
-                response = X12Writer().interchangeAcknowledgement(partner.envelope(at: now), control: control, received: header, accepted: true, note: "000")
-                try tx.record(
-                    OutboundInterchange(
-                        partner: name, control: control, setCode: "TA1", deliveryId: nil, key: nil, reference: header[13], sentAt: now, ackDueAt: nil,
-                        status: .notExpected))
+                response = try partner.acknowledgement("TA1", answering: header[13], as: name, at: now, in: tx) { envelope, control in
+                    X12Writer().interchangeAcknowledgement(envelope, control: control, received: header, accepted: true, note: "000")
+                }
             }
             if !answered.isEmpty {
-                let control = try tx.nextControlNumber(partner: name)
                 let sets = answered.map { g, group in
                     X12Writer.Set(
                         code: "997",
                         segments: FunctionalAcknowledgement.segments(functionalCode: group.header[1], groupControl: group.controlNumber, sets: finalVerdicts[g])
                     )
                 }
-                response += X12Writer().interchange(partner.envelope(at: now), control: control, groups: [.init(code: "FA", sets: sets)])
-                try tx.record(
-                    OutboundInterchange(
-                        partner: name, control: control, setCode: "997", deliveryId: nil, key: nil, reference: interchange.controlNumber, sentAt: now,
-                        ackDueAt: nil, status: .notExpected))
+                response += try partner.acknowledgement("997", answering: header[13], as: name, at: now, in: tx) { envelope, control in
+                    X12Writer().interchange(envelope, control: control, groups: [.init(code: "FA", sets: sets)])
+                }
             }
             try tx.record(
                 InboundInterchange(partner: name, control: interchange.controlNumber, receivedAt: now, request: request, response: response, summary: summary))
@@ -152,13 +146,7 @@ public struct EDIGateway: Sendable {
         return try await hub.store.read { reader in
             var errors: [FunctionalAcknowledgement.SegmentError] = []
             for po1 in lines {
-                var n = 6
-                var item: (element: Int, value: String)?
-                while n + 1 <= po1.elements.count {
-                    if ["VP", "BP", "IN"].contains(po1[n]), !po1[n + 1].isEmpty, item == nil || po1[n] == "VP" { item = (n + 1, po1[n + 1]) }
-                    n += 2
-                }
-                guard let item else { continue }
+                guard let item = PurchaseOrderMapping.item(of: po1) else { continue }
                 let known =
                     try reader.product(SKU(item.value)) != nil
                     || reader.crossReference(kind: "product", system: partner, external: item.value) != nil

@@ -8,6 +8,8 @@ extension Hub {
     func outboundInterchange(
         delivery: Int64, partner: SystemName, setCode: String, key: String, reference: String, window: Int64
     ) async throws -> OutboundInterchange {
+        // A retry or replay finds its interchange with a read; only the first attempt writes.
+        if let existing = try await store.read({ try $0.outboundInterchange(delivery: delivery) }) { return existing }
         let now = clock.now()
         return try await store.write { tx in
             if let existing = try tx.outboundInterchange(delivery: delivery) { return existing }

@@ -78,7 +78,6 @@ public enum X12Outbound {
 
     /// The file name of an interchange in the partner's directory: set, then control number.
     static func fileName(set: String, control: Int) -> String {
-        let digits = String(control)
-        return "\(set)-\(String(repeating: "0", count: max(0, 9 - digits.count)))\(digits).edi"
+        "\(set)-\(X12Writer.controlNumber(control)).edi"
     }
 }
