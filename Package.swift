@@ -32,7 +32,7 @@ let package = Package(
         // The embedded SQLite store.
         .target(
             name: "WaybillSQLite",
-            dependencies: ["WaybillStore", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: ["WaybillStore", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift")]
         ),
         // Ingest pipeline, delivery scheduler, adapters, the demo landscape, the bench.
         .target(

@@ -11,35 +11,40 @@ final class SQLiteTransaction: SQLiteReader, StoreTransaction {
             INSERT INTO events (source, event_id, type, subject, record_key, event_time, received_at, trace_id, origin, cause_seq, outcome, raw, body)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (source, event_id) DO NOTHING
             """)
-        try insert.execute(arguments: [
-            event.source, event.eventId, event.type.rawValue, event.subject, event.key, event.eventTime.milliseconds,
-            event.receivedAt.milliseconds, event.traceId, event.origin.rawValue, event.causeSeq,
-            event.origin == .inbound ? IngestOutcome.accepted.rawValue : nil, event.raw?.data, event.body?.data,
-        ])
+        try db.run(insert) {
+            $0.bind(event.source); $0.bind(event.eventId); $0.bind(event.type.rawValue); $0.bind(event.subject); $0.bind(event.key)
+            $0.bind(event.eventTime.milliseconds); $0.bind(event.receivedAt.milliseconds); $0.bind(event.traceId)
+            $0.bind(event.origin.rawValue); $0.bind(event.causeSeq)
+            $0.bind(event.origin == .inbound ? IngestOutcome.accepted.rawValue : nil); $0.bind(event.raw); $0.bind(event.body)
+        }
         guard db.changesCount == 1 else { return nil }
         return db.lastInsertedRowID
     }
 
     func recordOutcome(seq: Int64, outcome: IngestOutcome, code: String?) throws {
-        try statement("UPDATE events SET outcome = ?, code = ? WHERE seq = ?").execute(arguments: [outcome.rawValue, code, seq])
+        try db.run(statement("UPDATE events SET outcome = ?, code = ? WHERE seq = ?")) {
+            $0.bind(outcome.rawValue); $0.bind(code); $0.bind(seq)
+        }
     }
 
     func setTraceId(seq: Int64, traceId: String) throws {
-        try statement("UPDATE events SET trace_id = ? WHERE seq = ?").execute(arguments: [traceId, seq])
+        try db.run(statement("UPDATE events SET trace_id = ? WHERE seq = ?")) {
+            $0.bind(traceId); $0.bind(seq)
+        }
     }
 
     func save(_ order: OrderState, updatedAt: Timestamp) throws {
         let bytes = order.storageBytes
-        try statement(
+        let upsert = try statement(
             """
             INSERT INTO orders (order_id, customer_id, derived_status, awaiting_master_data, updated_at, state) VALUES (?, ?, ?, ?, ?, ?)
             ON CONFLICT (order_id) DO UPDATE SET customer_id = excluded.customer_id, derived_status = excluded.derived_status,
                 awaiting_master_data = excluded.awaiting_master_data, updated_at = excluded.updated_at, state = excluded.state
-            """
-        ).execute(arguments: [
-            order.orderId.rawValue, order.customerId?.rawValue, order.status.rawValue,
-            order.validated || order.cancelled ? 0 : 1, updatedAt.milliseconds, bytes.data,
-        ])
+            """)
+        try db.run(upsert) {
+            $0.bind(order.orderId.rawValue); $0.bind(order.customerId?.rawValue); $0.bind(order.status.rawValue)
+            $0.bind(order.validated || order.cancelled ? 0 : 1); $0.bind(updatedAt.milliseconds); $0.bind(bytes)
+        }
         staged.orders[order.orderId] = order
     }
 
@@ -92,13 +97,12 @@ final class SQLiteTransaction: SQLiteReader, StoreTransaction {
         while index < subscriptions.count {
             let chunk = subscriptions[index..<min(subscriptions.count, index + 16)]
             let rows = Array(repeating: "(?, ?, ?, ?, 0, ?, ?)", count: chunk.count).joined(separator: ", ")
-            var arguments: [(any DatabaseValueConvertible)?] = []
-            arguments.reserveCapacity(chunk.count * 6)
-            for subscription in chunk {
-                arguments += [seq, subscription.rawValue, key, type.rawValue, at.milliseconds, at.milliseconds]
+            let insert = try statement("INSERT INTO outbox (seq, subscription, record_key, type, status, next_attempt_at, created_at) VALUES \(rows)")
+            try db.run(insert) {
+                for subscription in chunk {
+                    $0.bind(seq); $0.bind(subscription.rawValue); $0.bind(key); $0.bind(type.rawValue); $0.bind(at.milliseconds); $0.bind(at.milliseconds)
+                }
             }
-            try statement("INSERT INTO outbox (seq, subscription, record_key, type, status, next_attempt_at, created_at) VALUES \(rows)")
-                .execute(arguments: StatementArguments(arguments))
             index += chunk.count
         }
     }
