@@ -11,15 +11,14 @@ import WaybillStore
 public final class SQLiteStore: Store {
     let pool: DatabasePool
     let caches: WriterCaches
-    let checkpoints = CheckpointPolicy()
+    let checkpointer: BackgroundCheckpointer
     public let path: String
 
     /// Opens (creating and migrating if needed) the store at `path`.
-    public init(path: String, orderCacheCapacity: Int = 4_096) throws {
+    public init(path: String, orderCacheCapacity: Int = 4_096, checkpoints: CheckpointSettings = CheckpointSettings()) throws {
         var config = Configuration()
         config.prepareDatabase { db in
-            // A bigger page cache for the writer only (readers keep SQLite's 2 MB each); the
-            // checkpoint size is set per transaction by `CheckpointPolicy`.
+            // A bigger page cache for the writer only (readers keep SQLite's 2 MB each).
             if !db.configuration.readonly { try db.execute(sql: "PRAGMA cache_size = -65536") }
         }
         config.busyMode = .timeout(10)
@@ -35,15 +34,19 @@ public final class SQLiteStore: Store {
         caches = WriterCaches(orderCapacity: orderCacheCapacity)
         self.path = path
         try SQLiteSchema.migrator().migrate(pool)
+        let checkpointer = try BackgroundCheckpointer(path: path, settings: checkpoints)
+        pool.writeWithoutTransaction { db in checkpointer.watch(writer: db) }
+        self.checkpointer = checkpointer
     }
+
+    deinit { checkpointer.stop() }
+
+    /// How many checkpoints the background thread has completed since the store was opened.
+    public var backgroundCheckpoints: Int { checkpointer.completedCheckpoints }
 
     public func write<T: Sendable>(_ body: @escaping @Sendable (any StoreTransaction) throws -> T) async throws -> T {
         let caches = self.caches
-        let checkpoints = self.checkpoints
         let (result, staged) = try await pool.writeWithoutTransaction { db in
-            let start = ContinuousClock.now
-            defer { checkpoints.record(busy: ContinuousClock.now - start) }
-            if let pages = checkpoints.pagesToApply(at: start) { try db.execute(sql: "PRAGMA wal_autocheckpoint = \(pages)") }
             var outcome: (T, StagedValues)?
             try db.inTransaction(.immediate) {
                 let transaction = SQLiteTransaction(db: db, caches: caches)
