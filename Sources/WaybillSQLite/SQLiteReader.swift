@@ -21,6 +21,10 @@ class SQLiteReader: StoreReader {
 
     func statement(_ sql: String) throws -> Statement { try db.cachedStatement(sql: sql) }
 
+    /// Writes order rows a transaction has saved but not yet written; queries over the orders
+    /// table call it first (a reader outside a transaction has none).
+    func writePendingOrders() throws {}
+
     static func decodeOrder(_ data: Data) throws -> OrderState {
         try OrderState(storage: [UInt8](data))
     }
@@ -39,16 +43,21 @@ class SQLiteReader: StoreReader {
         if let customer { conditions.append("customer_id = ?"); _ = arguments.append(contentsOf: [customer.rawValue]) }
         if let updatedSince { conditions.append("updated_at >= ?"); _ = arguments.append(contentsOf: [updatedSince.milliseconds]) }
         if let after { conditions.append("order_id > ?"); _ = arguments.append(contentsOf: [after.rawValue]) }
+        try writePendingOrders()
         let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
         _ = arguments.append(contentsOf: [limit])
         return try Data.fetchAll(db, sql: "SELECT state FROM orders \(whereClause) ORDER BY order_id LIMIT ?", arguments: arguments)
             .map(Self.decodeOrder)
     }
 
-    func orderCount() throws -> Int { try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM orders") ?? 0 }
+    func orderCount() throws -> Int {
+        try writePendingOrders()
+        return try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM orders") ?? 0
+    }
 
     func ordersAwaitingMasterData() throws -> [OrderID] {
-        try String.fetchAll(db, sql: "SELECT order_id FROM orders WHERE awaiting_master_data = 1 ORDER BY order_id").map(OrderID.init)
+        try writePendingOrders()
+        return try String.fetchAll(db, sql: "SELECT order_id FROM orders WHERE awaiting_master_data = 1 ORDER BY order_id").map(OrderID.init)
     }
 
     func customer(_ id: CustomerID) throws -> CustomerRecord? {
@@ -341,6 +350,7 @@ class SQLiteReader: StoreReader {
     }
 
     func projectionDigest() throws -> String {
+        try writePendingOrders()
         var text = ""
         let queries = [
             ("orders", "SELECT order_id, customer_id, derived_status, awaiting_master_data, hex(state) FROM orders ORDER BY order_id"),

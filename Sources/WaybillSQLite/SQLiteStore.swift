@@ -50,7 +50,9 @@ public final class SQLiteStore: Store {
             var outcome: (T, StagedValues)?
             try db.inTransaction(.immediate) {
                 let transaction = SQLiteTransaction(db: db, caches: caches)
-                outcome = (try body(transaction), transaction.staged)
+                let result = try body(transaction)
+                try transaction.writePendingOrders()
+                outcome = (result, transaction.staged)
                 return .commit
             }
             return outcome!

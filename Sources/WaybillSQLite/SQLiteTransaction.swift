@@ -33,7 +33,30 @@ final class SQLiteTransaction: SQLiteReader, StoreTransaction {
         }
     }
 
+    /// Orders saved since their rows were last written, in the order first saved, with the time
+    /// of their latest save.
+    private var pendingOrders: [OrderID] = []
+    private var pendingUpdatedAt: [OrderID: Timestamp] = [:]
+
+    /// Stages the order's new state; its row is written once per transaction, before the commit
+    /// or before a query over the orders table, however many events changed it. Reads within the
+    /// transaction see the staged state.
     func save(_ order: OrderState, updatedAt: Timestamp) throws {
+        if pendingUpdatedAt.updateValue(updatedAt, forKey: order.orderId) == nil { pendingOrders.append(order.orderId) }
+        staged.orders[order.orderId] = order
+    }
+
+    override func writePendingOrders() throws {
+        guard !pendingOrders.isEmpty else { return }
+        for id in pendingOrders {
+            guard let order = staged.orders[id], let updatedAt = pendingUpdatedAt[id] else { continue }
+            try writeOrderRow(order, updatedAt: updatedAt)
+        }
+        pendingOrders.removeAll(keepingCapacity: true)
+        pendingUpdatedAt.removeAll(keepingCapacity: true)
+    }
+
+    private func writeOrderRow(_ order: OrderState, updatedAt: Timestamp) throws {
         let bytes = order.storageBytes
         let upsert = try statement(
             """
@@ -45,7 +68,6 @@ final class SQLiteTransaction: SQLiteReader, StoreTransaction {
             $0.bind(order.orderId.rawValue); $0.bind(order.customerId?.rawValue); $0.bind(order.status.rawValue)
             $0.bind(order.validated || order.cancelled ? 0 : 1); $0.bind(updatedAt.milliseconds); $0.bind(bytes)
         }
-        staged.orders[order.orderId] = order
     }
 
     func save(_ customer: CustomerRecord) throws {
@@ -212,6 +234,8 @@ final class SQLiteTransaction: SQLiteReader, StoreTransaction {
         for table in ["orders", "customers", "products", "cross_references", "receivables", "invoice_index", "parked"] {
             try db.execute(sql: "DELETE FROM \(table)")
         }
+        pendingOrders = []
+        pendingUpdatedAt = [:]
         staged = StagedValues()
         staged.clearedProjections = true
     }

@@ -134,4 +134,20 @@ struct EventDecodingTests {
         #expect(event.envelope.extensions.contains { $0.0 == "partnerref" && $0.1 == .string("X-9") })
         #expect(JSONWriter.string(event.envelope.json).contains(#""partnerref":"X-9""#))
     }
+
+    @Test("an envelope written straight to bytes is exactly its JSON tree written out")
+    func envelopeBytes() throws {
+        let data = try JSONParser.parse(Array(#"{"orderId":"SO-1","note":"a \"quoted\"\nline","lines":[{"qty":2.5}]}"#.utf8))
+        let trace = try #require(TraceContext(traceparent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"))
+        let events = [
+            CloudEvent(id: "wb-1-1", source: "/systems/hub", type: .orderStatusChanged, subject: nil, time: nil, traceparent: nil, data: data),
+            CloudEvent(
+                id: "e\u{1}", source: "/systems/wms", type: .shipmentConfirmed, subject: "SO-1", time: Timestamp(milliseconds: 1_764_601_445_120),
+                traceparent: trace, extensions: [("sourceid", .string("W-9")), ("hops", .number("2"))], data: .raw(Array(#"{"a":1}"#.utf8))),
+        ]
+        for event in events {
+            #expect(event.bytes == JSONWriter.bytes(event.json), "\(JSONWriter.string(event.json))")
+            #expect(try JSONParser.parse(event.bytes) == JSONParser.parse(JSONWriter.bytes(event.json)))
+        }
+    }
 }

@@ -86,6 +86,36 @@ public struct CloudEvent: Sendable {
             traceparent: trace, extensions: extensions, data: data)
     }
 
+    /// The structured-mode JSON of this event as bytes: `JSONWriter.bytes(json)`, written
+    /// without building the tree first (the hub writes one per emitted event).
+    public var bytes: [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(512)
+        func member(_ name: StaticString) {
+            out.append(UInt8(ascii: ","))
+            out.append(UInt8(ascii: "\""))
+            name.withUTF8Buffer { out.append(contentsOf: $0) }
+            out.append(contentsOf: "\":".utf8)
+        }
+        out.append(contentsOf: #"{"specversion":"1.0""#.utf8)
+        member("id"); JSONWriter.writeString(id, into: &out)
+        member("source"); JSONWriter.writeString(source, into: &out)
+        member("type"); JSONWriter.writeString(type.rawValue, into: &out)
+        member("datacontenttype"); out.append(contentsOf: #""application/json""#.utf8)
+        member("data"); JSONWriter.write(data, sortKeys: false, into: &out)
+        if let subject { member("subject"); JSONWriter.writeString(subject, into: &out) }
+        if let time { member("time"); JSONWriter.writeString(time.rfc3339, into: &out) }
+        if let traceparent { member("traceparent"); JSONWriter.writeString(traceparent.traceparent, into: &out) }
+        for (name, value) in extensions {
+            out.append(UInt8(ascii: ","))
+            JSONWriter.writeString(name, into: &out)
+            out.append(UInt8(ascii: ":"))
+            JSONWriter.write(value, sortKeys: false, into: &out)
+        }
+        out.append(UInt8(ascii: "}"))
+        return out
+    }
+
     /// The structured-mode JSON of this event.
     public var json: JSONValue {
         var members: [(String, JSONValue)] = [

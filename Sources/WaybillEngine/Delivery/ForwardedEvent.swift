@@ -15,6 +15,6 @@ enum ForwardedEvent {
             subject: order?.rawValue ?? envelope.subject, time: envelope.time, traceparent: traceparent,
             extensions: envelope.extensions, data: order.map { event.payload.withOrder($0).json } ?? event.payload.json)
         forwarded.extensions.append(("sourceid", .string(envelope.id)))
-        return JSONWriter.bytes(forwarded.json)
+        return forwarded.bytes
     }
 }

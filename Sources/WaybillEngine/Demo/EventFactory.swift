@@ -11,7 +11,7 @@ struct EventFactory {
         counter += 1
         let id = "\(system)-\(String(format4: counter))"
         let event = CloudEvent(id: id, source: "/systems/\(system)", type: type, subject: subject, time: time, traceparent: nil, data: data)
-        return JSONWriter.bytes(event.json)
+        return event.bytes
     }
 }
 

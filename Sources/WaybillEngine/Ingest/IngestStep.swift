@@ -295,7 +295,7 @@ final class IngestStep {
             let seq = try tx.append(
                 NewEvent(
                     source: envelope.source, eventId: id, type: hubEvent.type, subject: envelope.subject, key: key, eventTime: time, receivedAt: time,
-                    traceId: state.traceId, origin: .hub, causeSeq: cause, raw: nil, body: JSONWriter.bytes(envelope.json)))
+                    traceId: state.traceId, origin: .hub, causeSeq: cause, raw: nil, body: envelope.bytes))
         else { return }
         let subscribers = landscape.subscribers(of: hubEvent.type, from: .hub) { state.origin }.map(\.name)
         if !subscribers.isEmpty { try tx.enqueueDeliveries(seq: seq, subscriptions: subscribers, key: key, type: hubEvent.type, at: time) }
