@@ -21,9 +21,9 @@ class SQLiteReader: StoreReader {
 
     func statement(_ sql: String) throws -> Statement { try db.cachedStatement(sql: sql) }
 
-    /// Writes order rows a transaction has saved but not yet written; queries over the orders
-    /// table call it first (a reader outside a transaction has none).
-    func writePendingOrders() throws {}
+    /// Writes the rows a transaction has staged but not written yet (order rows, hub events);
+    /// queries over those tables call it first. A reader outside a transaction has none.
+    func writePending() throws {}
 
     static func decodeOrder(_ data: Data) throws -> OrderState {
         try OrderState(storage: [UInt8](data))
@@ -43,7 +43,7 @@ class SQLiteReader: StoreReader {
         if let customer { conditions.append("customer_id = ?"); _ = arguments.append(contentsOf: [customer.rawValue]) }
         if let updatedSince { conditions.append("updated_at >= ?"); _ = arguments.append(contentsOf: [updatedSince.milliseconds]) }
         if let after { conditions.append("order_id > ?"); _ = arguments.append(contentsOf: [after.rawValue]) }
-        try writePendingOrders()
+        try writePending()
         let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
         _ = arguments.append(contentsOf: [limit])
         return try Data.fetchAll(db, sql: "SELECT state FROM orders \(whereClause) ORDER BY order_id LIMIT ?", arguments: arguments)
@@ -51,12 +51,12 @@ class SQLiteReader: StoreReader {
     }
 
     func orderCount() throws -> Int {
-        try writePendingOrders()
+        try writePending()
         return try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM orders") ?? 0
     }
 
     func ordersAwaitingMasterData() throws -> [OrderID] {
-        try writePendingOrders()
+        try writePending()
         return try String.fetchAll(db, sql: "SELECT order_id FROM orders WHERE awaiting_master_data = 1 ORDER BY order_id").map(OrderID.init)
     }
 
@@ -105,25 +105,33 @@ class SQLiteReader: StoreReader {
     }
 
     func event(_ seq: Int64) throws -> StoredEvent? {
-        try Row.fetchOne(statement("SELECT \(Self.eventColumns) FROM events WHERE seq = ?"), arguments: [seq]).flatMap(Self.storedEvent)
+        try writePending()
+        return try Row.fetchOne(statement("SELECT \(Self.eventColumns) FROM events WHERE seq = ?"), arguments: [seq]).flatMap(Self.storedEvent)
     }
 
     func eventSeq(source: String, eventId: String) throws -> Int64? {
-        try Int64.fetchOne(statement("SELECT seq FROM events WHERE source = ? AND event_id = ?"), arguments: [source, eventId])
+        try writePending()
+        return try Int64.fetchOne(statement("SELECT seq FROM events WHERE source = ? AND event_id = ?"), arguments: [source, eventId])
     }
 
     func events(key: String) throws -> [StoredEvent] {
-        try Row.fetchAll(statement("SELECT \(Self.eventColumns) FROM events WHERE record_key = ? ORDER BY seq"), arguments: [key]).compactMap(Self.storedEvent)
+        try writePending()
+        return try Row.fetchAll(statement("SELECT \(Self.eventColumns) FROM events WHERE record_key = ? ORDER BY seq"), arguments: [key]).compactMap(
+            Self.storedEvent)
     }
 
     func inboundEvents(after seq: Int64, limit: Int) throws -> [StoredEvent] {
-        try Row.fetchAll(
+        try writePending()
+        return try Row.fetchAll(
             statement("SELECT \(Self.eventColumns) FROM events WHERE seq > ? AND origin = 'inbound' ORDER BY seq LIMIT ?"),
             arguments: [seq, limit]
         ).compactMap(Self.storedEvent)
     }
 
-    func eventCount() throws -> Int { try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM events") ?? 0 }
+    func eventCount() throws -> Int {
+        try writePending()
+        return try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM events") ?? 0
+    }
 
     static func parked(_ row: Row) -> ParkedEvent {
         ParkedEvent(seq: row[0], key: row[1], eventTime: Timestamp(milliseconds: row[2]), receivedAt: Timestamp(milliseconds: row[3]))
@@ -145,6 +153,7 @@ class SQLiteReader: StoreReader {
     }
 
     func dueDeliveries(now: Timestamp, excluding: Set<Int64>, limit: Int) throws -> [DeliveryJob] {
+        try writePending()
         let rows = try Row.fetchAll(
             statement(
                 """
@@ -211,6 +220,7 @@ class SQLiteReader: StoreReader {
     }
 
     func deliveryProgress(key: String) throws -> [SubscriptionName: SubscriptionProgress] {
+        try writePending()
         var progress: [SubscriptionName: SubscriptionProgress] = [:]
         let rows = try Row.fetchAll(
             statement(
@@ -350,7 +360,7 @@ class SQLiteReader: StoreReader {
     }
 
     func projectionDigest() throws -> String {
-        try writePendingOrders()
+        try writePending()
         var text = ""
         let queries = [
             ("orders", "SELECT order_id, customer_id, derived_status, awaiting_master_data, hex(state) FROM orders ORDER BY order_id"),

@@ -51,7 +51,7 @@ public final class SQLiteStore: Store {
             try db.inTransaction(.immediate) {
                 let transaction = SQLiteTransaction(db: db, caches: caches)
                 let result = try body(transaction)
-                try transaction.writePendingOrders()
+                try transaction.writePending()
                 outcome = (result, transaction.staged)
                 return .commit
             }

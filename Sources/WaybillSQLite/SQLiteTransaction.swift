@@ -5,20 +5,63 @@ import WaybillStore
 
 /// One write transaction. Writes go through cached prepared statements.
 final class SQLiteTransaction: SQLiteReader, StoreTransaction {
+    /// The next log sequence number. The transaction numbers its events itself (the writer is
+    /// the only one), so a hub event gets its number when emitted and its row once its body is
+    /// written, and the log still reads cause before effect.
+    private var nextSeq: Int64?
+    /// Hub events numbered but not written yet; their bodies are being rendered by `renderer`.
+    private var pendingEvents: [(seq: Int64, event: NewEvent)] = []
+    private var renderer: ParallelRenderer?
+
+    private func reserveSeq() throws -> Int64 {
+        if let nextSeq { return nextSeq }
+        let next = try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(seq), 0) + 1 FROM events") ?? 1
+        nextSeq = next
+        return next
+    }
+
     func append(_ event: NewEvent) throws -> Int64? {
+        let seq = try reserveSeq()
+        try insertEvent(event, seq: seq, body: event.body)
+        guard db.changesCount == 1 else { return nil }
+        nextSeq = seq + 1
+        return seq
+    }
+
+    func append(_ event: NewEvent, renderingBody render: @escaping @Sendable () -> [UInt8]) throws -> Int64 {
+        let seq = try reserveSeq()
+        nextSeq = seq + 1
+        pendingEvents.append((seq, event))
+        if renderer == nil { renderer = ParallelRenderer() }
+        renderer?.submit(render)
+        return seq
+    }
+
+    private func writePendingEvents() throws {
+        guard let renderer, !pendingEvents.isEmpty else { return }
+        let bodies = renderer.finish()
+        for ((seq, event), body) in zip(pendingEvents, bodies) {
+            try insertEvent(event, seq: seq, body: body)
+            guard db.changesCount == 1 else {
+                throw WaybillError(.invariantViolation, "hub event \(event.eventId) (\(event.type.rawValue)) is already in the log")
+            }
+        }
+        pendingEvents.removeAll(keepingCapacity: true)
+        self.renderer = nil
+    }
+
+    private func insertEvent(_ event: NewEvent, seq: Int64, body: [UInt8]?) throws {
         let insert = try statement(
             """
-            INSERT INTO events (source, event_id, type, subject, record_key, event_time, received_at, trace_id, origin, cause_seq, outcome, raw, body)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (source, event_id) DO NOTHING
+            INSERT INTO events (seq, source, event_id, type, subject, record_key, event_time, received_at, trace_id, origin, cause_seq, outcome, raw, body)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (source, event_id) DO NOTHING
             """)
         try db.run(insert) {
-            $0.bind(event.source); $0.bind(event.eventId); $0.bind(event.type.rawValue); $0.bind(event.subject); $0.bind(event.key)
+            $0.bind(seq); $0.bind(event.source); $0.bind(event.eventId); $0.bind(event.type.rawValue); $0.bind(event.subject); $0.bind(event.key)
             $0.bind(event.eventTime.milliseconds); $0.bind(event.receivedAt.milliseconds); $0.bind(event.traceId)
             $0.bind(event.origin.rawValue); $0.bind(event.causeSeq)
-            $0.bind(event.origin == .inbound ? IngestOutcome.accepted.rawValue : nil); $0.bind(event.raw); $0.bind(event.body)
+            $0.bind(event.origin == .inbound ? IngestOutcome.accepted.rawValue : nil); $0.bind(event.raw); $0.bind(body)
         }
-        guard db.changesCount == 1 else { return nil }
-        return db.lastInsertedRowID
     }
 
     func recordOutcome(seq: Int64, outcome: IngestOutcome, code: String?) throws {
@@ -36,28 +79,35 @@ final class SQLiteTransaction: SQLiteReader, StoreTransaction {
     /// Orders saved since their rows were last written, in the order first saved, with the time
     /// of their latest save.
     private var pendingOrders: [OrderID] = []
-    private var pendingUpdatedAt: [OrderID: Timestamp] = [:]
+    private var pendingOrder: [OrderID: (updatedAt: Timestamp, render: Int)] = [:]
+    /// Renders the stored form of each saved state beside the writer.
+    private var stateRenderer: ParallelRenderer?
 
     /// Stages the order's new state; its row is written once per transaction, before the commit
     /// or before a query over the orders table, however many events changed it. Reads within the
     /// transaction see the staged state.
     func save(_ order: OrderState, updatedAt: Timestamp) throws {
-        if pendingUpdatedAt.updateValue(updatedAt, forKey: order.orderId) == nil { pendingOrders.append(order.orderId) }
+        let renderer = stateRenderer ?? ParallelRenderer()
+        stateRenderer = renderer
+        let render = renderer.submit { order.storageBytes }
+        if pendingOrder.updateValue((updatedAt, render), forKey: order.orderId) == nil { pendingOrders.append(order.orderId) }
         staged.orders[order.orderId] = order
     }
 
-    override func writePendingOrders() throws {
-        guard !pendingOrders.isEmpty else { return }
+    override func writePending() throws {
+        try writePendingEvents()
+        guard let renderer = stateRenderer, !pendingOrders.isEmpty else { return }
+        let rendered = renderer.finish()
         for id in pendingOrders {
-            guard let order = staged.orders[id], let updatedAt = pendingUpdatedAt[id] else { continue }
-            try writeOrderRow(order, updatedAt: updatedAt)
+            guard let order = staged.orders[id], let pending = pendingOrder[id] else { continue }
+            try writeOrderRow(order, updatedAt: pending.updatedAt, bytes: rendered[pending.render])
         }
         pendingOrders.removeAll(keepingCapacity: true)
-        pendingUpdatedAt.removeAll(keepingCapacity: true)
+        pendingOrder.removeAll(keepingCapacity: true)
+        stateRenderer = nil
     }
 
-    private func writeOrderRow(_ order: OrderState, updatedAt: Timestamp) throws {
-        let bytes = order.storageBytes
+    private func writeOrderRow(_ order: OrderState, updatedAt: Timestamp, bytes: [UInt8]) throws {
         let upsert = try statement(
             """
             INSERT INTO orders (order_id, customer_id, derived_status, awaiting_master_data, updated_at, state) VALUES (?, ?, ?, ?, ?, ?)
@@ -235,7 +285,8 @@ final class SQLiteTransaction: SQLiteReader, StoreTransaction {
             try db.execute(sql: "DELETE FROM \(table)")
         }
         pendingOrders = []
-        pendingUpdatedAt = [:]
+        pendingOrder = [:]
+        stateRenderer = nil
         staged = StagedValues()
         staged.clearedProjections = true
     }

@@ -72,6 +72,10 @@ public protocol StoreReader {
 public protocol StoreTransaction: StoreReader {
     /// Appends to the log; `nil` if (source, eventId) is already there (a duplicate).
     func append(_ event: NewEvent) throws -> Int64?
+    /// Appends a hub event whose body `render` writes; the store may call it later (on another
+    /// thread) but before the transaction commits. The event's (source, eventId) must be new:
+    /// the transaction fails if it is not.
+    func append(_ event: NewEvent, renderingBody render: @escaping @Sendable () -> [UInt8]) throws -> Int64
     func recordOutcome(seq: Int64, outcome: IngestOutcome, code: String?) throws
     /// Moves an event onto its order's trace (a parked event applied when its order arrived).
     func setTraceId(seq: Int64, traceId: String) throws
@@ -114,4 +118,16 @@ public protocol StoreTransaction: StoreReader {
     /// Empties every projection (orders, customers, products, cross-references, receivables,
     /// invoice index, parked events) before a rebuild from the log.
     func clearProjections() throws
+}
+
+extension StoreTransaction {
+    /// Renders the body at once and appends.
+    public func append(_ event: NewEvent, renderingBody render: @escaping @Sendable () -> [UInt8]) throws -> Int64 {
+        var event = event
+        event.body = render()
+        guard let seq = try append(event) else {
+            throw WaybillError(.invariantViolation, "hub event \(event.eventId) is already in the log")
+        }
+        return seq
+    }
 }

@@ -76,19 +76,24 @@ public struct OrderLifecycle: Sendable {
         let previous = before.status
         let current = state.status
         if isNew || previous != current {
-            var out = JSONStream(capacity: 256 + state.lines.count * 200)
-            out.beginObject()
-            out.key("orderId"); out.string(state.orderId.rawValue)
-            out.key("status"); out.string(current.rawValue)
-            out.key("previousStatus"); if isNew { out.null() } else { out.string(previous.rawValue) }
-            out.key("explanation"); out.string(state.explanation)
-            out.key("lines"); out.beginArray()
-            for line in state.lines { line.writeQuantities(to: &out) }
-            out.endArray()
-            out.endObject()
-            all.append(.emit(HubEvent(.orderStatusChanged, .raw(out.bytes))))
+            all.append(.emit(HubEvent(statusChangeOf: state, from: isNew ? nil : previous)))
         }
         return Transition(state: state, effects: all)
+    }
+
+    /// The data of `o2c.order.status_changed` for `state`, which had status `previous`.
+    static func statusChangeData(_ state: OrderState, previous: OrderStatus?) -> [UInt8] {
+        var out = JSONStream(capacity: 256 + state.lines.count * 200)
+        out.beginObject()
+        out.key("orderId"); out.string(state.orderId.rawValue)
+        out.key("status"); out.string(state.status.rawValue)
+        out.key("previousStatus"); out.optionalString(previous?.rawValue)
+        out.key("explanation"); out.string(state.explanation)
+        out.key("lines"); out.beginArray()
+        for line in state.lines { line.writeQuantities(to: &out) }
+        out.endArray()
+        out.endObject()
+        return out.bytes
     }
 
     func checkInvariants(_ state: OrderState) throws(WaybillError) {

@@ -61,11 +61,45 @@ public struct ExceptionDraft: Sendable, Equatable {
 /// An event the hub emits about an order.
 public struct HubEvent: Sendable, Equatable {
     public var type: EventType
-    public var data: JSONValue
+    private var content: Content
+
+    private enum Content: Sendable {
+        case value(JSONValue)
+        /// `o2c.order.status_changed`, written from the order's state when asked for: the bytes
+        /// are the same whenever they are written, and the engine writes them off the writer.
+        case statusChange(OrderState, previous: OrderStatus?)
+    }
 
     public init(_ type: EventType, _ data: JSONValue) {
         self.type = type
-        self.data = data
+        content = .value(data)
+    }
+
+    /// The `o2c.order.status_changed` event for `state`, which had status `previous` (nil for a
+    /// new order).
+    public init(statusChangeOf state: OrderState, from previous: OrderStatus?) {
+        type = .orderStatusChanged
+        content = .statusChange(state, previous: previous)
+    }
+
+    /// The event's `data`.
+    public var data: JSONValue {
+        switch content {
+        case .value(let value): value
+        case .statusChange: .raw(dataBytes)
+        }
+    }
+
+    /// The event's `data` as JSON text.
+    public var dataBytes: [UInt8] {
+        switch content {
+        case .value(let value): JSONWriter.bytes(value)
+        case .statusChange(let state, let previous): OrderLifecycle.statusChangeData(state, previous: previous)
+        }
+    }
+
+    public static func == (lhs: HubEvent, rhs: HubEvent) -> Bool {
+        lhs.type == rhs.type && lhs.dataBytes == rhs.dataBytes
     }
 }
 

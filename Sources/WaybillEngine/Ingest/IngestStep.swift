@@ -288,15 +288,18 @@ final class IngestStep {
         let n = emittedPerCause[cause, default: 0] + 1
         emittedPerCause[cause] = n
         let id = "wb-\(cause)-\(n)"
-        let envelope = CloudEvent(
-            id: id, source: SystemName.hub.source, type: hubEvent.type, subject: state.orderId.rawValue, time: time,
-            traceparent: nil, data: hubEvent.data)
-        guard
-            let seq = try tx.append(
-                NewEvent(
-                    source: envelope.source, eventId: id, type: hubEvent.type, subject: envelope.subject, key: key, eventTime: time, receivedAt: time,
-                    traceId: state.traceId, origin: .hub, causeSeq: cause, raw: nil, body: envelope.bytes))
-        else { return }
+        let subject = state.orderId.rawValue
+        // The body is written off the writer thread, before the transaction commits.
+        let seq = try tx.append(
+            NewEvent(
+                source: SystemName.hub.source, eventId: id, type: hubEvent.type, subject: subject, key: key, eventTime: time, receivedAt: time,
+                traceId: state.traceId, origin: .hub, causeSeq: cause, raw: nil, body: nil)
+        ) {
+            CloudEvent(
+                id: id, source: SystemName.hub.source, type: hubEvent.type, subject: subject, time: time, traceparent: nil,
+                data: .raw(hubEvent.dataBytes)
+            ).bytes
+        }
         let subscribers = landscape.subscribers(of: hubEvent.type, from: .hub) { state.origin }.map(\.name)
         if !subscribers.isEmpty { try tx.enqueueDeliveries(seq: seq, subscriptions: subscribers, key: key, type: hubEvent.type, at: time) }
     }

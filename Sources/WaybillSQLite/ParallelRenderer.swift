@@ -1,0 +1,77 @@
+import Dispatch
+import Synchronization
+
+/// Renders byte bodies (hub events' JSON) on a helper thread while the writer goes on with its
+/// transaction; at the end the writer renders whatever the helper has not started, waits for
+/// the one it is on, and gets every body in submission order.
+final class ParallelRenderer: Sendable {
+    typealias Job = @Sendable () -> [UInt8]
+
+    private struct State {
+        var jobs: [Job] = []
+        var results: [[UInt8]?] = []
+        var next = 0
+        var helperRunning = false
+        var finisher: DispatchSemaphore?
+    }
+
+    private static let helpers = DispatchQueue(label: "waybill.render", attributes: .concurrent)
+    private let state = Mutex(State())
+
+    /// Queues `job` and returns its index in what `finish` returns; starts the helper if it is
+    /// not running.
+    @discardableResult
+    func submit(_ job: @escaping Job) -> Int {
+        let (index, start) = state.withLock { s -> (Int, Bool) in
+            s.jobs.append(job)
+            s.results.append(nil)
+            if s.helperRunning { return (s.jobs.count - 1, false) }
+            s.helperRunning = true
+            return (s.jobs.count - 1, true)
+        }
+        if start { Self.helpers.async { self.helpWhileJobsRemain() } }
+        return index
+    }
+
+    /// Every body, in the order submitted, once all are rendered.
+    func finish() -> [[UInt8]] {
+        while let (index, job) = take() { store(job(), at: index) }
+        let wait = state.withLock { s -> DispatchSemaphore? in
+            guard s.helperRunning else { return nil }
+            let semaphore = DispatchSemaphore(value: 0)
+            s.finisher = semaphore
+            return semaphore
+        }
+        wait?.wait()
+        return state.withLock { s in s.results.map { $0 ?? [] } }
+    }
+
+    private func take() -> (Int, Job)? {
+        state.withLock { s -> (Int, Job)? in
+            guard s.next < s.jobs.count else { return nil }
+            defer { s.next += 1 }
+            return (s.next, s.jobs[s.next])
+        }
+    }
+
+    private func store(_ body: [UInt8], at index: Int) {
+        state.withLock { $0.results[index] = body }
+    }
+
+    private func helpWhileJobsRemain() {
+        while true {
+            let work = state.withLock { s -> (Int, Job)? in
+                if s.next < s.jobs.count {
+                    defer { s.next += 1 }
+                    return (s.next, s.jobs[s.next])
+                }
+                s.helperRunning = false
+                s.finisher?.signal()
+                s.finisher = nil
+                return nil
+            }
+            guard let (index, job) = work else { return }
+            store(job(), at: index)
+        }
+    }
+}
