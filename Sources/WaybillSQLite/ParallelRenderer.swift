@@ -43,7 +43,28 @@ final class ParallelRenderer: Sendable {
             return semaphore
         }
         wait?.wait()
-        return state.withLock { s in s.results.map { $0 ?? [] } }
+        return state.withLock { s in
+            let results = s.results.map { $0 ?? [] }
+            // What the jobs captured (order states) is released off the writer.
+            let finished = s.jobs
+            s.jobs = []
+            s.results = []
+            Self.release(finished)
+            return results
+        }
+    }
+
+    /// Drops `values` on the helper queue: freeing many order states and bodies costs the
+    /// writer time it need not spend.
+    static func release<T>(_ values: sending T) {
+        let box = Disposal(values)
+        helpers.async { box.drop() }
+    }
+
+    private final class Disposal<T>: @unchecked Sendable {
+        private var value: T?
+        init(_ value: T) { self.value = value }
+        func drop() { value = nil }
     }
 
     private func take() -> (Int, Job)? {

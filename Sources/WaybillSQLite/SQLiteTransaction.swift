@@ -46,7 +46,8 @@ final class SQLiteTransaction: SQLiteReader, StoreTransaction {
                 throw WaybillError(.invariantViolation, "hub event \(event.eventId) (\(event.type.rawValue)) is already in the log")
             }
         }
-        pendingEvents.removeAll(keepingCapacity: true)
+        ParallelRenderer.release((pendingEvents, bodies))
+        pendingEvents = []
         self.renderer = nil
     }
 
@@ -102,6 +103,7 @@ final class SQLiteTransaction: SQLiteReader, StoreTransaction {
             guard let order = staged.orders[id], let pending = pendingOrder[id] else { continue }
             try writeOrderRow(order, updatedAt: pending.updatedAt, bytes: rendered[pending.render])
         }
+        ParallelRenderer.release(rendered)
         pendingOrders.removeAll(keepingCapacity: true)
         pendingOrder.removeAll(keepingCapacity: true)
         stateRenderer = nil
