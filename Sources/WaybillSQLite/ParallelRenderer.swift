@@ -18,14 +18,17 @@ final class ParallelRenderer: Sendable {
     private static let helpers = DispatchQueue(label: "waybill.render", attributes: .concurrent)
     private let state = Mutex(State())
 
-    /// Queues `job` and returns its index in what `finish` returns; starts the helper if it is
-    /// not running.
+    /// Jobs that wait before an idle helper is woken: waking a thread costs more than one job.
+    static let wakeAfter = 8
+
+    /// Queues `job` and returns its index in what `finish` returns; wakes the helper once enough
+    /// jobs wait.
     @discardableResult
     func submit(_ job: @escaping Job) -> Int {
         let (index, start) = state.withLock { s -> (Int, Bool) in
             s.jobs.append(job)
             s.results.append(nil)
-            if s.helperRunning { return (s.jobs.count - 1, false) }
+            if s.helperRunning || s.jobs.count - s.next < Self.wakeAfter { return (s.jobs.count - 1, false) }
             s.helperRunning = true
             return (s.jobs.count - 1, true)
         }
