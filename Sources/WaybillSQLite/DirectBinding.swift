@@ -84,3 +84,61 @@ extension Database {
         }
     }
 }
+
+/// The current row of a statement run by `Database.query`, read through the SQLite C API.
+struct DirectRow {
+    fileprivate let handle: OpaquePointer
+
+    func isNull(_ column: Int32) -> Bool { sqlite3_column_type(handle, column) == SQLITE_NULL }
+
+    func int64(_ column: Int32) -> Int64 { sqlite3_column_int64(handle, column) }
+
+    func string(_ column: Int32) -> String? {
+        guard let text = sqlite3_column_text(handle, column) else { return nil }
+        let count = Int(sqlite3_column_bytes(handle, column))
+        return String(decoding: UnsafeBufferPointer(start: text, count: count), as: UTF8.self)
+    }
+
+    func bytes(_ column: Int32) -> [UInt8]? {
+        if isNull(column) { return nil }
+        let count = Int(sqlite3_column_bytes(handle, column))
+        guard count > 0, let blob = sqlite3_column_blob(handle, column) else { return [] }
+        return Array(UnsafeRawBufferPointer(start: blob, count: count))
+    }
+}
+
+extension Database {
+    /// Runs a query with its values bound by `bind` and hands each row to `row`.
+    func query(_ statement: Statement, _ bind: (inout DirectBinding) -> Void, row: (DirectRow) throws -> Void) throws {
+        let handle = statement.sqliteStatement
+        sqlite3_reset(handle)
+        var binding = DirectBinding(handle: handle)
+        bind(&binding)
+        defer {
+            sqlite3_reset(handle)
+            sqlite3_clear_bindings(handle)
+        }
+        while true {
+            let code = sqlite3_step(handle)
+            if code == SQLITE_DONE { return }
+            guard code == SQLITE_ROW else {
+                throw DatabaseError(
+                    resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(sqliteConnection)), sql: statement.sql)
+            }
+            try row(DirectRow(handle: handle))
+        }
+    }
+
+    /// The first row's value, read by `value`, or nil when the query returns no row.
+    func first<T>(_ statement: Statement, _ bind: (inout DirectBinding) -> Void, _ value: (DirectRow) throws -> T?) throws -> T? {
+        var result: T?
+        var seen = false
+        try query(statement, bind) { row in
+            if !seen {
+                seen = true
+                result = try value(row)
+            }
+        }
+        return result
+    }
+}

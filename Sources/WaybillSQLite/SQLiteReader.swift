@@ -29,11 +29,20 @@ class SQLiteReader: StoreReader {
         try OrderState(storage: [UInt8](data))
     }
 
+    /// Orders this write transaction looked for and did not find (a new order is looked up
+    /// several times before it is saved).
+    var absentOrders: Set<OrderID> = []
+
     func order(_ id: OrderID) throws -> OrderState? {
         if let state = staged.orders[id] { return state }
         if let state = liveCaches?.orders.get(id) { return state }
-        guard let data = try Data.fetchOne(statement("SELECT state FROM orders WHERE order_id = ?"), arguments: [id.rawValue]) else { return nil }
-        return try Self.decodeOrder(data)
+        if absentOrders.contains(id) { return nil }
+        let bytes = try db.first(statement("SELECT state FROM orders WHERE order_id = ?"), { $0.bind(id.rawValue) }) { $0.bytes(0) }
+        guard let bytes else {
+            if caches != nil { absentOrders.insert(id) }
+            return nil
+        }
+        return try OrderState(storage: bytes)
     }
 
     func orders(status: OrderStatus?, customer: CustomerID?, updatedSince: Timestamp?, after: OrderID?, limit: Int) throws -> [OrderState] {
@@ -77,17 +86,21 @@ class SQLiteReader: StoreReader {
     }
 
     func crossReference(kind: String, system: SystemName, external: String) throws -> String? {
-        try String.fetchOne(
+        try db.first(
             statement("SELECT canonical FROM cross_references WHERE kind = ? AND system = ? AND external = ?"),
-            arguments: [kind, system.rawValue, external])
+            {
+                $0.bind(kind); $0.bind(system.rawValue); $0.bind(external)
+            }
+        ) { $0.string(0) }
     }
 
     func openReceivables(of customer: CustomerID) throws -> Int64 {
-        try Int64.fetchOne(statement("SELECT open_minor FROM receivables WHERE customer_id = ?"), arguments: [customer.rawValue]) ?? 0
+        try db.first(statement("SELECT open_minor FROM receivables WHERE customer_id = ?"), { $0.bind(customer.rawValue) }) { $0.int64(0) } ?? 0
     }
 
     func orderForInvoice(_ invoice: InvoiceID) throws -> OrderID? {
-        try String.fetchOne(statement("SELECT order_id FROM invoice_index WHERE invoice_id = ?"), arguments: [invoice.rawValue]).map(OrderID.init)
+        try db.first(statement("SELECT order_id FROM invoice_index WHERE invoice_id = ?"), { $0.bind(invoice.rawValue) }) { $0.string(0) }
+            .map(OrderID.init)
     }
 
     static let eventColumns = "seq, source, event_id, type, subject, record_key, event_time, received_at, trace_id, origin, cause_seq, raw, body, outcome, code"
@@ -138,10 +151,14 @@ class SQLiteReader: StoreReader {
     }
 
     func parkedEvents(key: String) throws -> [ParkedEvent] {
-        try Row.fetchAll(
-            statement("SELECT seq, record_key, event_time, received_at FROM parked WHERE record_key = ? ORDER BY event_time, seq"),
-            arguments: [key]
-        ).map(Self.parked)
+        var parked: [ParkedEvent] = []
+        try db.query(statement("SELECT seq, record_key, event_time, received_at FROM parked WHERE record_key = ? ORDER BY event_time, seq"), { $0.bind(key) }) {
+            parked.append(
+                ParkedEvent(
+                    seq: $0.int64(0), key: $0.string(1) ?? key, eventTime: Timestamp(milliseconds: $0.int64(2)),
+                    receivedAt: Timestamp(milliseconds: $0.int64(3))))
+        }
+        return parked
     }
 
     func parkedEvents(receivedBefore: Timestamp, unexpiredOnly: Bool) throws -> [ParkedEvent] {

@@ -79,7 +79,7 @@ extension OrderLifecycle {
         }
         if holds.isEmpty {
             state.released = true
-            effects.append(.emit(HubEvent(.orderAccepted, state.canonicalOrderJSON)))
+            effects.append(.emit(HubEvent(acceptanceOf: state)))
         }
     }
 
@@ -173,7 +173,7 @@ extension OrderLifecycle {
         effects.append(.settle(notice.hold == .credit ? .creditHold : .pricing))
         if state.activeHolds.isEmpty && !state.released {
             state.released = true
-            effects.append(.emit(HubEvent(.orderAccepted, state.canonicalOrderJSON)))
+            effects.append(.emit(HubEvent(acceptanceOf: state)))
         }
     }
 }

@@ -68,6 +68,8 @@ public struct HubEvent: Sendable, Equatable {
         /// `o2c.order.status_changed`, written from the order's state when asked for: the bytes
         /// are the same whenever they are written, and the engine writes them off the writer.
         case statusChange(OrderState, previous: OrderStatus?)
+        /// `o2c.order.accepted`: the canonical order, written when asked for.
+        case acceptance(OrderState)
     }
 
     public init(_ type: EventType, _ data: JSONValue) {
@@ -82,11 +84,18 @@ public struct HubEvent: Sendable, Equatable {
         content = .statusChange(state, previous: previous)
     }
 
+    /// The `o2c.order.accepted` event for `state`.
+    public init(acceptanceOf state: OrderState) {
+        type = .orderAccepted
+        content = .acceptance(state)
+    }
+
     /// The event's `data`.
     public var data: JSONValue {
         switch content {
         case .value(let value): value
         case .statusChange: .raw(dataBytes)
+        case .acceptance(let state): state.canonicalOrderJSON
         }
     }
 
@@ -95,6 +104,7 @@ public struct HubEvent: Sendable, Equatable {
         switch content {
         case .value(let value): JSONWriter.bytes(value)
         case .statusChange(let state, let previous): OrderLifecycle.statusChangeData(state, previous: previous)
+        case .acceptance(let state): JSONWriter.bytes(state.canonicalOrderJSON)
         }
     }
 
