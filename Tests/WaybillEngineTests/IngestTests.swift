@@ -32,6 +32,29 @@ struct IngestTests {
         #expect(before == after)
     }
 
+    @Test("hub events sit in the log right after the event that caused them, with their bodies, though written at the commit")
+    func causeBeforeEffect() async throws {
+        let (hub, _) = try await seeded()
+        _ = try await hub.ingest(body: batch([placed("SO-1"), placed("SO-2")]))
+        let (first, second) = try await hub.store.read { r in (try r.events(key: "order:SO-1"), try r.events(key: "order:SO-2")) }
+        let placedFirst = try #require(first.first { $0.event.origin == .inbound })
+        let placedSecond = try #require(second.first { $0.event.origin == .inbound })
+        let effects = first.filter { $0.event.origin == .hub }
+        #expect(Set(effects.map(\.event.type)) == [.orderAccepted, .orderStatusChanged])
+        for effect in effects {
+            #expect(effect.event.causeSeq == placedFirst.seq)
+            #expect(effect.seq > placedFirst.seq && effect.seq < placedSecond.seq, "SO-1's effects come before SO-2 is placed")
+            let body = try JSONParser.parse(try #require(effect.event.body))
+            #expect(body["id"] == .string(effect.event.eventId))
+            #expect(body["type"] == .string(effect.event.type.rawValue))
+            #expect(body["data"]?["orderId"] == .string("SO-1"))
+        }
+        let statusChange = try #require(effects.first { $0.event.type == .orderStatusChanged })
+        let data = try JSONParser.parse(try #require(statusChange.event.body))["data"]
+        #expect(data?["status"] == .string("accepted"))
+        #expect(data?["previousStatus"] == .null)
+    }
+
     @Test("a batch over 1,000 events is refused whole")
     func batchTooLarge() async throws {
         let (hub, _) = try await seeded()
