@@ -343,4 +343,15 @@ struct ServiceTests {
         let (ok, sample) = try runWaybill(["check", "--config", repositoryRoot.appendingPathComponent("examples/waybill.yml").path])
         #expect(ok == 0, "\(String(decoding: sample, as: UTF8.self))")
     }
+
+    @Test("the landscape built into waybill serve is examples/waybill.yml, word for word")
+    func builtInSampleIsTheExample() throws {
+        let source = try String(contentsOf: repositoryRoot.appendingPathComponent("Sources/waybill/SampleConfiguration.swift"), encoding: .utf8)
+        let lines = source.split(separator: "\n", omittingEmptySubsequences: false)
+        let open = try #require(lines.firstIndex { $0.hasSuffix("static let yaml = \"\"\"") })
+        let close = try #require(lines[(open + 1)...].firstIndex { $0.trimmingCharacters(in: .whitespaces) == "\"\"\"" })
+        let embedded = lines[(open + 1)..<close].map { $0.hasPrefix("        ") ? String($0.dropFirst(8)) : String($0) }.joined(separator: "\n") + "\n"
+        let example = try String(contentsOf: repositoryRoot.appendingPathComponent("examples/waybill.yml"), encoding: .utf8)
+        #expect(embedded == example, "Sources/waybill/SampleConfiguration.swift and examples/waybill.yml have drifted apart")
+    }
 }
