@@ -19,15 +19,10 @@ extension HubAPI {
         guard system.rawValue == partner else {
             throw Problem(.forbidden, "forbidden", "\(system) may not send interchanges as \(partner)")
         }
-        let contentType = request.headers[.contentType]?.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
-        guard let contentType, Self.ediContentTypes.contains(contentType) else {
-            throw Problem(.unsupportedMediaType, "unsupported_media_type", "send the interchange as application/edi-x12")
-        }
-        var request = request
-        let buffer = try await request.collectBody(upTo: maxBody)
+        let body = try await body(of: request, typed: Self.ediContentTypes, else: "send the interchange as application/edi-x12")
         let receipt: EDIReceipt
         do {
-            receipt = try await EDIGateway(hub: hub).receive(Array(buffer: buffer), from: system)
+            receipt = try await EDIGateway(hub: hub).receive(body, from: system)
         } catch let error as WaybillError where error.code == .unknownPartner {
             throw Problem(.notFound, error)
         }

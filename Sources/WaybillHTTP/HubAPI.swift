@@ -156,19 +156,24 @@ public struct HubAPI: Sendable {
 
     static let eventContentTypes = ["application/cloudevents+json", "application/cloudevents-batch+json", "application/json"]
 
+    /// The request body (at most `maxBody`), if the request's media type is one of `types`;
+    /// otherwise a 415 that says what to send.
+    func body(of request: Request, typed types: [String], else advice: String) async throws -> [UInt8] {
+        let mediaType = request.headers[.contentType]?.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+        guard let mediaType, types.contains(mediaType) else { throw Problem(.unsupportedMediaType, "unsupported_media_type", advice) }
+        var request = request
+        return Array(buffer: try await request.collectBody(upTo: maxBody))
+    }
+
     func ingest(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
         guard case .system(let system) = try access.principal(of: request) else {
             throw Problem(.forbidden, "forbidden", "only connected systems send events, with their API key")
         }
-        let contentType = request.headers[.contentType]?.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
-        guard let contentType, Self.eventContentTypes.contains(contentType) else {
-            throw Problem(.unsupportedMediaType, "unsupported_media_type", "send application/cloudevents+json or application/cloudevents-batch+json")
-        }
-        var request = request
-        let buffer = try await request.collectBody(upTo: maxBody)
+        let body = try await body(
+            of: request, typed: Self.eventContentTypes, else: "send application/cloudevents+json or application/cloudevents-batch+json")
         let results: [EventResult]
         do {
-            results = try await hub.ingest(body: Array(buffer: buffer), from: system)
+            results = try await hub.ingest(body: body, from: system)
         } catch let error as WaybillError {
             switch error.code {
             case .sourceMismatch, .typeNotPublished: throw Problem(.forbidden, error)

@@ -38,7 +38,7 @@ final class ParallelRenderer: Sendable {
 
     /// Every body, in the order submitted, once all are rendered.
     func finish() -> [[UInt8]] {
-        while let (index, job) = take() { store(job(), at: index) }
+        while let (index, job) = take(asHelper: false) { store(job(), at: index) }
         let wait = state.withLock { s -> DispatchSemaphore? in
             guard s.helperRunning else { return nil }
             let semaphore = DispatchSemaphore(value: 0)
@@ -70,11 +70,20 @@ final class ParallelRenderer: Sendable {
         func drop() { value = nil }
     }
 
-    private func take() -> (Int, Job)? {
+    /// The next job not yet started. A helper that finds none stops, in the same step, and
+    /// wakes a writer waiting in `finish`.
+    private func take(asHelper: Bool) -> (Int, Job)? {
         state.withLock { s -> (Int, Job)? in
-            guard s.next < s.jobs.count else { return nil }
-            defer { s.next += 1 }
-            return (s.next, s.jobs[s.next])
+            if s.next < s.jobs.count {
+                defer { s.next += 1 }
+                return (s.next, s.jobs[s.next])
+            }
+            if asHelper {
+                s.helperRunning = false
+                s.finisher?.signal()
+                s.finisher = nil
+            }
+            return nil
         }
     }
 
@@ -83,19 +92,6 @@ final class ParallelRenderer: Sendable {
     }
 
     private func helpWhileJobsRemain() {
-        while true {
-            let work = state.withLock { s -> (Int, Job)? in
-                if s.next < s.jobs.count {
-                    defer { s.next += 1 }
-                    return (s.next, s.jobs[s.next])
-                }
-                s.helperRunning = false
-                s.finisher?.signal()
-                s.finisher = nil
-                return nil
-            }
-            guard let (index, job) = work else { return }
-            store(job(), at: index)
-        }
+        while let (index, job) = take(asHelper: true) { store(job(), at: index) }
     }
 }

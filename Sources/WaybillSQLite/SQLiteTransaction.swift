@@ -9,9 +9,20 @@ final class SQLiteTransaction: SQLiteReader, StoreTransaction {
     /// the only one), so a hub event gets its number when emitted and its row once its body is
     /// written, and the log still reads cause before effect.
     private var nextSeq: Int64?
-    /// Hub events numbered but not written yet; their bodies are being rendered by `renderer`.
-    private var pendingEvents: [(seq: Int64, event: NewEvent)] = []
+    /// Hub events numbered but not written yet, with the index of their body in `renderer`.
+    private var pendingEvents: [(seq: Int64, event: NewEvent, body: Int)] = []
+    /// Orders saved since their rows were last written, in the order first saved, with the time
+    /// of their latest save and the index of its stored form in `renderer`.
+    private var pendingOrders: [OrderID] = []
+    private var pendingOrder: [OrderID: (updatedAt: Timestamp, render: Int)] = [:]
+    /// Renders hub event bodies and stored order states beside the writer.
     private var renderer: ParallelRenderer?
+
+    private func render(_ job: @escaping ParallelRenderer.Job) -> Int {
+        let renderer = self.renderer ?? ParallelRenderer()
+        self.renderer = renderer
+        return renderer.submit(job)
+    }
 
     private func reserveSeq() throws -> Int64 {
         if let nextSeq { return nextSeq }
@@ -31,24 +42,8 @@ final class SQLiteTransaction: SQLiteReader, StoreTransaction {
     func append(_ event: NewEvent, renderingBody render: @escaping @Sendable () -> [UInt8]) throws -> Int64 {
         let seq = try reserveSeq()
         nextSeq = seq + 1
-        pendingEvents.append((seq, event))
-        if renderer == nil { renderer = ParallelRenderer() }
-        renderer?.submit(render)
+        pendingEvents.append((seq, event, self.render(render)))
         return seq
-    }
-
-    private func writePendingEvents() throws {
-        guard let renderer, !pendingEvents.isEmpty else { return }
-        let bodies = renderer.finish()
-        for ((seq, event), body) in zip(pendingEvents, bodies) {
-            try insertEvent(event, seq: seq, body: body)
-            guard db.changesCount == 1 else {
-                throw WaybillError(.invariantViolation, "hub event \(event.eventId) (\(event.type.rawValue)) is already in the log")
-            }
-        }
-        ParallelRenderer.release((pendingEvents, bodies))
-        pendingEvents = []
-        self.renderer = nil
     }
 
     private func insertEvent(_ event: NewEvent, seq: Int64, body: [UInt8]?) throws {
@@ -77,36 +72,34 @@ final class SQLiteTransaction: SQLiteReader, StoreTransaction {
         }
     }
 
-    /// Orders saved since their rows were last written, in the order first saved, with the time
-    /// of their latest save.
-    private var pendingOrders: [OrderID] = []
-    private var pendingOrder: [OrderID: (updatedAt: Timestamp, render: Int)] = [:]
-    /// Renders the stored form of each saved state beside the writer.
-    private var stateRenderer: ParallelRenderer?
-
     /// Stages the order's new state; its row is written once per transaction, before the commit
     /// or before a query over the orders table, however many events changed it. Reads within the
     /// transaction see the staged state.
     func save(_ order: OrderState, updatedAt: Timestamp) throws {
-        let renderer = stateRenderer ?? ParallelRenderer()
-        stateRenderer = renderer
-        let render = renderer.submit { order.storageBytes }
-        if pendingOrder.updateValue((updatedAt, render), forKey: order.orderId) == nil { pendingOrders.append(order.orderId) }
+        let stored = render { order.storageBytes }
+        if pendingOrder.updateValue((updatedAt, stored), forKey: order.orderId) == nil { pendingOrders.append(order.orderId) }
         staged.orders[order.orderId] = order
     }
 
     override func writePending() throws {
-        try writePendingEvents()
-        guard let renderer = stateRenderer, !pendingOrders.isEmpty else { return }
+        guard let renderer else { return }
+        self.renderer = nil
         let rendered = renderer.finish()
+        for (seq, event, body) in pendingEvents {
+            try insertEvent(event, seq: seq, body: rendered[body])
+            guard db.changesCount == 1 else {
+                throw WaybillError(.invariantViolation, "hub event \(event.eventId) (\(event.type.rawValue)) is already in the log")
+            }
+        }
         for id in pendingOrders {
             guard let order = staged.orders[id], let pending = pendingOrder[id] else { continue }
             try writeOrderRow(order, updatedAt: pending.updatedAt, bytes: rendered[pending.render])
         }
-        ParallelRenderer.release(rendered)
+        // Freeing the bodies and what they were rendered from is the helper's work too.
+        ParallelRenderer.release((pendingEvents, rendered))
+        pendingEvents = []
         pendingOrders.removeAll(keepingCapacity: true)
         pendingOrder.removeAll(keepingCapacity: true)
-        stateRenderer = nil
     }
 
     private func writeOrderRow(_ order: OrderState, updatedAt: Timestamp, bytes: [UInt8]) throws {
@@ -288,7 +281,6 @@ final class SQLiteTransaction: SQLiteReader, StoreTransaction {
         }
         pendingOrders = []
         pendingOrder = [:]
-        stateRenderer = nil
         staged = StagedValues()
         staged.clearedProjections = true
     }
