@@ -95,7 +95,10 @@ let package = Package(
         .testTarget(name: "WaybillSQLiteTests", dependencies: ["WaybillSQLite", "WaybillStore", "WaybillCore", "WaybillTestSupport"]),
         .testTarget(
             name: "WaybillEngineTests",
-            dependencies: ["WaybillEngine", "WaybillSQLite", "WaybillStore", "WaybillCore", "WaybillX12", "WaybillTestSupport"]
+            dependencies: [
+                "WaybillEngine", "WaybillSQLite", "WaybillStore", "WaybillCore", "WaybillX12", "WaybillTestSupport",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
         ),
         .testTarget(
             name: "WaybillCLITests",

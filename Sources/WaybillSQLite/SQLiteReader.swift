@@ -105,14 +105,16 @@ class SQLiteReader: StoreReader {
 
     static let eventColumns = "seq, source, event_id, type, subject, record_key, event_time, received_at, trace_id, origin, cause_seq, raw, body, outcome, code"
 
-    static func storedEvent(_ row: Row) -> StoredEvent? {
+    static func storedEvent(_ row: Row) throws -> StoredEvent? {
         guard let type = EventType(rawValue: row[3]) else { return nil }
         let raw: Data? = row[11]
         let body: Data? = row[12]
+        let eventTime = Timestamp(milliseconds: row[6])
         let event = NewEvent(
             source: row[1], eventId: row[2], type: type, subject: row[4], key: row[5],
-            eventTime: Timestamp(milliseconds: row[6]), receivedAt: Timestamp(milliseconds: row[7]), traceId: row[8],
-            origin: EventOrigin(rawValue: row[9]) ?? .inbound, causeSeq: row[10], raw: raw.map { [UInt8]($0) }, body: body.map { [UInt8]($0) })
+            eventTime: eventTime, receivedAt: Timestamp(milliseconds: row[7]), traceId: row[8],
+            origin: EventOrigin(rawValue: row[9]) ?? .inbound, causeSeq: row[10], raw: raw.map { [UInt8]($0) },
+            body: try body.map { try HubEvent.cloudEvent(storedBody: [UInt8]($0), id: row[2], source: row[1], type: type, subject: row[4], time: eventTime) })
         let outcome: String? = row[13]
         return StoredEvent(seq: row[0], event: event, outcome: outcome.flatMap(IngestOutcome.init(rawValue:)), code: row[14])
     }
@@ -174,7 +176,8 @@ class SQLiteReader: StoreReader {
         let rows = try Row.fetchAll(
             statement(
                 """
-                SELECT o.id, o.seq, o.subscription, o.record_key, o.type, o.attempts, e.body, e.trace_id, e.received_at, e.raw
+                SELECT o.id, o.seq, o.subscription, o.record_key, o.type, o.attempts, e.body, e.trace_id, e.received_at, e.raw,
+                       e.event_id, e.source, e.subject, e.event_time
                 FROM outbox o JOIN events e ON e.seq = o.seq
                 WHERE o.status = 0 AND o.next_attempt_at <= ?
                   AND o.subscription NOT IN (SELECT name FROM subscription_state WHERE disabled = 1)
@@ -183,15 +186,22 @@ class SQLiteReader: StoreReader {
                 ORDER BY o.next_attempt_at, o.id LIMIT ?
                 """), arguments: [now.milliseconds, limit + excluding.count])
         var jobs: [DeliveryJob] = []
+        // An event goes to several subscribers: its stored body is turned into JSON once.
+        var bodies: [Int64: [UInt8]] = [:]
         for row in rows {
             let id: Int64 = row[0]
+            let seq: Int64 = row[1]
             guard !excluding.contains(id), let type = EventType(rawValue: row[4]) else { continue }
-            let body: Data? = row[6]
             let raw: Data? = row[9]
+            if bodies[seq] == nil, let stored = row[6] as Data? {
+                bodies[seq] = try HubEvent.cloudEvent(
+                    storedBody: [UInt8](stored), id: row[10], source: row[11], type: type, subject: row[12],
+                    time: Timestamp(milliseconds: row[13]))
+            }
             jobs.append(
                 DeliveryJob(
-                    id: id, seq: row[1], subscription: SubscriptionName(row[2]), key: row[3], type: type, attempts: row[5],
-                    body: body.map { [UInt8]($0) }, raw: raw.map { [UInt8]($0) }, traceId: row[7],
+                    id: id, seq: seq, subscription: SubscriptionName(row[2]), key: row[3], type: type, attempts: row[5],
+                    body: bodies[seq], raw: raw.map { [UInt8]($0) }, traceId: row[7],
                     receivedAt: Timestamp(milliseconds: row[8])))
             if jobs.count == limit { break }
         }

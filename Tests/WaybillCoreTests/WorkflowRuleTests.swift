@@ -213,6 +213,40 @@ struct WorkflowRuleTests {
                 == "1 of 2 lines shipped from DAL via UPS 1Z999; line 2 backordered until 2026-12-15; invoice INV-7001 posted; awaiting payment of 50.00 USD.")
     }
 
+    @Test("a status change is stored smaller than its JSON and written back byte for byte")
+    func statusChangeStorage() throws {
+        for status in OrderStatus.allCases {
+            let state = try OrderLifecycleTableTests.order(in: status)
+            for previous in [nil, OrderStatus.accepted] {
+                let change = StatusChange(state, previous: previous)
+                let stored = try StatusChange(storage: change.storage)
+                #expect(stored.json == change.json, "\(status) from \(previous?.rawValue ?? "nil")")
+                #expect(change.storage.count < change.json.count)
+            }
+        }
+        // Fractional quantities, a currency without minor units, text that JSON must escape.
+        var state = lifecycle.place(placement(), from: "portal", at: t0, traceId: "t", master: standardMaster).state
+        state.orderId = OrderID("SO-\"Ünïcode\"\n")
+        state.lines[0].unitPrice = UnitPrice(micros: 1_500_000, currency: try #require(Currency(code: "JPY")))
+        state.lines[0].allocated = try #require(Quantity(text: "2.5"))
+        let change = StatusChange(state, previous: .received)
+        #expect(try StatusChange(storage: change.storage).json == change.json)
+        #expect(change.json == HubEvent(statusChangeOf: state, from: .received).dataBytes)
+    }
+
+    @Test("a damaged stored status change is refused with the place it breaks")
+    func statusChangeCorrupt() throws {
+        let bytes = StatusChange(try OrderLifecycleTableTests.order(in: .shipped), previous: nil).storage
+        #expect(throws: WaybillError.self) { try StatusChange(storage: Array(bytes.dropLast(3))) }
+        #expect(throws: WaybillError.self) { try StatusChange(storage: bytes + [0]) }
+        do {
+            _ = try StatusChange(storage: [StatusChange.storageTag, 200])
+            Issue.record("a string longer than the record must be refused")
+        } catch {
+            #expect(error.message.contains("at byte"))
+        }
+    }
+
     @Test("the stored state reads back exactly")
     func storageRoundTrip() throws {
         let state = try OrderLifecycleTableTests.order(in: .partiallyPaid)

@@ -1,9 +1,12 @@
 import Foundation
+import GRDB
 import Synchronization
 import Testing
 import WaybillCore
 import WaybillEngine
+import WaybillSQLite
 import WaybillStore
+import WaybillTestSupport
 
 @Suite("Ingest")
 struct IngestTests {
@@ -53,6 +56,29 @@ struct IngestTests {
         let data = try JSONParser.parse(try #require(statusChange.event.body))["data"]
         #expect(data?["status"] == .string("accepted"))
         #expect(data?["previousStatus"] == .null)
+    }
+
+    @Test("a status change is kept as a compact record and handed out as the JSON it was emitted as")
+    func statusChangeStoredCompact() async throws {
+        let path = try temporaryDirectory("waybill-engine").appendingPathComponent("hub.sqlite").path
+        let (hub, _) = try makeHub(store: try SQLiteStore(path: path))
+        _ = try await hub.ingest(body: batch(masterData))
+        _ = try await hub.ingest(body: batch([placed("SO-1")]))
+        let (events, order) = try await hub.store.read { r in (try r.events(key: "order:SO-1"), try r.order(OrderID("SO-1"))) }
+        let change = try #require(events.first { $0.event.type == .orderStatusChanged })
+        let emitted = CloudEvent(
+            id: change.event.eventId, source: change.event.source, type: .orderStatusChanged, subject: "SO-1", time: change.event.eventTime,
+            traceparent: nil, data: .raw(HubEvent(statusChangeOf: try #require(order), from: nil).dataBytes)
+        ).bytes
+        #expect(change.event.body == emitted, "the timeline shows the event as emitted")
+        let jobs = try await hub.store.read { try $0.dueDeliveries(now: start.adding(milliseconds: 3_600_000), excluding: [], limit: 100) }
+        let deliveries = jobs.filter { $0.seq == change.seq }
+        #expect(!deliveries.isEmpty)
+        for job in deliveries { #expect(job.body == emitted, "\(job.subscription) is sent the event as emitted") }
+        let stored = try #require(
+            try await DatabaseQueue(path: path).read { try Data.fetchOne($0, sql: "SELECT body FROM events WHERE seq = ?", arguments: [change.seq]) })
+        #expect(stored.first == StatusChange.storageTag)
+        #expect(stored.count * 2 < emitted.count, "\(stored.count) bytes stored for \(emitted.count) of JSON")
     }
 
     @Test("a batch over 1,000 events is refused whole")

@@ -81,21 +81,6 @@ public struct OrderLifecycle: Sendable {
         return Transition(state: state, effects: all)
     }
 
-    /// The data of `o2c.order.status_changed` for `state`, which had status `previous`.
-    static func statusChangeData(_ state: OrderState, previous: OrderStatus?) -> [UInt8] {
-        var out = JSONStream(capacity: 256 + state.lines.count * 200)
-        out.beginObject()
-        out.key("orderId"); out.string(state.orderId.rawValue)
-        out.key("status"); out.string(state.status.rawValue)
-        out.key("previousStatus"); out.optionalString(previous?.rawValue)
-        out.key("explanation"); out.string(state.explanation)
-        out.key("lines"); out.beginArray()
-        for line in state.lines { line.writeQuantities(to: &out) }
-        out.endArray()
-        out.endObject()
-        return out.bytes
-    }
-
     func checkInvariants(_ state: OrderState) throws(WaybillError) {
         for line in state.lines {
             if let broken = line.brokenInvariants(invoiceOn: policies.invoiceOn).first {

@@ -103,9 +103,26 @@ public struct HubEvent: Sendable, Equatable {
     public var dataBytes: [UInt8] {
         switch content {
         case .value(let value): JSONWriter.bytes(value)
-        case .statusChange(let state, let previous): OrderLifecycle.statusChangeData(state, previous: previous)
+        case .statusChange(let state, let previous): StatusChange(state, previous: previous).json
         case .acceptance(let state): JSONWriter.bytes(state.canonicalOrderJSON)
         }
+    }
+
+    /// What the store keeps as this event's body: its CloudEvent JSON, except for a status
+    /// change, whose data is kept as a `StatusChange` record (the envelope's attributes are the
+    /// log row's columns). `HubEvent.cloudEvent(storedBody:…)` gives back the JSON.
+    public func storedBody(id: String, source: String, subject: String, time: Timestamp) -> [UInt8] {
+        if case .statusChange(let state, let previous) = content { return StatusChange(state, previous: previous).storage }
+        return CloudEvent(id: id, source: source, type: type, subject: subject, time: time, traceparent: nil, data: .raw(dataBytes)).bytes
+    }
+
+    /// The CloudEvent JSON of a body `storedBody` wrote, given the attributes it was written with.
+    public static func cloudEvent(
+        storedBody body: [UInt8], id: String, source: String, type: EventType, subject: String?, time: Timestamp
+    ) throws(WaybillError) -> [UInt8] {
+        guard body.first == StatusChange.storageTag else { return body }
+        let data = try StatusChange(storage: body).json
+        return CloudEvent(id: id, source: source, type: type, subject: subject, time: time, traceparent: nil, data: .raw(data)).bytes
     }
 
     public static func == (lhs: HubEvent, rhs: HubEvent) -> Bool {

@@ -294,12 +294,7 @@ final class IngestStep {
             NewEvent(
                 source: SystemName.hub.source, eventId: id, type: hubEvent.type, subject: subject, key: key, eventTime: time, receivedAt: time,
                 traceId: state.traceId, origin: .hub, causeSeq: cause, raw: nil, body: nil)
-        ) {
-            CloudEvent(
-                id: id, source: SystemName.hub.source, type: hubEvent.type, subject: subject, time: time, traceparent: nil,
-                data: .raw(hubEvent.dataBytes)
-            ).bytes
-        }
+        ) { hubEvent.storedBody(id: id, source: SystemName.hub.source, subject: subject, time: time) }
         let subscribers = landscape.subscribers(of: hubEvent.type, from: .hub) { state.origin }.map(\.name)
         if !subscribers.isEmpty { try tx.enqueueDeliveries(seq: seq, subscriptions: subscribers, key: key, type: hubEvent.type, at: time) }
     }
