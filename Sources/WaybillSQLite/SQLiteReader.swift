@@ -181,8 +181,9 @@ class SQLiteReader: StoreReader {
                 FROM outbox o JOIN events e ON e.seq = o.seq
                 WHERE o.status = 0 AND o.next_attempt_at <= ?
                   AND o.subscription NOT IN (SELECT name FROM subscription_state WHERE disabled = 1)
-                  AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.subscription = o.subscription AND p.record_key = o.record_key
-                                  AND p.status <> 1 AND p.id < o.id)
+                  AND NOT EXISTS (SELECT 1 FROM events pe JOIN outbox p ON p.seq = pe.seq
+                                  WHERE pe.record_key = o.record_key AND pe.seq < o.seq
+                                    AND p.subscription = o.subscription AND p.status <> 1)
                 ORDER BY o.next_attempt_at, o.id LIMIT ?
                 """), arguments: [now.milliseconds, limit + excluding.count])
         var jobs: [DeliveryJob] = []
@@ -235,7 +236,7 @@ class SQLiteReader: StoreReader {
         var arguments: StatementArguments = []
         if let s = filter.subscription { conditions.append("subscription = ?"); _ = arguments.append(contentsOf: [s.rawValue]) }
         if let s = filter.status { conditions.append("status = ?"); _ = arguments.append(contentsOf: [Self.statusCode(s)]) }
-        if let k = filter.key { conditions.append("record_key = ?"); _ = arguments.append(contentsOf: [k]) }
+        if let k = filter.key { conditions.append("seq IN (SELECT seq FROM events WHERE record_key = ?)"); _ = arguments.append(contentsOf: [k]) }
         _ = arguments.append(contentsOf: [filter.limit])
         let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
         return try Row.fetchAll(db, sql: "SELECT \(Self.deliveryColumns) FROM outbox \(whereClause) ORDER BY id LIMIT ?", arguments: arguments)
@@ -253,8 +254,9 @@ class SQLiteReader: StoreReader {
             statement(
                 """
                 SELECT subscription, SUM(status = 1), SUM(status = 0), SUM(status = 2),
-                       (SELECT type FROM outbox l WHERE l.record_key = o.record_key AND l.subscription = o.subscription AND l.status = 1 ORDER BY l.id DESC LIMIT 1)
-                FROM outbox o WHERE record_key = ? GROUP BY subscription
+                       (SELECT type FROM outbox l WHERE l.seq IN (SELECT seq FROM events WHERE record_key = o.record_key)
+                          AND l.subscription = o.subscription AND l.status = 1 ORDER BY l.id DESC LIMIT 1)
+                FROM outbox o WHERE seq IN (SELECT seq FROM events WHERE record_key = ?) GROUP BY subscription
                 """), arguments: [key])
         for row in rows {
             let last: String? = row[4]
@@ -359,7 +361,7 @@ class SQLiteReader: StoreReader {
         var arguments: StatementArguments = []
         if let k = filter.kind { conditions.append("kind = ?"); _ = arguments.append(contentsOf: [k.rawValue]) }
         if let s = filter.status { conditions.append("status = ?"); _ = arguments.append(contentsOf: [s.rawValue]) }
-        if let k = filter.key { conditions.append("record_key = ?"); _ = arguments.append(contentsOf: [k]) }
+        if let k = filter.key { conditions.append("seq IN (SELECT seq FROM events WHERE record_key = ?)"); _ = arguments.append(contentsOf: [k]) }
         _ = arguments.append(contentsOf: [filter.limit])
         let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
         return try Row.fetchAll(

@@ -117,6 +117,12 @@ enum SQLiteSchema {
             // Dead deliveries are rare, so this partial index costs the ingest path nothing.
             try db.execute(sql: "CREATE INDEX outbox_dead ON outbox (subscription) WHERE status = 2")
         }
+        migrator.registerMigration("v5: deliveries found through the log") { db in
+            // An index keyed by order took several random page writes per event. The outbox is
+            // now reached by its event (`seq`, which grows at the right edge) and an order's
+            // deliveries through the log's `events_by_key`.
+            try db.execute(sql: "DROP INDEX outbox_by_key; CREATE INDEX outbox_by_seq ON outbox (seq)")
+        }
         return migrator
     }
 }
