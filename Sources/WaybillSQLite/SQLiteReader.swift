@@ -361,7 +361,7 @@ class SQLiteReader: StoreReader {
         var arguments: StatementArguments = []
         if let k = filter.kind { conditions.append("kind = ?"); _ = arguments.append(contentsOf: [k.rawValue]) }
         if let s = filter.status { conditions.append("status = ?"); _ = arguments.append(contentsOf: [s.rawValue]) }
-        if let k = filter.key { conditions.append("seq IN (SELECT seq FROM events WHERE record_key = ?)"); _ = arguments.append(contentsOf: [k]) }
+        if let k = filter.key { conditions.append("record_key = ?"); _ = arguments.append(contentsOf: [k]) }
         _ = arguments.append(contentsOf: [filter.limit])
         let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
         return try Row.fetchAll(

@@ -153,6 +153,9 @@ public enum StoreConformance {
         }
         let open = try await store.read { try $0.exceptions(ExceptionFilter(status: .open)) }
         try check(Set(open.map(\.message)) == ["y", "c"], "only X's backorder is settled, open: \(open.map(\.message))")
+        let forX = try await store.read { try $0.exceptions(ExceptionFilter(key: "order:X")) }
+        try check(Set(forX.map(\.message)) == ["x", "c"], "exceptions are found by key, found \(forX.map(\.message))")
+        try check(Set(forX.map(\.id)).count == 2, "each exception has its own id")
         let counts = try await store.read { try $0.openExceptionCounts() }
         try check(counts == [.backorder: 1, .carrier: 1], "open exceptions are counted by kind, found \(counts)")
         let one = try await store.read { try $0.exception(open[0].id) }
