@@ -8,17 +8,29 @@ import GRDBSQLite
 /// value in an existential array first, which cost more than SQLite itself. The statements stay
 /// GRDB's cached ones: GRDB still prepares, caches and finalizes them.
 ///
+/// Texts and blobs are not copied by SQLite (`SQLITE_TRANSIENT` cost a malloc, a copy and a
+/// free per value): they are kept until every value is known, then bound in place
+/// (`SQLITE_STATIC`) while their storage is pinned for the whole run of the statement.
+///
 /// ```swift
 /// try run(statement) { $0.bind(id); $0.bind(name); $0.bind(bytes) }
 /// ```
 struct DirectBinding {
     private let handle: OpaquePointer
     private var index: Int32 = 1
+    private var buffers: [(index: Int32, value: Buffer)] = []
+
+    private enum Buffer {
+        case text(String)
+        case blob([UInt8])
+    }
 
     fileprivate init(handle: OpaquePointer) { self.handle = handle }
 
+    /// SQLite uses the memory as it is; it must stay valid until the bindings are cleared.
+    private static let inPlace = unsafeBitCast(0, to: sqlite3_destructor_type.self)
     /// SQLite copies the value before the call returns.
-    private static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+    private static let copied = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
 
     mutating func bind(_ value: Int64) {
         sqlite3_bind_int64(handle, index, value)
@@ -32,15 +44,7 @@ struct DirectBinding {
     }
 
     mutating func bind(_ value: String) {
-        var value = value
-        value.withUTF8 { utf8 in
-            // An empty buffer may have no base address, which SQLite would read as NULL.
-            if let base = utf8.baseAddress {
-                _ = base.withMemoryRebound(to: CChar.self, capacity: utf8.count) { sqlite3_bind_text(handle, index, $0, Int32(utf8.count), Self.transient) }
-            } else {
-                _ = sqlite3_bind_text(handle, index, "", 0, Self.transient)
-            }
-        }
+        buffers.append((index, .text(value)))
         index += 1
     }
 
@@ -50,19 +54,46 @@ struct DirectBinding {
 
     mutating func bind(_ bytes: [UInt8]?) {
         guard let bytes else { return bindNull() }
-        bytes.withUnsafeBytes { raw in
-            if let base = raw.baseAddress {
-                _ = sqlite3_bind_blob(handle, index, base, Int32(raw.count), Self.transient)
-            } else {
-                _ = sqlite3_bind_zeroblob(handle, index, 0)
-            }
-        }
+        buffers.append((index, .blob(bytes)))
         index += 1
     }
 
     mutating func bindNull() {
         sqlite3_bind_null(handle, index)
         index += 1
+    }
+
+    /// Binds the kept texts and blobs in place and runs `body` while their storage is pinned;
+    /// the bindings are cleared before it is released.
+    fileprivate func withBuffers<R>(_ body: () throws -> R) rethrows -> R {
+        defer { sqlite3_clear_bindings(handle) }
+        return try bindBuffer(0, body)
+    }
+
+    private func bindBuffer<R>(_ i: Int, _ body: () throws -> R) rethrows -> R {
+        guard i < buffers.count else { return try body() }
+        let (index, value) = buffers[i]
+        switch value {
+        case .text(var text):
+            return try text.withUTF8 { utf8 in
+                if let base = utf8.baseAddress {
+                    _ = base.withMemoryRebound(to: CChar.self, capacity: utf8.count) { sqlite3_bind_text(handle, index, $0, Int32(utf8.count), Self.inPlace) }
+                } else {
+                    // An empty buffer may have no base address, which SQLite would read as NULL.
+                    sqlite3_bind_text(handle, index, "", 0, Self.copied)
+                }
+                return try bindBuffer(i + 1, body)
+            }
+        case .blob(let bytes):
+            return try bytes.withUnsafeBytes { raw in
+                if let base = raw.baseAddress {
+                    sqlite3_bind_blob(handle, index, base, Int32(raw.count), Self.inPlace)
+                } else {
+                    sqlite3_bind_zeroblob(handle, index, 0)
+                }
+                return try bindBuffer(i + 1, body)
+            }
+        }
     }
 }
 
@@ -73,10 +104,9 @@ extension Database {
         sqlite3_reset(handle)
         var binding = DirectBinding(handle: handle)
         bind(&binding)
-        let code = sqlite3_step(handle)
-        defer {
-            sqlite3_reset(handle)
-            sqlite3_clear_bindings(handle)
+        let code = binding.withBuffers {
+            defer { sqlite3_reset(handle) }
+            return sqlite3_step(handle)
         }
         guard code == SQLITE_DONE || code == SQLITE_ROW else {
             throw DatabaseError(
@@ -114,18 +144,17 @@ extension Database {
         sqlite3_reset(handle)
         var binding = DirectBinding(handle: handle)
         bind(&binding)
-        defer {
-            sqlite3_reset(handle)
-            sqlite3_clear_bindings(handle)
-        }
-        while true {
-            let code = sqlite3_step(handle)
-            if code == SQLITE_DONE { return }
-            guard code == SQLITE_ROW else {
-                throw DatabaseError(
-                    resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(sqliteConnection)), sql: statement.sql)
+        try binding.withBuffers {
+            defer { sqlite3_reset(handle) }
+            while true {
+                let code = sqlite3_step(handle)
+                if code == SQLITE_DONE { return }
+                guard code == SQLITE_ROW else {
+                    throw DatabaseError(
+                        resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(sqliteConnection)), sql: statement.sql)
+                }
+                try row(DirectRow(handle: handle))
             }
-            try row(DirectRow(handle: handle))
         }
     }
 
