@@ -92,7 +92,10 @@ let package = Package(
             ]
         ),
         .testTarget(name: "WaybillX12Tests", dependencies: ["WaybillX12", "WaybillCore", "WaybillTestSupport"]),
-        .testTarget(name: "WaybillSQLiteTests", dependencies: ["WaybillSQLite", "WaybillStore", "WaybillCore", "WaybillTestSupport"]),
+        .testTarget(
+            name: "WaybillSQLiteTests",
+            dependencies: ["WaybillSQLite", "WaybillStore", "WaybillCore", "WaybillTestSupport", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
         .testTarget(
             name: "WaybillEngineTests",
             dependencies: [

@@ -3,7 +3,7 @@
 ///
 /// A status change carries every line's quantities, so its JSON is the largest thing the hub
 /// writes per event (2–5 KB for a 10–20-line order). The store keeps `storage` instead — about
-/// a third of the size, written without the JSON — and `init(storage:)` followed by `json`
+/// a quarter of the size, written without the JSON — and `init(storage:)` followed by `json`
 /// gives back the very bytes `json` gave when the event was emitted: the record holds the text
 /// of every field (status and explanation included) and the numbers they were written from.
 public struct StatusChange: Sendable {
