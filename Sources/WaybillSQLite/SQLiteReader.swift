@@ -181,6 +181,8 @@ class SQLiteReader: StoreReader {
                 FROM outbox o JOIN events e ON e.seq = o.seq
                 WHERE o.status = 0 AND o.next_attempt_at <= ?
                   AND o.subscription NOT IN (SELECT name FROM subscription_state WHERE disabled = 1)
+                  -- An earlier event of the same order not yet delivered to this subscription holds
+                  -- this one back (read from `events_by_key` and `outbox_by_event` alone).
                   AND NOT EXISTS (SELECT 1 FROM events pe JOIN outbox p ON p.seq = pe.seq
                                   WHERE pe.record_key = o.record_key AND pe.seq < o.seq
                                     AND p.subscription = o.subscription AND p.status <> 1)

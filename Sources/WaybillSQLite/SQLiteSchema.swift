@@ -123,6 +123,12 @@ enum SQLiteSchema {
             // deliveries through the log's `events_by_key`.
             try db.execute(sql: "DROP INDEX outbox_by_key; CREATE INDEX outbox_by_seq ON outbox (seq)")
         }
+        migrator.registerMigration("v6: the in-order check reads only the index") { db in
+            // The check looks up, for each earlier event of the order, the subscription's row and
+            // its status: with both in the index it reads no table rows (as the old order-keyed
+            // index did for a long-lived key, say a customer with years of payments).
+            try db.execute(sql: "DROP INDEX outbox_by_seq; CREATE INDEX outbox_by_event ON outbox (seq, subscription, status)")
+        }
         return migrator
     }
 }
