@@ -87,9 +87,7 @@ final class SQLiteTransaction: SQLiteReader, StoreTransaction {
         let rendered = renderer.finish()
         for (seq, event, body) in pendingEvents {
             try insertEvent(event, seq: seq, body: rendered[body])
-            guard db.changesCount == 1 else {
-                throw WaybillError(.invariantViolation, "hub event \(event.eventId) (\(event.type.rawValue)) is already in the log")
-            }
+            guard db.changesCount == 1 else { throw event.alreadyLogged }
         }
         for id in pendingOrders {
             guard let order = staged.orders[id], let pending = pendingOrder[id] else { continue }

@@ -125,9 +125,15 @@ extension StoreTransaction {
     public func append(_ event: NewEvent, renderingBody render: @escaping @Sendable () -> [UInt8]) throws -> Int64 {
         var event = event
         event.body = render()
-        guard let seq = try append(event) else {
-            throw WaybillError(.invariantViolation, "hub event \(event.eventId) is already in the log")
-        }
+        guard let seq = try append(event) else { throw event.alreadyLogged }
         return seq
+    }
+}
+
+extension NewEvent {
+    /// The error for a hub event whose (source, id) is already in the log. Hub event ids derive
+    /// from the causing event, so this means a broken invariant, never a duplicate to skip.
+    public var alreadyLogged: WaybillError {
+        WaybillError(.invariantViolation, "hub event \(eventId) (\(type.rawValue)) is already in the log")
     }
 }

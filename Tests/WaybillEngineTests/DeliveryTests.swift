@@ -1,10 +1,26 @@
 import Testing
 import WaybillCore
-import WaybillEngine
 import WaybillStore
+
+@testable import WaybillEngine
 
 @Suite("Delivery")
 struct DeliveryTests {
+    @Test("a hub event goes out as stored, with the attempt's traceparent added as its last member")
+    func traceparentOfAttempt() throws {
+        let trace = TraceContext(traceID: String(repeating: "a", count: 32), spanID: String(repeating: "b", count: 16))
+        func event(_ traceparent: TraceContext?) -> [UInt8] {
+            // Data whose text holds the member's name: only a member may count as one.
+            CloudEvent(
+                id: "wb-1-1", source: "/systems/hub", type: .orderStatusChanged, subject: "SO-1", time: start, traceparent: traceparent,
+                data: .object([("note", .string(#"say "traceparent":"x""#))])
+            ).bytes
+        }
+        #expect(DeliveryScheduler.body(event(nil), traceparent: trace) == event(trace))
+        let earlier = TraceContext(traceID: String(repeating: "c", count: 32), spanID: String(repeating: "d", count: 16))
+        #expect(DeliveryScheduler.body(event(earlier), traceparent: trace) == event(trace), "a traceparent already there is replaced")
+    }
+
     /// WMS subscribes to accepted orders; ERP to shipments; both in process.
     static let systems = [
         ConnectedSystem(name: "portal", publishes: [.orderPlaced], subscriptions: []),
