@@ -40,13 +40,29 @@ enum HubMetrics {
 
     static let handles = Handles()
 
+    /// Counts a request's events by source and type and by outcome and code, then adds each
+    /// count once (a request of a hundred events touches a handful of handles).
     static func ingested(_ results: [EventResult], types: [EventType?], landscape: Landscape) {
+        struct Ingested: Hashable {
+            var source: String?
+            var type: EventType
+        }
+        struct Outcome: Hashable {
+            var outcome: IngestOutcome
+            var code: String?
+        }
+        var ingested: [Ingested: Int] = [:]
+        var outcomes: [Outcome: Int] = [:]
         for (result, type) in zip(results, types) {
-            let source = result.source.flatMap(SystemName.init(source:)).flatMap { landscape.systems[$0] != nil ? $0.rawValue : nil } ?? "unknown"
-            if let type {
-                handles.counter("waybill_events_ingested_total", [("source", source), ("type", type.rawValue)]).increment()
-            }
-            handles.counter("waybill_ingest_outcomes_total", [("outcome", result.outcome.rawValue), ("code", result.code ?? "none")]).increment()
+            if let type { ingested[Ingested(source: result.source, type: type), default: 0] += 1 }
+            outcomes[Outcome(outcome: result.outcome, code: result.code), default: 0] += 1
+        }
+        for (key, count) in ingested {
+            let source = key.source.flatMap(SystemName.init(source:)).flatMap { landscape.systems[$0] != nil ? $0.rawValue : nil } ?? "unknown"
+            handles.counter("waybill_events_ingested_total", [("source", source), ("type", key.type.rawValue)]).increment(by: count)
+        }
+        for (key, count) in outcomes {
+            handles.counter("waybill_ingest_outcomes_total", [("outcome", key.outcome.rawValue), ("code", key.code ?? "none")]).increment(by: count)
         }
     }
 

@@ -116,7 +116,8 @@ struct BenchCommand: AsyncParsableCommand {
             ("decode_events_per_second", Self.number(decodeRate, 0)),
             ("p50_ms", Self.number(pipeline.p50, 2)), ("p99_ms", Self.number(pipeline.p99, 2)),
             ("baseline_events_per_second", Self.number(baselineRate, 0)), ("ratio", Self.number(pipeline.rate / baselineRate, 3)),
-            ("peak_rss_mb", Self.number(peak, 1)), ("stored_orders", .int(storedOrders)), ("batch", .int(batch)),
+            ("peak_rss_mb", Self.number(peak, 1)), ("cpu_us_per_event", Self.number(pipeline.cpuMicrosPerEvent, 1)),
+            ("cores_used", Self.number(pipeline.coresUsed, 2)), ("stored_orders", .int(storedOrders)), ("batch", .int(batch)),
             ("concurrency", .int(concurrency)), ("average_event_bytes", .int(bytes / bodies.count)), ("landscape", .string(landscape)),
             ("deliveries_per_event", Self.number(pipeline.deliveriesPerEvent, 2)),
         ]
@@ -128,6 +129,7 @@ struct BenchCommand: AsyncParsableCommand {
                 landscape:      \(landscape), \(String(format: "%.2f", pipeline.deliveriesPerEvent)) deliveries per event
                 full pipeline:  \(Int(pipeline.rate)) events/s   p50 \(String(format: "%.2f", pipeline.p50)) ms   p99 \(String(format: "%.2f", pipeline.p99)) ms (per request of \(batch))
                 raw baseline:   \(Int(baselineRate)) events/s   ratio \(String(format: "%.3f", pipeline.rate / baselineRate))
+                CPU:            \(String(format: "%.1f", pipeline.cpuMicrosPerEvent)) µs per event on \(String(format: "%.2f", pipeline.coresUsed)) cores
                 peak memory:    \(String(format: "%.1f", peak)) MB   stored orders before: \(storedOrders)
                 """)
         }
@@ -137,6 +139,10 @@ struct BenchCommand: AsyncParsableCommand {
         var rate: Double
         var p50: Double
         var p99: Double
+        /// Process CPU time (all threads, user and system) per event while measuring, in µs.
+        var cpuMicrosPerEvent: Double
+        /// CPU time over wall time while measuring: how many cores the pipeline kept busy.
+        var coresUsed: Double
         var deliveriesPerEvent: Double = 0
     }
 
@@ -158,6 +164,7 @@ struct BenchCommand: AsyncParsableCommand {
     static func drive(hub: Hub, bodies: [[UInt8]], batch: Int, concurrency: Int) async throws -> Figures {
         let batches = stride(from: 0, to: bodies.count, by: batch).map { batchBody(Array(bodies[$0..<min(bodies.count, $0 + batch)])) }
         let next = Counter()
+        let cpuStart = Self.processCPUSeconds()
         let start = ContinuousClock.now
         let latencies = try await withThrowingTaskGroup(of: [Double].self) { group in
             for _ in 0..<concurrency {
@@ -180,8 +187,11 @@ struct BenchCommand: AsyncParsableCommand {
             return all.sorted()
         }
         let elapsed = (ContinuousClock.now - start).seconds
+        let cpu = Self.processCPUSeconds() - cpuStart
         func percentile(_ p: Double) -> Double { latencies[min(latencies.count - 1, Int(Double(latencies.count) * p))] }
-        return Figures(rate: Double(bodies.count) / elapsed, p50: percentile(0.5), p99: percentile(0.99))
+        return Figures(
+            rate: Double(bodies.count) / elapsed, p50: percentile(0.5), p99: percentile(0.99), cpuMicrosPerEvent: cpu * 1e6 / Double(bodies.count),
+            coresUsed: cpu / elapsed)
     }
 
     static func batchBody(_ events: [[UInt8]]) -> [UInt8] {
@@ -189,6 +199,14 @@ struct BenchCommand: AsyncParsableCommand {
     }
 
     static func number(_ value: Double, _ decimals: Int) -> JSONValue { .number(String(format: "%.\(decimals)f", value)) }
+
+    /// User and system CPU time of every thread of this process so far.
+    static func processCPUSeconds() -> Double {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        func seconds(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) / 1e6 }
+        return seconds(usage.ru_utime) + seconds(usage.ru_stime)
+    }
 
     /// VmHWM: the most resident memory this process has used.
     static func peakResidentMegabytes() -> Double {
