@@ -182,10 +182,9 @@ class SQLiteReader: StoreReader {
                 WHERE o.status = 0 AND o.next_attempt_at <= ?
                   AND o.subscription NOT IN (SELECT name FROM subscription_state WHERE disabled = 1)
                   -- An earlier event of the same order not yet delivered to this subscription holds
-                  -- this one back (read from `events_by_key` and `outbox_by_event` alone).
-                  AND NOT EXISTS (SELECT 1 FROM events pe JOIN outbox p ON p.seq = pe.seq
-                                  WHERE pe.record_key = o.record_key AND pe.seq < o.seq
-                                    AND p.subscription = o.subscription AND p.status <> 1)
+                  -- this one back (read from `events_by_key` and `outbox_by_event` alone, after
+                  -- what the subscription is known to have delivered of the key).
+                  AND NOT EXISTS (\(Self.undeliveredBefore("o")))
                 ORDER BY o.next_attempt_at, o.id LIMIT ?
                 """), arguments: [now.milliseconds, limit + excluding.count])
         var jobs: [DeliveryJob] = []
@@ -209,6 +208,19 @@ class SQLiteReader: StoreReader {
             if jobs.count == limit { break }
         }
         return jobs
+    }
+
+    /// A subquery that finds a delivery of the same key to the same subscription, earlier than
+    /// the outbox row `row`, not yet delivered. It looks only at events after the key's
+    /// `delivery_progress` (every delivery up to there is delivered).
+    static func undeliveredBefore(_ row: String) -> String {
+        """
+        SELECT 1 FROM events pe JOIN outbox p ON p.seq = pe.seq
+        WHERE pe.record_key = \(row).record_key AND pe.seq < \(row).seq
+          AND pe.seq > COALESCE((SELECT dp.delivered_through FROM delivery_progress dp
+                                 WHERE dp.subscription = \(row).subscription AND dp.record_key = \(row).record_key), 0)
+          AND p.subscription = \(row).subscription AND p.status <> 1
+        """
     }
 
     static let deliveryColumns = "id, seq, subscription, record_key, type, status, attempts, last_status, last_error, next_attempt_at, created_at, delivered_at"

@@ -129,6 +129,20 @@ enum SQLiteSchema {
             // index did for a long-lived key, say a customer with years of payments).
             try db.execute(sql: "DROP INDEX outbox_by_seq; CREATE INDEX outbox_by_event ON outbox (seq, subscription, status)")
         }
+        migrator.registerMigration("v7: how far each subscription has delivered each key") { db in
+            // The in-order check looked at every earlier event of a key (a customer with years
+            // of payments made each of its deliveries cost its whole history). A row here says:
+            // every delivery of this key to this subscription up to `delivered_through` is
+            // delivered, so the check starts after it. No row: nothing is known, look at all.
+            // Written by the scheduler when it records a delivery, never on ingest.
+            try db.execute(
+                sql: """
+                    CREATE TABLE delivery_progress (
+                        subscription TEXT NOT NULL, record_key TEXT NOT NULL, delivered_through INTEGER NOT NULL,
+                        PRIMARY KEY (subscription, record_key)
+                    ) WITHOUT ROWID
+                    """)
+        }
         return migrator
     }
 }

@@ -24,10 +24,14 @@ final class SQLiteTransaction: SQLiteReader, StoreTransaction {
         return renderer.submit(job)
     }
 
+    /// The first sequence number this transaction gave out (events below it were logged before).
+    private var firstSeq: Int64?
+
     private func reserveSeq() throws -> Int64 {
         if let nextSeq { return nextSeq }
         let next = try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(seq), 0) + 1 FROM events") ?? 1
         nextSeq = next
+        firstSeq = next
         return next
     }
 
@@ -157,6 +161,16 @@ final class SQLiteTransaction: SQLiteReader, StoreTransaction {
     }
 
     func enqueueDeliveries(seq: Int64, subscriptions: [SubscriptionName], key: String, type: EventType, at: Timestamp) throws {
+        // An event logged by an earlier transaction (a parked one, applied now) may sit below
+        // what its subscribers have delivered of the key: it holds back what follows again.
+        _ = try reserveSeq()
+        if let first = firstSeq, seq < first {
+            for subscription in subscriptions {
+                try statement(
+                    "UPDATE delivery_progress SET delivered_through = ? WHERE subscription = ? AND record_key = ? AND delivered_through >= ?"
+                ).execute(arguments: [seq - 1, subscription.rawValue, key, seq])
+            }
+        }
         // One multi-row statement per event (prepared once per row count) instead of one per row.
         var index = 0
         while index < subscriptions.count {
@@ -179,6 +193,19 @@ final class SQLiteTransaction: SQLiteReader, StoreTransaction {
                 "UPDATE outbox SET status = 1, attempts = attempts + 1, last_status = ?, last_error = NULL, delivered_at = ?, next_attempt_at = NULL WHERE id = ?"
             )
             .execute(arguments: [code, at.milliseconds, id])
+            // Everything of the key up to this delivery is delivered, unless an earlier one is
+            // not (a replay requeued it meanwhile): then the progress stays where it was. Kept
+            // for the keys that live for years (customers, products); an order's few dozen
+            // events are checked in full, which costs less than keeping a row per order.
+            try statement(
+                """
+                INSERT INTO delivery_progress (subscription, record_key, delivered_through)
+                SELECT o.subscription, o.record_key, o.seq FROM outbox o
+                WHERE o.id = ? AND o.status = 1 AND substr(o.record_key, 1, 6) <> 'order:'
+                  AND NOT EXISTS (\(Self.undeliveredBefore("o")))
+                ON CONFLICT (subscription, record_key) DO UPDATE SET delivered_through = MAX(delivered_through, excluded.delivered_through)
+                """
+            ).execute(arguments: [id])
         case .retry(let code, let error, let next):
             try statement("UPDATE outbox SET attempts = attempts + 1, last_status = ?, last_error = ?, next_attempt_at = ? WHERE id = ?")
                 .execute(arguments: [code, error, next.milliseconds, id])
@@ -190,7 +217,16 @@ final class SQLiteTransaction: SQLiteReader, StoreTransaction {
 
     func requeue(delivery id: Int64, at: Timestamp) throws -> Bool {
         try statement("UPDATE outbox SET status = 0, next_attempt_at = ? WHERE id = ?").execute(arguments: [at.milliseconds, id])
-        return db.changesCount == 1
+        guard db.changesCount == 1 else { return false }
+        // The key is delivered only up to before this one again.
+        try statement(
+            """
+            UPDATE delivery_progress SET delivered_through = o.seq - 1 FROM (SELECT subscription, record_key, seq FROM outbox WHERE id = ?) o
+            WHERE delivery_progress.subscription = o.subscription AND delivery_progress.record_key = o.record_key
+              AND delivery_progress.delivered_through >= o.seq
+            """
+        ).execute(arguments: [id])
+        return true
     }
 
     func requeueDeliveries(subscription: SubscriptionName, seqs: ClosedRange<Int64>?, received: ClosedRange<Timestamp>?, at: Timestamp) throws -> Int {
@@ -204,7 +240,10 @@ final class SQLiteTransaction: SQLiteReader, StoreTransaction {
                 at.milliseconds, subscription.rawValue, seqs?.lowerBound ?? 0, seqs?.upperBound ?? Int64.max,
                 received?.lowerBound.milliseconds ?? Int64.min, received?.upperBound.milliseconds ?? Int64.max,
             ])
-        return db.changesCount
+        let requeued = db.changesCount
+        // A replay is rare: forget what the subscription had delivered; the scheduler learns it again.
+        if requeued > 0 { try db.execute(sql: "DELETE FROM delivery_progress WHERE subscription = ?", arguments: [subscription.rawValue]) }
+        return requeued
     }
 
     func setSubscription(_ name: SubscriptionName, disabled: Bool, reason: String?, at: Timestamp, by: String) throws {

@@ -24,6 +24,7 @@ public enum StoreConformance {
         ("ordersRoundTrip", ordersRoundTrip),
         ("deliveriesKeepOrderPerKey", deliveriesKeepOrderPerKey),
         ("deadDeliveryBlocksItsKeyUntilRequeued", deadDeliveryBlocksItsKeyUntilRequeued),
+        ("deliveredKeysStayInOrderAfterLateEventsAndReplays", deliveredKeysStayInOrderAfterLateEventsAndReplays),
         ("exceptionsSettleByKeyAndKind", exceptionsSettleByKeyAndKind),
         ("parkedEventsComeBackInEventTimeOrder", parkedEventsComeBackInEventTimeOrder),
         ("masterDataAndCrossReferences", masterDataAndCrossReferences),
@@ -140,6 +141,69 @@ public enum StoreConformance {
         try check(requeued, "requeue finds the delivery")
         let due = try await store.read { try $0.dueDeliveries(now: now, excluding: [], limit: 10) }
         try check(due.map(\.id) == [ids[0]], "the requeued delivery is due again first")
+    }
+
+    /// What a subscription has delivered of a key may be remembered to keep the in-order check
+    /// short (a customer's payments go on for years), but a delivery that becomes pending below
+    /// it again — an event logged earlier and enqueued only now (a parked event applied), one
+    /// replayed singly or by range — still holds back everything after it.
+    public static func deliveredKeysStayInOrderAfterLateEventsAndReplays(_ store: any Store) async throws {
+        let now = Timestamp(milliseconds: 1_000)
+        let key = "customer:C-7"
+        let subscription: SubscriptionName = "erp-orders"
+        @Sendable func enqueue(_ seq: Int64, _ tx: any StoreTransaction) throws {
+            try tx.enqueueDeliveries(seq: seq, subscriptions: [subscription], key: key, type: .shipmentConfirmed, at: now)
+        }
+        @Sendable func append(_ id: String, _ tx: any StoreTransaction) throws -> Int64 {
+            guard let seq = try tx.append(event(id, key: key)) else { throw Failure(description: "\(id) was taken for a duplicate") }
+            return seq
+        }
+        /// Logs an event and enqueues its delivery.
+        @Sendable func arrive(_ id: String, _ tx: any StoreTransaction) throws -> Int64 {
+            let seq = try append(id, tx)
+            try enqueue(seq, tx)
+            return seq
+        }
+        /// The one due delivery of the key: its event, after delivering it.
+        func deliverHead() async throws -> Int64? {
+            let due = try await store.read { try $0.dueDeliveries(now: now, excluding: [], limit: 10) }.filter { $0.key == key }
+            try check(due.count <= 1, "one delivery of a key is due at a time, found \(due.count)")
+            guard let head = due.first else { return nil }
+            try await store.write { tx in try tx.recordAttempt(delivery: head.id, result: .delivered(statusCode: 200, at: now)) }
+            return head.seq
+        }
+        // p1 is logged but waits (parked); p2 and p3 are delivered.
+        let (p1, p2, p3) = try await store.write { tx in
+            let seqs = (try append("p1", tx), try append("p2", tx), try append("p3", tx))
+            try enqueue(seqs.1, tx)
+            try enqueue(seqs.2, tx)
+            return seqs
+        }
+        try check(try await deliverHead() == p2, "p2 goes first")
+        try check(try await deliverHead() == p3, "then p3")
+        // p1 is applied now and p4 arrives: p1 comes first although p3 was delivered before it.
+        let p4 = try await store.write { tx in
+            try enqueue(p1, tx)
+            return try arrive("p4", tx)
+        }
+        try check(try await deliverHead() == p1, "the late p1 is due before p4")
+        try check(try await deliverHead() == p4, "then p4")
+        // p2 is replayed on its own, then p5 arrives: p2 goes again before p5.
+        let p2Delivery = try await store.read { try $0.deliveries(DeliveryFilter(key: key)) }.first { $0.seq == p2 }!.id
+        let requeued = try await store.write { tx in try tx.requeue(delivery: p2Delivery, at: now) }
+        try check(requeued, "the delivered p2 can be requeued")
+        let p5 = try await store.write { tx in try arrive("p5", tx) }
+        try check(try await deliverHead() == p2, "the replayed p2 is due before p5")
+        try check(try await deliverHead() == p5, "then p5")
+        // p3 is replayed by range, then p6 arrives.
+        let count = try await store.write { tx in
+            try tx.requeueDeliveries(subscription: subscription, seqs: p3...p3, received: nil, at: now)
+        }
+        try check(count == 1, "the range replay requeues p3, found \(count)")
+        let p6 = try await store.write { tx in try arrive("p6", tx) }
+        try check(try await deliverHead() == p3, "the replayed p3 is due before p6")
+        try check(try await deliverHead() == p6, "then p6")
+        try check(try await deliverHead() == nil, "nothing of the key is left")
     }
 
     /// Exceptions are listed by kind and settled for one key and kind.
