@@ -40,7 +40,7 @@ struct DeliveryProgressTests {
             delivered += due.count
         }
         #expect(delivered == 30 * 2 * subscriptions.count)
-        let rows = try await store.pool.read { db in
+        let rows = try store.pool.read { db in
             try Row.fetchAll(db, sql: "SELECT subscription, record_key, delivered_through FROM delivery_progress ORDER BY subscription")
         }
         #expect(rows.map { $0["subscription"] as String } == ["crm-payments", "erp-payments"])
