@@ -1,5 +1,7 @@
+import CWALGather
 import Foundation
 import GRDB
+import GRDBSQLite
 import WaybillCore
 import WaybillStore
 
@@ -16,6 +18,9 @@ public final class SQLiteStore: Store {
 
     /// Opens (creating and migrating if needed) the store at `path`.
     public init(path: String, orderCacheCapacity: Int = 4_096, checkpoints: CheckpointSettings = CheckpointSettings()) throws {
+        // The writer's WAL frames are gathered into a few large writes per commit instead of two
+        // writes per frame (see CWALGather); every other file is untouched.
+        let vfs = waybill_wal_gather_register()
         var config = Configuration()
         config.prepareDatabase { db in
             // A bigger page cache for the writer only (readers keep SQLite's 2 MB each).
@@ -34,12 +39,23 @@ public final class SQLiteStore: Store {
         caches = WriterCaches(orderCapacity: orderCacheCapacity)
         self.path = path
         try SQLiteSchema.migrator().migrate(pool)
+        if vfs == SQLITE_OK {
+            // The writer syncs its WAL at every commit (synchronous=FULL, checked above), which
+            // gathering needs: other connections only read frames a sync has written out.
+            let rc = pool.writeWithoutTransaction { db in waybill_wal_gather(db.sqliteConnection) }
+            guard rc == SQLITE_OK else { throw DatabaseError(resultCode: ResultCode(rawValue: rc), message: "could not gather the WAL writes of \(path)") }
+        }
         let checkpointer = try BackgroundCheckpointer(path: path, settings: checkpoints)
         pool.writeWithoutTransaction { db in checkpointer.watch(writer: db) }
         self.checkpointer = checkpointer
     }
 
     deinit { checkpointer.stop() }
+
+    /// Whether the writer's WAL frames are gathered into few writes (see `CWALGather`).
+    public var gathersWALWrites: Bool {
+        pool.writeWithoutTransaction { db in waybill_wal_gathering(db.sqliteConnection) != 0 }
+    }
 
     /// How many checkpoints the background thread has completed since the store was opened.
     public var backgroundCheckpoints: Int { checkpointer.completedCheckpoints }
