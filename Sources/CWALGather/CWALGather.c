@@ -29,15 +29,20 @@ static sqlite3_vfs *realVfs = 0;
 static sqlite3_vfs gatherVfs;
 static sqlite3_io_methods gatherMethods;
 
-static int flush(GatherFile *f) {
-    if (f->used == 0) return SQLITE_OK;
-    /* The unix VFS writes at most 128 KB - 1 per call. */
+/* Writes `amount` bytes at `offset` in pieces the unix VFS accepts (at most 128 KB - 1 a call). */
+static int writeOut(GatherFile *f, const unsigned char *data, int amount, sqlite3_int64 offset) {
     int done = 0, rc = SQLITE_OK;
-    while (done < f->used && rc == SQLITE_OK) {
-        int n = f->used - done < MAX_WRITE ? f->used - done : MAX_WRITE;
-        rc = f->real->pMethods->xWrite(f->real, f->buffer + done, n, f->start + done);
+    while (done < amount && rc == SQLITE_OK) {
+        int n = amount - done < MAX_WRITE ? amount - done : MAX_WRITE;
+        rc = f->real->pMethods->xWrite(f->real, data + done, n, offset + done);
         done += n;
     }
+    return rc;
+}
+
+static int flush(GatherFile *f) {
+    if (f->used == 0) return SQLITE_OK;
+    int rc = writeOut(f, f->buffer, f->used, f->start);
     f->used = 0;
     return rc;
 }
@@ -65,7 +70,12 @@ static int gWrite(sqlite3_file *file, const void *data, int amount, sqlite3_int6
         int rc = flush(f);
         if (rc != SQLITE_OK) return rc;
     }
-    if (amount > MAX_WRITE) return f->real->pMethods->xWrite(f->real, data, amount, offset);
+    if (amount > MAX_WRITE) {
+        /* Larger than one write may be (never a WAL frame): what is gathered goes first. */
+        int rc = flush(f);
+        if (rc != SQLITE_OK) return rc;
+        return writeOut(f, data, amount, offset);
+    }
     if (!f->buffer) {
         f->buffer = malloc(GATHER_CAPACITY);
         if (!f->buffer) return f->real->pMethods->xWrite(f->real, data, amount, offset);
