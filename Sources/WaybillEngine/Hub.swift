@@ -130,7 +130,8 @@ public final class Hub: Sendable {
                 try tx.raise(
                     NewException(
                         kind: .sequencing, code: ErrorCode.parkTimeout.rawValue, key: parked.key, eventSeq: parked.seq,
-                        message: "\(type) #\(parked.seq) has waited since \(parked.receivedAt) for \(parked.key.dropFirst(6)), which the hub has not seen",
+                        message:
+                            "\(type) #\(parked.seq) has waited since \(parked.receivedAt) for \(RecordKey.orderId(of: parked.key)?.rawValue ?? parked.key), which the hub has not seen",
                         raisedAt: now))
             }
             return expired.count

@@ -48,7 +48,7 @@ extension HubAPI {
                         items.map { i in
                             .members([
                                 ("partner", .string(i.partner.rawValue)), ("control", .number(String(i.control))), ("set", .string(i.setCode)),
-                                ("orderId", i.key.flatMap { $0.hasPrefix("order:") ? .string(String($0.dropFirst(6))) : nil }),
+                                ("orderId", i.key.flatMap(RecordKey.orderId(of:)).map { .string($0.rawValue) }),
                                 ("reference", .string(i.reference)), ("sentAt", .string(i.sentAt.rfc3339)),
                                 ("acknowledgementDueAt", i.ackDueAt.map { .string($0.rfc3339) }), ("status", .string(i.status.rawValue)),
                                 ("note", i.note.map(JSONValue.string)),

@@ -367,7 +367,7 @@ extension DeliveryRecord {
     var json: JSONValue {
         .members([
             ("id", .int(Int(id))), ("subscription", .string(subscription.rawValue)), ("eventType", .string(type.rawValue)),
-            ("orderId", key.hasPrefix("order:") ? .string(String(key.dropFirst(6))) : .null), ("status", .string(status.rawValue)),
+            ("orderId", RecordKey.orderId(of: key).map { .string($0.rawValue) } ?? .null), ("status", .string(status.rawValue)),
             ("attempts", .int(attempts)), ("lastStatusCode", lastStatusCode.map { .int($0) } ?? .null),
             ("lastError", lastError.map(JSONValue.string) ?? .null), ("nextAttemptAt", nextAttemptAt.map { .string($0.rfc3339) } ?? .null),
         ])

@@ -39,14 +39,15 @@ public final class SQLiteStore: Store {
         caches = WriterCaches(orderCapacity: orderCacheCapacity)
         self.path = path
         try SQLiteSchema.migrator().migrate(pool)
-        if vfs == SQLITE_OK {
+        let checkpointer = try BackgroundCheckpointer(path: path, settings: checkpoints)
+        try pool.writeWithoutTransaction { db in
+            checkpointer.watch(writer: db)
             // The writer syncs its WAL at every commit (synchronous=FULL, checked above), which
             // gathering needs: other connections only read frames a sync has written out.
-            let rc = pool.writeWithoutTransaction { db in waybill_wal_gather(db.sqliteConnection) }
+            guard vfs == SQLITE_OK else { return }
+            let rc = waybill_wal_gather(db.sqliteConnection)
             guard rc == SQLITE_OK else { throw DatabaseError(resultCode: ResultCode(rawValue: rc), message: "could not gather the WAL writes of \(path)") }
         }
-        let checkpointer = try BackgroundCheckpointer(path: path, settings: checkpoints)
-        pool.writeWithoutTransaction { db in checkpointer.watch(writer: db) }
         self.checkpointer = checkpointer
     }
 

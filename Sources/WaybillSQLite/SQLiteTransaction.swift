@@ -201,7 +201,7 @@ final class SQLiteTransaction: SQLiteReader, StoreTransaction {
                 """
                 INSERT INTO delivery_progress (subscription, record_key, delivered_through)
                 SELECT o.subscription, o.record_key, o.seq FROM outbox o
-                WHERE o.id = ? AND o.status = 1 AND substr(o.record_key, 1, 6) <> 'order:'
+                WHERE o.id = ? AND o.status = 1 AND substr(o.record_key, 1, \(RecordKey.orderPrefix.count)) <> '\(RecordKey.orderPrefix)'
                   AND NOT EXISTS (\(Self.undeliveredBefore("o")))
                 ON CONFLICT (subscription, record_key) DO UPDATE SET delivered_through = MAX(delivered_through, excluded.delivered_through)
                 """

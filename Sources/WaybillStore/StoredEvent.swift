@@ -67,7 +67,13 @@ public struct StoredEvent: Sendable {
 
 /// A record key: `order:SO-1001`, `customer:C-100`, `product:BRG-6204`.
 public enum RecordKey {
-    public static func order(_ id: OrderID) -> String { "order:\(id.rawValue)" }
+    /// What every order's key starts with.
+    public static let orderPrefix = "order:"
+    public static func order(_ id: OrderID) -> String { orderPrefix + id.rawValue }
+    /// The order a key names, if it is an order's key.
+    public static func orderId(of key: String) -> OrderID? {
+        key.hasPrefix(orderPrefix) ? OrderID(String(key.dropFirst(orderPrefix.count))) : nil
+    }
     public static func customer(_ id: String) -> String { "customer:\(id)" }
     public static func product(_ sku: String) -> String { "product:\(sku)" }
 }

@@ -9,7 +9,7 @@ enum ForwardedEvent {
     static func body(raw: [UInt8], seq: Int64, key: String, traceparent: TraceContext) throws -> [UInt8] {
         let event = try InboundEvent.decode(try JSONParser.parse(raw), raw: raw)
         let envelope = event.envelope
-        let order = key.hasPrefix("order:") ? OrderID(String(key.dropFirst(6))) : nil
+        let order = RecordKey.orderId(of: key)
         var forwarded = CloudEvent(
             id: "wb-\(seq)", source: envelope.source, type: envelope.type,
             subject: order?.rawValue ?? envelope.subject, time: envelope.time, traceparent: traceparent,

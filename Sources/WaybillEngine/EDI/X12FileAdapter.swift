@@ -25,10 +25,9 @@ public struct X12FileAdapter: DeliveryAdapter {
         do {
             let event = try JSONParser.parse(delivery.body)
             let data = event["data"] ?? .null
-            guard delivery.key.hasPrefix("order:") else {
+            guard let orderId = RecordKey.orderId(of: delivery.key) else {
                 throw WaybillError(.invalidPayload, "an X12 \(set) speaks of an order; \(delivery.key) is not one")
             }
-            let orderId = OrderID(String(delivery.key.dropFirst(6)))
             let interchange = try await hub.outboundInterchange(
                 delivery: delivery.id, partner: partnerName, setCode: set, key: delivery.key,
                 reference: X12Outbound.reference(data, type: delivery.type), window: partner.acknowledgementWindow)

@@ -304,7 +304,7 @@ final class IngestStep {
         guard mode == .live else { return }
         let type = c.event.envelope.type
         let subscribers = try landscape.subscribers(of: type, from: c.origin) {
-            c.key.hasPrefix("order:") ? try tx.order(OrderID(String(c.key.dropFirst(6))))?.origin : nil
+            try RecordKey.orderId(of: c.key).flatMap { try tx.order($0)?.origin }
         }.map(\.name)
         if !subscribers.isEmpty { try tx.enqueueDeliveries(seq: c.seq, subscriptions: subscribers, key: c.key, type: type, at: c.receivedAt) }
     }
