@@ -1,5 +1,15 @@
 // swift-tools-version:6.0
+import Foundation
 import PackageDescription
+
+/// jemalloc, when the machine has it (Debian: `apt-get install libjemalloc2`), as the Swift
+/// server images do: the hub allocates and frees many small values per event from several
+/// threads, and glibc's allocator took about a tenth of the process's CPU (docs/performance.md).
+/// Without it the executable uses the system allocator; `waybill bench` says which it ran on.
+let jemalloc: [LinkerSetting] =
+    ["/usr/lib/x86_64-linux-gnu", "/usr/lib/aarch64-linux-gnu", "/usr/lib64", "/usr/lib", "/usr/local/lib"]
+        .contains { FileManager.default.fileExists(atPath: "\($0)/libjemalloc.so.2") }
+    ? [.linkedLibrary(":libjemalloc.so.2", .when(platforms: [.linux]))] : []
 
 let package = Package(
     name: "Waybill",
@@ -82,7 +92,8 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
-            ]
+            ],
+            linkerSettings: jemalloc
         ),
         // Helpers the test targets share (repository paths, temporary directories, python3).
         .target(name: "WaybillTestSupport", path: "Tests/WaybillTestSupport"),

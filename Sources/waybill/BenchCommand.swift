@@ -119,7 +119,7 @@ struct BenchCommand: AsyncParsableCommand {
             ("peak_rss_mb", Self.number(peak, 1)), ("cpu_us_per_event", Self.number(pipeline.cpuMicrosPerEvent, 1)),
             ("cores_used", Self.number(pipeline.coresUsed, 2)), ("stored_orders", .int(storedOrders)), ("batch", .int(batch)),
             ("concurrency", .int(concurrency)), ("average_event_bytes", .int(bytes / bodies.count)), ("landscape", .string(landscape)),
-            ("deliveries_per_event", Self.number(pipeline.deliveriesPerEvent, 2)),
+            ("deliveries_per_event", Self.number(pipeline.deliveriesPerEvent, 2)), ("allocator", .string(Self.allocator)),
         ]
         if json {
             print(JSONWriter.pretty(.object(figures)))
@@ -131,6 +131,7 @@ struct BenchCommand: AsyncParsableCommand {
                 raw baseline:   \(Int(baselineRate)) events/s   ratio \(String(format: "%.3f", pipeline.rate / baselineRate))
                 CPU:            \(String(format: "%.1f", pipeline.cpuMicrosPerEvent)) µs per event on \(String(format: "%.2f", pipeline.coresUsed)) cores
                 peak memory:    \(String(format: "%.1f", peak)) MB   stored orders before: \(storedOrders)
+                allocator:      \(Self.allocator)
                 """)
         }
     }
@@ -209,6 +210,12 @@ struct BenchCommand: AsyncParsableCommand {
     }
 
     /// VmHWM: the most resident memory this process has used.
+    /// The allocator this process runs on: jemalloc when the executable was linked with it (see
+    /// Package.swift) or it was preloaded, else the C library's.
+    static var allocator: String {
+        dlsym(UnsafeMutableRawPointer(bitPattern: 0), "mallctl") != nil ? "jemalloc" : "system"
+    }
+
     static func peakResidentMegabytes() -> Double {
         guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
             let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
