@@ -174,9 +174,8 @@ final class SQLiteTransaction: SQLiteReader, StoreTransaction {
         // One multi-row statement per event (prepared once per row count) instead of one per row.
         var index = 0
         while index < subscriptions.count {
-            let chunk = subscriptions[index..<min(subscriptions.count, index + 16)]
-            let rows = Array(repeating: "(?, ?, ?, ?, 0, ?, ?)", count: chunk.count).joined(separator: ", ")
-            let insert = try statement("INSERT INTO outbox (seq, subscription, record_key, type, status, next_attempt_at, created_at) VALUES \(rows)")
+            let chunk = subscriptions[index..<min(subscriptions.count, index + Self.outboxInserts.count)]
+            let insert = try statement(Self.outboxInserts[chunk.count - 1])
             try db.run(insert) {
                 for subscription in chunk {
                     $0.bind(seq); $0.bind(subscription.rawValue); $0.bind(key); $0.bind(type.rawValue); $0.bind(at.milliseconds); $0.bind(at.milliseconds)
@@ -184,6 +183,12 @@ final class SQLiteTransaction: SQLiteReader, StoreTransaction {
             }
             index += chunk.count
         }
+    }
+
+    /// The outbox inserts of 1…16 rows, written out once rather than for every event.
+    private static let outboxInserts = (1...16).map { count in
+        "INSERT INTO outbox (seq, subscription, record_key, type, status, next_attempt_at, created_at) VALUES "
+            + Array(repeating: "(?, ?, ?, ?, 0, ?, ?)", count: count).joined(separator: ", ")
     }
 
     func recordAttempt(delivery id: Int64, result: AttemptResult) throws {
