@@ -19,7 +19,7 @@ final class ParallelRenderer: Sendable {
     private let state = Mutex(State())
 
     /// Jobs that wait before an idle helper is woken: waking a thread costs more than one job.
-    static let wakeAfter = 8
+    static let wakeAfter = 32
 
     /// Queues `job` and returns its index in what `finish` returns; wakes the helper once enough
     /// jobs wait.
