@@ -8,12 +8,15 @@ import WaybillStore
 class SQLiteReader: StoreReader {
     let db: Database
     let caches: WriterCaches?
+    /// Whether the outbox holds deliveries written before schema v8 (see `DeliveryIds`).
+    let deliveriesBeforeV8: Bool
     /// Records saved by this transaction, not yet committed.
     var staged = StagedValues()
 
-    init(db: Database, caches: WriterCaches?) {
+    init(db: Database, caches: WriterCaches?, deliveriesBeforeV8: Bool) {
         self.db = db
         self.caches = caches
+        self.deliveriesBeforeV8 = deliveriesBeforeV8
     }
 
     /// The writer's caches, unless this transaction emptied the projections.
@@ -184,7 +187,7 @@ class SQLiteReader: StoreReader {
                   -- An earlier event of the same order not yet delivered to this subscription holds
                   -- this one back (read from `events_by_key` and `outbox_by_event` alone, after
                   -- what the subscription is known to have delivered of the key).
-                  AND NOT EXISTS (\(Self.undeliveredBefore("o")))
+                  AND NOT EXISTS (\(undeliveredBefore("o")))
                 ORDER BY o.next_attempt_at, o.id LIMIT ?
                 """), arguments: [now.milliseconds, limit + excluding.count])
         var jobs: [DeliveryJob] = []
@@ -213,14 +216,34 @@ class SQLiteReader: StoreReader {
     /// A subquery that finds a delivery of the same key to the same subscription, earlier than
     /// the outbox row `row`, not yet delivered. It looks only at events after the key's
     /// `delivery_progress` (every delivery up to there is delivered).
-    static func undeliveredBefore(_ row: String) -> String {
-        """
-        SELECT 1 FROM events pe JOIN outbox p ON p.seq = pe.seq
-        WHERE pe.record_key = \(row).record_key AND pe.seq < \(row).seq
-          AND pe.seq > COALESCE((SELECT dp.delivered_through FROM delivery_progress dp
-                                 WHERE dp.subscription = \(row).subscription AND dp.record_key = \(row).record_key), 0)
-          AND p.subscription = \(row).subscription AND p.status <> 1
-        """
+    func undeliveredBefore(_ row: String) -> String {
+        deliveries(
+            select: "1",
+            ofEventsWhere: """
+                pe.record_key = \(row).record_key AND pe.seq < \(row).seq
+                  AND pe.seq > COALESCE((SELECT dp.delivered_through FROM delivery_progress dp
+                                         WHERE dp.subscription = \(row).subscription AND dp.record_key = \(row).record_key), 0)
+                  AND p.subscription = \(row).subscription AND p.status <> 1
+                """)
+    }
+
+    /// A query over the deliveries `p` of the events `pe` that match `condition`: the range of
+    /// ids each event's deliveries are numbered in, and in a store written before v8 its older
+    /// deliveries by their index.
+    func deliveries(select columns: String, ofEventsWhere condition: String) -> String {
+        let numbered = """
+            SELECT \(columns) FROM events pe
+            JOIN outbox p ON p.id BETWEEN \(DeliveryIds.base) + pe.seq * \(DeliveryIds.perEvent)
+                             AND \(DeliveryIds.base) + pe.seq * \(DeliveryIds.perEvent) + \(DeliveryIds.perEvent - 1)
+            WHERE \(condition)
+            """
+        guard deliveriesBeforeV8 else { return numbered }
+        return numbered + """
+
+            UNION ALL
+            SELECT \(columns) FROM events pe JOIN outbox p ON p.seq = pe.seq AND p.id < \(DeliveryIds.base)
+            WHERE \(condition)
+            """
     }
 
     static let deliveryColumns = "id, seq, subscription, record_key, type, status, attempts, last_status, last_error, next_attempt_at, created_at, delivered_at"
@@ -250,7 +273,10 @@ class SQLiteReader: StoreReader {
         var arguments: StatementArguments = []
         if let s = filter.subscription { conditions.append("subscription = ?"); _ = arguments.append(contentsOf: [s.rawValue]) }
         if let s = filter.status { conditions.append("status = ?"); _ = arguments.append(contentsOf: [Self.statusCode(s)]) }
-        if let k = filter.key { conditions.append("seq IN (SELECT seq FROM events WHERE record_key = ?)"); _ = arguments.append(contentsOf: [k]) }
+        if let k = filter.key {
+            conditions.append("id IN (\(deliveries(select: "p.id", ofEventsWhere: "pe.record_key = ?")))")
+            _ = arguments.append(contentsOf: StatementArguments(Array(repeating: k, count: deliveriesBeforeV8 ? 2 : 1)))
+        }
         _ = arguments.append(contentsOf: [filter.limit])
         let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
         return try Row.fetchAll(db, sql: "SELECT \(Self.deliveryColumns) FROM outbox \(whereClause) ORDER BY id LIMIT ?", arguments: arguments)
@@ -267,10 +293,10 @@ class SQLiteReader: StoreReader {
         let rows = try Row.fetchAll(
             statement(
                 """
+                WITH d AS (\(deliveries(select: "p.id, p.subscription, p.status, p.type", ofEventsWhere: "pe.record_key = ?1")))
                 SELECT subscription, SUM(status = 1), SUM(status = 0), SUM(status = 2),
-                       (SELECT type FROM outbox l WHERE l.seq IN (SELECT seq FROM events WHERE record_key = o.record_key)
-                          AND l.subscription = o.subscription AND l.status = 1 ORDER BY l.id DESC LIMIT 1)
-                FROM outbox o WHERE seq IN (SELECT seq FROM events WHERE record_key = ?) GROUP BY subscription
+                       (SELECT l.type FROM d l WHERE l.subscription = d.subscription AND l.status = 1 ORDER BY l.id DESC LIMIT 1)
+                FROM d GROUP BY subscription
                 """), arguments: [key])
         for row in rows {
             let last: String? = row[4]

@@ -15,6 +15,8 @@ public final class SQLiteStore: Store {
     let caches: WriterCaches
     let checkpointer: BackgroundCheckpointer
     public let path: String
+    /// Whether the outbox holds deliveries numbered before schema v8 (none are added later).
+    let deliveriesBeforeV8: Bool
 
     /// Opens (creating and migrating if needed) the store at `path`.
     public init(path: String, orderCacheCapacity: Int = 4_096, checkpoints: CheckpointSettings = CheckpointSettings()) throws {
@@ -39,6 +41,9 @@ public final class SQLiteStore: Store {
         caches = WriterCaches(orderCapacity: orderCacheCapacity)
         self.path = path
         try SQLiteSchema.migrator().migrate(pool)
+        deliveriesBeforeV8 = try pool.read { db in
+            try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM outbox WHERE id < \(DeliveryIds.base))") ?? false
+        }
         let checkpointer = try BackgroundCheckpointer(path: path, settings: checkpoints)
         try pool.writeWithoutTransaction { db in
             checkpointer.watch(writer: db)
@@ -63,10 +68,11 @@ public final class SQLiteStore: Store {
 
     public func write<T: Sendable>(_ body: @escaping @Sendable (any StoreTransaction) throws -> T) async throws -> T {
         let caches = self.caches
+        let deliveriesBeforeV8 = self.deliveriesBeforeV8
         let (result, staged) = try await pool.writeWithoutTransaction { db in
             var outcome: (T, StagedValues)?
             try db.inTransaction(.immediate) {
-                let transaction = SQLiteTransaction(db: db, caches: caches)
+                let transaction = SQLiteTransaction(db: db, caches: caches, deliveriesBeforeV8: deliveriesBeforeV8)
                 let result = try body(transaction)
                 try transaction.writePending()
                 outcome = (result, transaction.staged)
@@ -80,7 +86,8 @@ public final class SQLiteStore: Store {
     }
 
     public func read<T: Sendable>(_ body: @escaping @Sendable (any StoreReader) throws -> T) async throws -> T {
-        try await pool.read { db in try body(SQLiteReader(db: db, caches: nil)) }
+        let deliveriesBeforeV8 = self.deliveriesBeforeV8
+        return try await pool.read { db in try body(SQLiteReader(db: db, caches: nil, deliveriesBeforeV8: deliveriesBeforeV8)) }
     }
 
     /// The file's `synchronous` and `journal_mode` settings, to check durability.

@@ -164,31 +164,53 @@ final class SQLiteTransaction: SQLiteReader, StoreTransaction {
         // An event logged by an earlier transaction (a parked one, applied now) may sit below
         // what its subscribers have delivered of the key: it holds back what follows again.
         _ = try reserveSeq()
-        if let first = firstSeq, seq < first {
+        let loggedBefore = firstSeq.map { seq < $0 } ?? false
+        if loggedBefore {
             for subscription in subscriptions {
                 try statement(
                     "UPDATE delivery_progress SET delivered_through = ? WHERE subscription = ? AND record_key = ? AND delivered_through >= ?"
                 ).execute(arguments: [seq - 1, subscription.rawValue, key, seq])
             }
         }
+        // The event's deliveries are numbered from its first id on, after any it already has.
+        let first = DeliveryIds.first(of: seq)
+        let taken = try deliveriesNumbered[seq] ?? (loggedBefore ? numberedDeliveries(of: seq) : 0)
+        guard taken + Int64(subscriptions.count) <= DeliveryIds.perEvent else {
+            throw WaybillError(
+                .deliveryIdsExhausted,
+                "event \(seq) would go to \(taken + Int64(subscriptions.count)) subscriptions; one event has room for \(DeliveryIds.perEvent)")
+        }
+        deliveriesNumbered[seq] = taken + Int64(subscriptions.count)
         // One multi-row statement per event (prepared once per row count) instead of one per row.
         var index = 0
         while index < subscriptions.count {
             let chunk = subscriptions[index..<min(subscriptions.count, index + Self.outboxInserts.count)]
             let insert = try statement(Self.outboxInserts[chunk.count - 1])
             try db.run(insert) {
-                for subscription in chunk {
-                    $0.bind(seq); $0.bind(subscription.rawValue); $0.bind(key); $0.bind(type.rawValue); $0.bind(at.milliseconds); $0.bind(at.milliseconds)
+                for (offset, subscription) in zip(index..., chunk) {
+                    $0.bind(first + taken + Int64(offset)); $0.bind(seq); $0.bind(subscription.rawValue); $0.bind(key); $0.bind(type.rawValue)
+                    $0.bind(at.milliseconds); $0.bind(at.milliseconds)
                 }
             }
             index += chunk.count
         }
     }
 
+    /// How many deliveries this transaction has numbered for each event.
+    private var deliveriesNumbered: [Int64: Int64] = [:]
+
+    /// How many deliveries an event logged before this transaction already has.
+    private func numberedDeliveries(of seq: Int64) throws -> Int64 {
+        let first = DeliveryIds.first(of: seq)
+        let last = try Int64.fetchOne(
+            statement("SELECT MAX(id) FROM outbox WHERE id BETWEEN ? AND ?"), arguments: [first, first + DeliveryIds.perEvent - 1])
+        return last.map { $0 - first + 1 } ?? 0
+    }
+
     /// The outbox inserts of 1…16 rows, written out once rather than for every event.
     private static let outboxInserts = (1...16).map { count in
-        "INSERT INTO outbox (seq, subscription, record_key, type, status, next_attempt_at, created_at) VALUES "
-            + Array(repeating: "(?, ?, ?, ?, 0, ?, ?)", count: count).joined(separator: ", ")
+        "INSERT INTO outbox (id, seq, subscription, record_key, type, status, next_attempt_at, created_at) VALUES "
+            + Array(repeating: "(?, ?, ?, ?, ?, 0, ?, ?)", count: count).joined(separator: ", ")
     }
 
     func recordAttempt(delivery id: Int64, result: AttemptResult) throws {
@@ -207,7 +229,7 @@ final class SQLiteTransaction: SQLiteReader, StoreTransaction {
                 INSERT INTO delivery_progress (subscription, record_key, delivered_through)
                 SELECT o.subscription, o.record_key, o.seq FROM outbox o
                 WHERE o.id = ? AND o.status = 1 AND substr(o.record_key, 1, \(RecordKey.orderPrefix.count)) <> '\(RecordKey.orderPrefix)'
-                  AND NOT EXISTS (\(Self.undeliveredBefore("o")))
+                  AND NOT EXISTS (\(undeliveredBefore("o")))
                 ON CONFLICT (subscription, record_key) DO UPDATE SET delivered_through = MAX(delivered_through, excluded.delivered_through)
                 """
             ).execute(arguments: [id])
@@ -235,17 +257,29 @@ final class SQLiteTransaction: SQLiteReader, StoreTransaction {
     }
 
     func requeueDeliveries(subscription: SubscriptionName, seqs: ClosedRange<Int64>?, received: ClosedRange<Timestamp>?, at: Timestamp) throws -> Int {
+        let lowest = max(seqs?.lowerBound ?? 0, 0)
+        // The last event whose deliveries can be numbered (far beyond any log).
+        let highest = min(seqs?.upperBound ?? Int64.max, (Int64.max - DeliveryIds.base) / DeliveryIds.perEvent - 1)
+        guard lowest <= highest else { return 0 }
+        let chosen = """
+            subscription = ? AND status <> 0 AND seq BETWEEN ? AND ?
+              AND seq IN (SELECT seq FROM events WHERE received_at BETWEEN ? AND ?)
+            """
+        let arguments: StatementArguments = [
+            at.milliseconds, subscription.rawValue, lowest, highest,
+            received?.lowerBound.milliseconds ?? Int64.min, received?.upperBound.milliseconds ?? Int64.max,
+        ]
+        // The deliveries of the range's events are one range of ids; older ones have their index.
         try db.execute(
-            sql: """
-                UPDATE outbox SET status = 0, next_attempt_at = ?
-                WHERE subscription = ? AND status <> 0 AND seq BETWEEN ? AND ?
-                  AND seq IN (SELECT seq FROM events WHERE received_at BETWEEN ? AND ?)
-                """,
-            arguments: [
-                at.milliseconds, subscription.rawValue, seqs?.lowerBound ?? 0, seqs?.upperBound ?? Int64.max,
-                received?.lowerBound.milliseconds ?? Int64.min, received?.upperBound.milliseconds ?? Int64.max,
-            ])
-        let requeued = db.changesCount
+            sql:
+                "UPDATE outbox SET status = 0, next_attempt_at = ? WHERE id BETWEEN \(DeliveryIds.first(of: lowest)) AND \(DeliveryIds.first(of: highest) + DeliveryIds.perEvent - 1) AND \(chosen)",
+            arguments: arguments)
+        var requeued = db.changesCount
+        if deliveriesBeforeV8 {
+            try db.execute(
+                sql: "UPDATE outbox SET status = 0, next_attempt_at = ? WHERE id < \(DeliveryIds.base) AND \(chosen)", arguments: arguments)
+            requeued += db.changesCount
+        }
         // A replay is rare: forget what the subscription had delivered; the scheduler learns it again.
         if requeued > 0 { try db.execute(sql: "DELETE FROM delivery_progress WHERE subscription = ?", arguments: [subscription.rawValue]) }
         return requeued

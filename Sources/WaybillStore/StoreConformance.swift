@@ -25,6 +25,7 @@ public enum StoreConformance {
         ("deliveriesKeepOrderPerKey", deliveriesKeepOrderPerKey),
         ("deadDeliveryBlocksItsKeyUntilRequeued", deadDeliveryBlocksItsKeyUntilRequeued),
         ("deliveredKeysStayInOrderAfterLateEventsAndReplays", deliveredKeysStayInOrderAfterLateEventsAndReplays),
+        ("anEventEnqueuedAgainKeepsEveryDelivery", anEventEnqueuedAgainKeepsEveryDelivery),
         ("exceptionsSettleByKeyAndKind", exceptionsSettleByKeyAndKind),
         ("parkedEventsComeBackInEventTimeOrder", parkedEventsComeBackInEventTimeOrder),
         ("masterDataAndCrossReferences", masterDataAndCrossReferences),
@@ -141,6 +142,30 @@ public enum StoreConformance {
         try check(requeued, "requeue finds the delivery")
         let due = try await store.read { try $0.dueDeliveries(now: now, excluding: [], limit: 10) }
         try check(due.map(\.id) == [ids[0]], "the requeued delivery is due again first")
+    }
+
+    /// Deliveries added to an event later — in the same transaction or a later one — are rows
+    /// of their own, with ids of their own; none replaces another.
+    public static func anEventEnqueuedAgainKeepsEveryDelivery(_ store: any Store) async throws {
+        let now = Timestamp(milliseconds: 1_000)
+        let key = "order:E"
+        let seq = try await store.write { tx -> Int64 in
+            let seq = try tx.append(event("e1", key: key))!
+            try tx.enqueueDeliveries(seq: seq, subscriptions: ["erp-orders"], key: key, type: .shipmentConfirmed, at: now)
+            try tx.enqueueDeliveries(seq: seq, subscriptions: ["crm-orders"], key: key, type: .shipmentConfirmed, at: now)
+            return seq
+        }
+        try await store.write { tx in
+            _ = try tx.append(event("e2", key: "order:F"))
+            try tx.enqueueDeliveries(seq: seq, subscriptions: ["wms-orders", "tms-orders"], key: key, type: .shipmentConfirmed, at: now)
+        }
+        let listed = try await store.read { try $0.deliveries(DeliveryFilter(key: key)) }
+        try check(
+            listed.map(\.subscription.rawValue).sorted() == ["crm-orders", "erp-orders", "tms-orders", "wms-orders"] && listed.allSatisfy { $0.seq == seq },
+            "an event enqueued three times has all four deliveries, found \(listed.map(\.subscription))")
+        try check(Set(listed.map(\.id)).count == 4, "each delivery has an id of its own, found \(listed.map(\.id))")
+        let due = try await store.read { try $0.dueDeliveries(now: now, excluding: [], limit: 10) }.filter { $0.key == key }
+        try check(due.count == 4, "each subscriber's delivery is due, found \(due.map(\.subscription))")
     }
 
     /// What a subscription has delivered of a key may be remembered to keep the in-order check

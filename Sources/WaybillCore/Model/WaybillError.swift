@@ -74,4 +74,6 @@ public enum ErrorCode: String, Sendable, CaseIterable {
     case ediRejected = "edi_rejected"
     case ediAcknowledgementOverdue = "edi_acknowledgement_overdue"
     case controlNumbersExhausted = "control_numbers_exhausted"
+    // The store
+    case deliveryIdsExhausted = "delivery_ids_exhausted"
 }
