@@ -192,6 +192,13 @@ final class SQLiteTransaction: SQLiteReader, StoreTransaction {
                     $0.bind(at.milliseconds); $0.bind(at.milliseconds)
                 }
             }
+            // `OR IGNORE` spares SQLite a statement journal (a copy of every page the statement
+            // touches, kept to undo a row that fails halfway); no row may be ignored, so that is
+            // checked here instead.
+            guard db.changesCount == chunk.count else {
+                throw WaybillError(
+                    .deliveryIdsExhausted, "event \(seq): \(chunk.count - db.changesCount) of its deliveries were not written (their ids are taken)")
+            }
             index += chunk.count
         }
     }
@@ -209,7 +216,7 @@ final class SQLiteTransaction: SQLiteReader, StoreTransaction {
 
     /// The outbox inserts of 1…16 rows, written out once rather than for every event.
     private static let outboxInserts = (1...16).map { count in
-        "INSERT INTO outbox (id, seq, subscription, record_key, type, status, next_attempt_at, created_at) VALUES "
+        "INSERT OR IGNORE INTO outbox (id, seq, subscription, record_key, type, status, next_attempt_at, created_at) VALUES "
             + Array(repeating: "(?, ?, ?, ?, ?, 0, ?, ?)", count: count).joined(separator: ", ")
     }
 

@@ -1,0 +1,68 @@
+import Foundation
+import GRDB
+import Testing
+import WaybillCore
+import WaybillStore
+
+@testable import WaybillSQLite
+
+/// Deliveries are numbered by their event (schema v8) and written with `INSERT OR IGNORE`, which
+/// spares SQLite a statement journal; a delivery whose id is taken must fail loudly, not vanish.
+@Suite("Delivery numbering")
+struct DeliveryNumberingTests {
+    @Test("a delivery whose id is taken fails its transaction with a clear error and nothing of it is stored")
+    func takenId() async throws {
+        let path = try temporaryStorePath()
+        let store = try SQLiteStore(path: path)
+        let now = Timestamp(milliseconds: 1)
+        // A row where the first event's second delivery will be numbered, written by another hand.
+        try await DatabaseQueue(path: path).write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO outbox (id, seq, subscription, record_key, type, status, next_attempt_at, created_at)
+                    VALUES (?, 1, 'intruder', 'order:X', 'o2c.shipment.confirmed', 1, NULL, 0)
+                    """, arguments: [DeliveryIds.first(of: 1) + 1])
+        }
+        await #expect {
+            try await store.write { tx in
+                let seq = try #require(
+                    try tx.append(
+                        NewEvent(
+                            source: "/systems/wms", eventId: "w-1", type: .shipmentConfirmed, subject: "A", key: "order:A", eventTime: now,
+                            receivedAt: now, traceId: "t", origin: .inbound, raw: Array("{}".utf8), body: nil)))
+                #expect(seq == 1)
+                try tx.enqueueDeliveries(seq: seq, subscriptions: ["erp-orders", "wms-orders"], key: "order:A", type: .shipmentConfirmed, at: now)
+            }
+        } throws: { error in
+            (error as? WaybillError)?.code == .deliveryIdsExhausted && "\(error)".contains("not written")
+        }
+        let events = try await store.read { try $0.events(key: "order:A") }
+        let deliveries = try await store.read { try $0.deliveries(DeliveryFilter(key: "order:A")) }
+        #expect(events.isEmpty && deliveries.isEmpty, "the failed transaction left nothing")
+    }
+
+    @Test("an event has room for 1,024 deliveries; more is refused with a clear error")
+    func roomPerEvent() async throws {
+        let store = try SQLiteStore(path: try temporaryStorePath())
+        let now = Timestamp(milliseconds: 1)
+        let many = (0..<Int(DeliveryIds.perEvent)).map { SubscriptionName("s-\($0)") }
+        let seq = try await store.write { tx -> Int64 in
+            let seq = try #require(
+                try tx.append(
+                    NewEvent(
+                        source: "/systems/wms", eventId: "w-1", type: .shipmentConfirmed, subject: "A", key: "order:A", eventTime: now,
+                        receivedAt: now, traceId: "t", origin: .inbound, raw: Array("{}".utf8), body: nil)))
+            try tx.enqueueDeliveries(seq: seq, subscriptions: many, key: "order:A", type: .shipmentConfirmed, at: now)
+            return seq
+        }
+        await #expect {
+            try await store.write { tx in
+                try tx.enqueueDeliveries(seq: seq, subscriptions: ["one-more"], key: "order:A", type: .shipmentConfirmed, at: now)
+            }
+        } throws: { error in
+            (error as? WaybillError)?.code == .deliveryIdsExhausted
+        }
+        let listed = try await store.read { try $0.deliveries(DeliveryFilter(key: "order:A", limit: 2_000)) }
+        #expect(listed.count == many.count && Set(listed.map(\.id)).count == many.count)
+    }
+}
