@@ -56,12 +56,20 @@ final class SQLiteTransaction: SQLiteReader, StoreTransaction {
             INSERT INTO events (seq, source, event_id, type, subject, record_key, event_time, received_at, trace_id, origin, cause_seq, outcome, raw, body)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (source, event_id) DO NOTHING
             """)
-        try db.run(insert) {
-            $0.bind(seq); $0.bind(event.source); $0.bind(event.eventId); $0.bind(event.type.rawValue); $0.bind(event.subject); $0.bind(event.key)
-            $0.bind(event.eventTime.milliseconds); $0.bind(event.receivedAt.milliseconds); $0.bind(event.traceId)
-            $0.bind(event.origin.rawValue); $0.bind(event.causeSeq)
-            $0.bind(event.origin == .inbound ? IngestOutcome.accepted.rawValue : nil); $0.bind(event.raw); $0.bind(body)
-        }
+        try db.run(insert) { Self.bindEvent(event, seq: seq, body: body, to: &$0) }
+    }
+
+    private static func bindEvent(_ event: NewEvent, seq: Int64, body: [UInt8]?, to binding: inout DirectBinding) {
+        binding.bind(seq); binding.bind(event.source); binding.bind(event.eventId); binding.bind(event.type.rawValue); binding.bind(event.subject)
+        binding.bind(event.key); binding.bind(event.eventTime.milliseconds); binding.bind(event.receivedAt.milliseconds); binding.bind(event.traceId)
+        binding.bind(event.origin.rawValue); binding.bind(event.causeSeq)
+        binding.bind(event.origin == .inbound ? IngestOutcome.accepted.rawValue : nil); binding.bind(event.raw); binding.bind(body)
+    }
+
+    /// The inserts of 1…16 hub events, written out once.
+    private static let hubEventInserts = (1...16).map { count in
+        "INSERT OR IGNORE INTO events (seq, source, event_id, type, subject, record_key, event_time, received_at, trace_id, origin, cause_seq, outcome, raw, body) VALUES "
+            + Array(repeating: "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", count: count).joined(separator: ", ")
     }
 
     func recordOutcome(seq: Int64, outcome: IngestOutcome, code: String?) throws {
@@ -89,9 +97,21 @@ final class SQLiteTransaction: SQLiteReader, StoreTransaction {
         guard let renderer else { return }
         self.renderer = nil
         let rendered = renderer.finish()
-        for (seq, event, body) in pendingEvents {
-            try insertEvent(event, seq: seq, body: rendered[body])
-            guard db.changesCount == 1 else { throw event.alreadyLogged }
+        // Several rows per statement: its cursors move on through the log from row to row instead
+        // of starting again from the root. `OR IGNORE` spares a statement journal; no row may be
+        // ignored, which is checked.
+        var index = 0
+        while index < pendingEvents.count {
+            let chunk = pendingEvents[index..<min(pendingEvents.count, index + Self.hubEventInserts.count)]
+            try db.run(statement(Self.hubEventInserts[chunk.count - 1])) {
+                for (seq, event, body) in chunk { Self.bindEvent(event, seq: seq, body: rendered[body], to: &$0) }
+            }
+            if db.changesCount != chunk.count {
+                let logged = try Set(
+                    String.fetchAll(db, sql: "SELECT event_id FROM events WHERE seq BETWEEN ? AND ?", arguments: [chunk.first!.seq, chunk.last!.seq]))
+                throw (chunk.first { !logged.contains($0.event.eventId) } ?? chunk[chunk.startIndex]).event.alreadyLogged
+            }
+            index += chunk.count
         }
         for id in pendingOrders {
             guard let order = staged.orders[id], let pending = pendingOrder[id] else { continue }

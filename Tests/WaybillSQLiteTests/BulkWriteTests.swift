@@ -6,10 +6,11 @@ import WaybillStore
 
 @testable import WaybillSQLite
 
-/// Deliveries are numbered by their event (schema v8) and written with `INSERT OR IGNORE`, which
-/// spares SQLite a statement journal; a delivery whose id is taken must fail loudly, not vanish.
-@Suite("Delivery numbering")
-struct DeliveryNumberingTests {
+/// Deliveries (numbered by their event since schema v8) and hub events are written several rows
+/// per statement with `INSERT OR IGNORE`, which spares SQLite a statement journal; a row that is
+/// ignored must fail its transaction loudly.
+@Suite("Deliveries and hub events written in bulk")
+struct BulkWriteTests {
     @Test("a delivery whose id is taken fails its transaction with a clear error and nothing of it is stored")
     func takenId() async throws {
         let path = try temporaryStorePath()
@@ -64,5 +65,34 @@ struct DeliveryNumberingTests {
         }
         let listed = try await store.read { try $0.deliveries(DeliveryFilter(key: "order:A", limit: 2_000)) }
         #expect(listed.count == many.count && Set(listed.map(\.id)).count == many.count)
+    }
+
+    @Test("a hub event whose id is already in the log fails its transaction, naming the event")
+    func hubEventLoggedTwice() async throws {
+        let path = try temporaryStorePath()
+        let store = try SQLiteStore(path: path)
+        let now = Timestamp(milliseconds: 1)
+        try await DatabaseQueue(path: path).write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO events (seq, source, event_id, type, record_key, event_time, received_at, trace_id, origin)
+                    VALUES (7, ?, 'wb-1-2', 'o2c.order.status_changed', 'order:A', 0, 0, 't', 'hub')
+                    """, arguments: [SystemName.hub.source])
+        }
+        await #expect {
+            try await store.write { tx in
+                for n in 1...20 {
+                    _ = try tx.append(
+                        NewEvent(
+                            source: SystemName.hub.source, eventId: "wb-1-\(n)", type: .orderStatusChanged, subject: "A", key: "order:A",
+                            eventTime: now, receivedAt: now, traceId: "t", origin: .hub, causeSeq: 1, raw: nil, body: nil)
+                    ) { Array("{}".utf8) }
+                }
+            }
+        } throws: { error in
+            (error as? WaybillError)?.code == .invariantViolation && "\(error)".contains("wb-1-2")
+        }
+        let events = try await store.read { try $0.events(key: "order:A") }
+        #expect(events.map(\.seq) == [7], "the failed transaction left nothing")
     }
 }
