@@ -24,6 +24,17 @@ class SQLiteReader: StoreReader {
 
     func statement(_ sql: String) throws -> Statement { try db.cachedStatement(sql: sql) }
 
+    /// The statements a write runs for nearly every event, kept once found: GRDB finds a cached
+    /// statement by hashing its SQL text, several times per event on the writer otherwise.
+    private var kept = [Statement?](repeating: nil, count: KeptStatement.slots)
+
+    func statement(_ key: KeptStatement, _ sql: @autoclosure () -> String) throws -> Statement {
+        if let statement = kept[key.slot] { return statement }
+        let statement = try db.cachedStatement(sql: sql())
+        kept[key.slot] = statement
+        return statement
+    }
+
     /// Writes the rows a transaction has staged but not written yet (order rows, hub events);
     /// queries over those tables call it first. A reader outside a transaction has none.
     func writePending() throws {}
@@ -448,4 +459,16 @@ class SQLiteReader: StoreReader {
         }
         return text
     }
+}
+
+/// A statement `SQLiteReader.statement(_:_:)` keeps for the whole read or transaction.
+struct KeptStatement {
+    let slot: Int
+
+    static let insertEvent = KeptStatement(slot: 0)
+    static let upsertOrder = KeptStatement(slot: 1)
+    /// The multi-row inserts of 1…16 rows.
+    static func outbox(rows: Int) -> KeptStatement { KeptStatement(slot: 1 + rows) }
+    static func hubEvents(rows: Int) -> KeptStatement { KeptStatement(slot: 17 + rows) }
+    static let slots = 34
 }

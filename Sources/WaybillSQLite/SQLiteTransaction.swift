@@ -14,7 +14,17 @@ final class SQLiteTransaction: SQLiteReader, StoreTransaction {
     /// Orders saved since their rows were last written, in the order first saved, with the time
     /// of their latest save and the index of its stored form in `renderer`.
     private var pendingOrders: [OrderID] = []
-    private var pendingOrder: [OrderID: (updatedAt: Timestamp, render: Int)] = [:]
+    private var pendingOrder: [OrderID: PendingOrderRow] = [:]
+
+    /// An order row to write: its indexed columns as of the latest save, and the index of its
+    /// stored state in `renderer`.
+    private struct PendingOrderRow {
+        var customerId: String?
+        var status: String
+        var awaitingMasterData: Bool
+        var updatedAt: Timestamp
+        var render: Int
+    }
     /// Renders hub event bodies and stored order states beside the writer.
     private var renderer: ParallelRenderer?
 
@@ -52,6 +62,7 @@ final class SQLiteTransaction: SQLiteReader, StoreTransaction {
 
     private func insertEvent(_ event: NewEvent, seq: Int64, body: [UInt8]?) throws {
         let insert = try statement(
+            .insertEvent,
             """
             INSERT INTO events (seq, source, event_id, type, subject, record_key, event_time, received_at, trace_id, origin, cause_seq, outcome, raw, body)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (source, event_id) DO NOTHING
@@ -89,7 +100,10 @@ final class SQLiteTransaction: SQLiteReader, StoreTransaction {
     /// transaction see the staged state.
     func save(_ order: OrderState, updatedAt: Timestamp) throws {
         let stored = render { order.storageBytes }
-        if pendingOrder.updateValue((updatedAt, stored), forKey: order.orderId) == nil { pendingOrders.append(order.orderId) }
+        let row = PendingOrderRow(
+            customerId: order.customerId?.rawValue, status: order.status.rawValue, awaitingMasterData: !(order.validated || order.cancelled),
+            updatedAt: updatedAt, render: stored)
+        if pendingOrder.updateValue(row, forKey: order.orderId) == nil { pendingOrders.append(order.orderId) }
         staged.orders[order.orderId] = order
     }
 
@@ -103,7 +117,7 @@ final class SQLiteTransaction: SQLiteReader, StoreTransaction {
         var index = 0
         while index < pendingEvents.count {
             let chunk = pendingEvents[index..<min(pendingEvents.count, index + Self.hubEventInserts.count)]
-            try db.run(statement(Self.hubEventInserts[chunk.count - 1])) {
+            try db.run(statement(.hubEvents(rows: chunk.count), Self.hubEventInserts[chunk.count - 1])) {
                 for (seq, event, body) in chunk { Self.bindEvent(event, seq: seq, body: rendered[body], to: &$0) }
             }
             if db.changesCount != chunk.count {
@@ -114,8 +128,8 @@ final class SQLiteTransaction: SQLiteReader, StoreTransaction {
             index += chunk.count
         }
         for id in pendingOrders {
-            guard let order = staged.orders[id], let pending = pendingOrder[id] else { continue }
-            try writeOrderRow(order, updatedAt: pending.updatedAt, bytes: rendered[pending.render])
+            guard let row = pendingOrder[id] else { continue }
+            try writeOrderRow(id, row, bytes: rendered[row.render])
         }
         // Freeing the bodies and what they were rendered from is the helper's work too.
         ParallelRenderer.release((pendingEvents, rendered))
@@ -124,16 +138,17 @@ final class SQLiteTransaction: SQLiteReader, StoreTransaction {
         pendingOrder.removeAll(keepingCapacity: true)
     }
 
-    private func writeOrderRow(_ order: OrderState, updatedAt: Timestamp, bytes: [UInt8]) throws {
+    private func writeOrderRow(_ id: OrderID, _ row: PendingOrderRow, bytes: [UInt8]) throws {
         let upsert = try statement(
+            .upsertOrder,
             """
             INSERT INTO orders (order_id, customer_id, derived_status, awaiting_master_data, updated_at, state) VALUES (?, ?, ?, ?, ?, ?)
             ON CONFLICT (order_id) DO UPDATE SET customer_id = excluded.customer_id, derived_status = excluded.derived_status,
                 awaiting_master_data = excluded.awaiting_master_data, updated_at = excluded.updated_at, state = excluded.state
             """)
         try db.run(upsert) {
-            $0.bind(order.orderId.rawValue); $0.bind(order.customerId?.rawValue); $0.bind(order.status.rawValue)
-            $0.bind(order.validated || order.cancelled ? 0 : 1); $0.bind(updatedAt.milliseconds); $0.bind(bytes)
+            $0.bind(id.rawValue); $0.bind(row.customerId); $0.bind(row.status); $0.bind(row.awaitingMasterData ? 1 : 0)
+            $0.bind(row.updatedAt.milliseconds); $0.bind(bytes)
         }
     }
 
@@ -205,7 +220,7 @@ final class SQLiteTransaction: SQLiteReader, StoreTransaction {
         var index = 0
         while index < subscriptions.count {
             let chunk = subscriptions[index..<min(subscriptions.count, index + Self.outboxInserts.count)]
-            let insert = try statement(Self.outboxInserts[chunk.count - 1])
+            let insert = try statement(.outbox(rows: chunk.count), Self.outboxInserts[chunk.count - 1])
             try db.run(insert) {
                 for (offset, subscription) in zip(index..., chunk) {
                     $0.bind(first + taken + Int64(offset)); $0.bind(seq); $0.bind(subscription.rawValue); $0.bind(key); $0.bind(type.rawValue)
