@@ -174,16 +174,20 @@ final class SQLiteTransaction: SQLiteReader, StoreTransaction {
     }
 
     func adjustReceivables(of customer: CustomerID, by delta: Int64) throws {
-        try statement(
+        let upsert = try statement(
             """
             INSERT INTO receivables (customer_id, open_minor) VALUES (?, ?)
             ON CONFLICT (customer_id) DO UPDATE SET open_minor = open_minor + excluded.open_minor
-            """
-        ).execute(arguments: [customer.rawValue, delta])
+            """)
+        try db.run(upsert) {
+            $0.bind(customer.rawValue); $0.bind(delta)
+        }
     }
 
     func indexInvoice(_ invoice: InvoiceID, order: OrderID) throws {
-        try statement("INSERT OR REPLACE INTO invoice_index (invoice_id, order_id) VALUES (?, ?)").execute(arguments: [invoice.rawValue, order.rawValue])
+        try db.run(statement("INSERT OR REPLACE INTO invoice_index (invoice_id, order_id) VALUES (?, ?)")) {
+            $0.bind(invoice.rawValue); $0.bind(order.rawValue)
+        }
     }
 
     func park(_ event: ParkedEvent) throws {

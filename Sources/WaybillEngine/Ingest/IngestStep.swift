@@ -295,7 +295,7 @@ final class IngestStep {
                 source: SystemName.hub.source, eventId: id, type: hubEvent.type, subject: subject, key: key, eventTime: time, receivedAt: time,
                 traceId: state.traceId, origin: .hub, causeSeq: cause, raw: nil, body: nil)
         ) { hubEvent.storedBody(id: id, source: SystemName.hub.source, subject: subject, time: time) }
-        let subscribers = landscape.subscribers(of: hubEvent.type, from: .hub) { state.origin }.map(\.name)
+        let subscribers = landscape.subscriberNames(of: hubEvent.type, from: .hub) { state.origin }
         if !subscribers.isEmpty { try tx.enqueueDeliveries(seq: seq, subscriptions: subscribers, key: key, type: hubEvent.type, at: time) }
     }
 
@@ -303,9 +303,9 @@ final class IngestStep {
     func forward(_ c: Context) throws {
         guard mode == .live else { return }
         let type = c.event.envelope.type
-        let subscribers = try landscape.subscribers(of: type, from: c.origin) {
+        let subscribers = try landscape.subscriberNames(of: type, from: c.origin) {
             try RecordKey.orderId(of: c.key).flatMap { try tx.order($0)?.origin }
-        }.map(\.name)
+        }
         if !subscribers.isEmpty { try tx.enqueueDeliveries(seq: c.seq, subscriptions: subscribers, key: c.key, type: type, at: c.receivedAt) }
     }
 

@@ -90,6 +90,8 @@ public struct Landscape: Sendable {
     public let systems: [SystemName: ConnectedSystem]
     public let subscriptions: [SubscriptionName: Subscription]
     private let routes: [EventType: [Subscription]]
+    /// `routes` reduced to what routing an event needs, for the ingest path.
+    private let routeNames: [EventType: [(name: SubscriptionName, system: SystemName, partner: Bool)]]
 
     public init(systems: [ConnectedSystem]) {
         var byName: [SystemName: ConnectedSystem] = [:]
@@ -106,6 +108,7 @@ public struct Landscape: Sendable {
         self.systems = byName
         self.subscriptions = subscriptions
         self.routes = routes
+        routeNames = routes.mapValues { route in route.map { ($0.name, $0.system, byName[$0.system]?.x12 != nil) } }
     }
 
     /// The subscriptions that receive an event of `type` that came from `origin`. A system is
@@ -123,5 +126,22 @@ public struct Landscape: Sendable {
         guard candidates.contains(where: { systems[$0.system]?.x12 != nil }) else { return candidates }
         let owner = try orderOrigin()
         return candidates.filter { systems[$0.system]?.x12 == nil || $0.system == owner }
+    }
+
+    /// The names of `subscribers(of:from:orderOrigin:)`, found without copying subscriptions or
+    /// systems: the ingest path asks for every event it logs.
+    public func subscriberNames(of type: EventType, from origin: SystemName, orderOrigin: () throws -> SystemName?) rethrows -> [SubscriptionName] {
+        guard let route = routeNames[type] else { return [] }
+        var names: [SubscriptionName] = []
+        names.reserveCapacity(route.count)
+        var owner: SystemName??
+        for entry in route where entry.system != origin {
+            if entry.partner {
+                if owner == nil { owner = .some(try orderOrigin()) }
+                guard entry.system == owner ?? nil else { continue }
+            }
+            names.append(entry.name)
+        }
+        return names
     }
 }
