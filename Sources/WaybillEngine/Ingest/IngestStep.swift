@@ -48,10 +48,11 @@ final class IngestStep {
                 source: envelope.source, id: envelope.id, outcome: .exception, code: ErrorCode.sourceMismatch.rawValue,
                 detail: "source \(envelope.source) is not /systems/<name> of a configured system")
         }
-        let canonicalOrder = try event.payload.orderReference.map { try canonicalOrderId($0, from: origin) }
+        let order = try event.payload.orderReference.map { try resolveOrder($0, from: origin) }
+        let canonicalOrder = order?.id
         let key = try recordKey(event.payload, order: canonicalOrder, origin: origin)
-        var traceId = envelope.traceparent?.traceID ?? random.traceId()
-        if let order = canonicalOrder, let state = try tx.order(order) { traceId = state.traceId }
+        let received = envelope.traceparent?.traceID ?? random.traceId()
+        let traceId = order?.state?.traceId ?? received
         let eventTime = envelope.time ?? now
         guard
             let seq = try tx.append(
@@ -62,7 +63,7 @@ final class IngestStep {
             return EventResult(source: envelope.source, id: envelope.id, outcome: .duplicate, orderId: canonicalOrder)
         }
         let context = Context(event: event, origin: origin, seq: seq, key: key, traceId: traceId, receivedAt: now, eventTime: eventTime)
-        var result = try process(context, canonicalOrder: canonicalOrder)
+        var result = try process(context, canonicalOrder: canonicalOrder, stored: order?.state)
         result.orderId = result.orderId ?? canonicalOrder
         if result.outcome != .accepted { try tx.recordOutcome(seq: seq, outcome: result.outcome, code: result.code) }
         return result
@@ -72,16 +73,17 @@ final class IngestStep {
     func replay(_ stored: StoredEvent) throws {
         guard let origin = SystemName(source: stored.event.source), let raw = stored.event.raw else { return }
         let event = try InboundEvent.decode(try JSONParser.parse(raw), raw: raw)
-        let canonicalOrder = try event.payload.orderReference.map { try canonicalOrderId($0, from: origin) }
+        let order = try event.payload.orderReference.map { try resolveOrder($0, from: origin) }
         let context = Context(
             event: event, origin: origin, seq: stored.seq, key: stored.event.key, traceId: stored.event.traceId,
             receivedAt: stored.event.receivedAt, eventTime: stored.event.eventTime)
-        _ = try process(context, canonicalOrder: canonicalOrder)
+        _ = try process(context, canonicalOrder: order?.id, stored: order?.state)
     }
 
     // MARK: Routing an event to its handler
 
-    func process(_ c: Context, canonicalOrder: OrderID?) throws -> EventResult {
+    /// - Parameter stored: the order `canonicalOrder` names, as stored before this event.
+    func process(_ c: Context, canonicalOrder: OrderID?, stored: OrderState?) throws -> EventResult {
         let envelope = c.event.envelope
         switch c.event.payload {
         case .customerUpserted(let customer):
@@ -96,9 +98,9 @@ final class IngestStep {
             return try place(placed, c)
         default:
             guard let orderId = canonicalOrder else { return EventResult(source: envelope.source, id: envelope.id, outcome: .accepted) }
-            guard let state = try tx.order(orderId), state.validated || state.cancelled else {
+            guard let state = stored, state.validated || state.cancelled else {
                 try tx.park(ParkedEvent(seq: c.seq, key: c.key, eventTime: c.eventTime, receivedAt: c.receivedAt))
-                let known = try tx.order(orderId) != nil
+                let known = stored != nil
                 return EventResult(
                     source: envelope.source, id: envelope.id, outcome: .parked,
                     code: known ? ErrorCode.orderNotAccepted.rawValue : "unknown_order",
@@ -311,10 +313,15 @@ final class IngestStep {
 
     // MARK: Ids
 
-    func canonicalOrderId(_ reference: OrderID, from origin: SystemName) throws -> OrderID {
-        if try tx.order(reference) != nil { return reference }
-        if let canonical = try tx.crossReference(kind: "order", system: origin, external: reference.rawValue) { return OrderID(canonical) }
-        return reference
+    /// The order a system's reference names — the hub's id, or the system's own through its
+    /// cross-reference — and its stored state, looked up once for the whole event.
+    func resolveOrder(_ reference: OrderID, from origin: SystemName) throws -> (id: OrderID, state: OrderState?) {
+        if let state = try tx.order(reference) { return (reference, state) }
+        if let canonical = try tx.crossReference(kind: "order", system: origin, external: reference.rawValue) {
+            let id = OrderID(canonical)
+            return (id, try tx.order(id))
+        }
+        return (reference, nil)
     }
 
     func recordKey(_ payload: EventPayload, order: OrderID?, origin: SystemName) throws -> String {
