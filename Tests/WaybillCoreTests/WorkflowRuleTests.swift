@@ -44,6 +44,22 @@ struct WorkflowRuleTests {
         #expect(fixed.state.lines[1].ordered == Quantity(100))
     }
 
+    @Test("an event's lines find the order's lines in any order; a line the order lacks is refused at its path")
+    func linesByIdInAnyOrder() throws {
+        let state = lifecycle.place(placement(), from: "portal", at: t0, traceId: "t", master: standardMaster).state
+        let allocated = try apply(
+            state, .inventoryAllocated, #"{"orderId":"SO-T","lines":[{"lineId":"2","quantity":3},{"lineId":"1","quantity":7}]}"#)
+        #expect(allocated.state.lines.map(\.allocated) == [Quantity(7), Quantity(3)])
+        #expect(throws: WaybillError.self) {
+            do {
+                _ = try apply(state, .inventoryAllocated, #"{"orderId":"SO-T","lines":[{"lineId":"1","quantity":1},{"lineId":"9","quantity":1}]}"#)
+            } catch let error as WaybillError {
+                #expect(error.code == .unknownLine && error.path == "$.data.lines[1].lineId" && error.message.contains("no line 9"))
+                throw error
+            }
+        }
+    }
+
     @Test("order value plus open receivables over the credit limit holds the order until finance releases it")
     func creditHold() throws {
         var master = standardMaster

@@ -9,7 +9,7 @@ extension OrderLifecycle {
         }
         var mismatches: [String] = []
         for (i, entry) in invoice.lines.enumerated() {
-            let index = try lineIndex(entry.lineId, in: state, path: "$.data.lines[\(i)].lineId")
+            let index = try lineIndex(entry.lineId, in: state, position: i)
             var line = state.lines[index]
             let limit = policies.invoiceOn == .delivery ? line.delivered : line.shipped
             guard line.invoiced + entry.quantity <= limit else {
@@ -48,7 +48,7 @@ extension OrderLifecycle {
         }
         var sum = Money.zero(state.currency)
         for (i, entry) in memo.lines.enumerated() {
-            let index = try lineIndex(entry.lineId, in: state, path: "$.data.lines[\(i)].lineId")
+            let index = try lineIndex(entry.lineId, in: state, position: i)
             let line = state.lines[index]
             guard line.credited + entry.quantity <= line.invoiced else {
                 throw WaybillError(

@@ -2,7 +2,7 @@ extension OrderLifecycle {
     func applyAllocation(_ allocation: Allocation, to state: inout OrderState) throws(WaybillError) {
         try requireReleased(state)
         for (i, entry) in allocation.lines.enumerated() {
-            let index = try lineIndex(entry.lineId, in: state, path: "$.data.lines[\(i)].lineId")
+            let index = try lineIndex(entry.lineId, in: state, position: i)
             var line = state.lines[index]
             line.allocated += entry.quantity
             guard line.allocated <= line.ordered else {
@@ -23,7 +23,7 @@ extension OrderLifecycle {
     func applyBackorder(_ backorder: Backorder, to state: inout OrderState, effects: inout [OrderEffect]) throws(WaybillError) {
         try requireReleased(state)
         for (i, entry) in backorder.lines.enumerated() {
-            let index = try lineIndex(entry.lineId, in: state, path: "$.data.lines[\(i)].lineId")
+            let index = try lineIndex(entry.lineId, in: state, position: i)
             var line = state.lines[index]
             let open = line.ordered - max(line.allocated, line.shipped)
             guard entry.quantity <= open else {
@@ -49,7 +49,7 @@ extension OrderLifecycle {
             throw WaybillError(.duplicateShipment, "shipment \(shipment.shipmentId) was already confirmed for order \(state.orderId)", at: "$.data.shipmentId")
         }
         for (i, entry) in shipment.lines.enumerated() {
-            let index = try lineIndex(entry.lineId, in: state, path: "$.data.lines[\(i)].lineId")
+            let index = try lineIndex(entry.lineId, in: state, position: i)
             var line = state.lines[index]
             line.shipped += entry.quantity
             guard line.shipped <= line.ordered else {
@@ -134,7 +134,7 @@ extension OrderLifecycle {
 
     func applyReturn(_ notice: ReturnNotice, received: Bool, to state: inout OrderState) throws(WaybillError) {
         for (i, entry) in notice.lines.enumerated() {
-            let index = try lineIndex(entry.lineId, in: state, path: "$.data.lines[\(i)].lineId")
+            let index = try lineIndex(entry.lineId, in: state, position: i)
             let line = state.lines[index]
             guard line.returned + entry.quantity <= line.delivered else {
                 throw WaybillError(

@@ -89,9 +89,12 @@ public struct OrderLifecycle: Sendable {
         }
     }
 
-    func lineIndex(_ id: LineID, in state: OrderState, path: String) throws(WaybillError) -> Int {
+    /// The index of line `id`, which the event names at position `position` of its lines (an
+    /// event usually lists them in the order's own order, so that index is tried first).
+    func lineIndex(_ id: LineID, in state: OrderState, position: Int) throws(WaybillError) -> Int {
+        if position < state.lines.count, state.lines[position].lineId == id { return position }
         guard let index = state.lineIndex(id) else {
-            throw WaybillError(.unknownLine, "order \(state.orderId) has no line \(id)", at: path)
+            throw WaybillError(.unknownLine, "order \(state.orderId) has no line \(id)", at: "$.data.lines[\(position)].lineId")
         }
         return index
     }
