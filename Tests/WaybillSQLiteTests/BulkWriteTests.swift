@@ -11,19 +11,23 @@ import WaybillStore
 /// ignored must fail its transaction loudly.
 @Suite("Deliveries and hub events written in bulk")
 struct BulkWriteTests {
-    @Test("a delivery whose id is taken fails its transaction with a clear error and nothing of it is stored")
-    func takenId() async throws {
+    /// A fresh store, and a row written into it by a connection of its own (as by another hand).
+    static func store(writtenByAnotherHand sql: String, _ arguments: StatementArguments) async throws -> SQLiteStore {
         let path = try temporaryStorePath()
         let store = try SQLiteStore(path: path)
+        try await DatabaseQueue(path: path).write { db in try db.execute(sql: sql, arguments: arguments) }
+        return store
+    }
+
+    @Test("a delivery whose id is taken fails its transaction with a clear error and nothing of it is stored")
+    func takenId() async throws {
         let now = Timestamp(milliseconds: 1)
-        // A row where the first event's second delivery will be numbered, written by another hand.
-        try await DatabaseQueue(path: path).write { db in
-            try db.execute(
-                sql: """
-                    INSERT INTO outbox (id, seq, subscription, record_key, type, status, next_attempt_at, created_at)
-                    VALUES (?, 1, 'intruder', 'order:X', 'o2c.shipment.confirmed', 1, NULL, 0)
-                    """, arguments: [DeliveryIds.first(of: 1) + 1])
-        }
+        // A row where the first event's second delivery will be numbered.
+        let store = try await Self.store(
+            writtenByAnotherHand: """
+                INSERT INTO outbox (id, seq, subscription, record_key, type, status, next_attempt_at, created_at)
+                VALUES (?, 1, 'intruder', 'order:X', 'o2c.shipment.confirmed', 1, NULL, 0)
+                """, [DeliveryIds.first(of: 1) + 1])
         await #expect {
             try await store.write { tx in
                 let seq = try #require(
@@ -69,16 +73,12 @@ struct BulkWriteTests {
 
     @Test("a hub event whose id is already in the log fails its transaction, naming the event")
     func hubEventLoggedTwice() async throws {
-        let path = try temporaryStorePath()
-        let store = try SQLiteStore(path: path)
         let now = Timestamp(milliseconds: 1)
-        try await DatabaseQueue(path: path).write { db in
-            try db.execute(
-                sql: """
-                    INSERT INTO events (seq, source, event_id, type, record_key, event_time, received_at, trace_id, origin)
-                    VALUES (7, ?, 'wb-1-2', 'o2c.order.status_changed', 'order:A', 0, 0, 't', 'hub')
-                    """, arguments: [SystemName.hub.source])
-        }
+        let store = try await Self.store(
+            writtenByAnotherHand: """
+                INSERT INTO events (seq, source, event_id, type, record_key, event_time, received_at, trace_id, origin)
+                VALUES (7, ?, 'wb-1-2', 'o2c.order.status_changed', 'order:A', 0, 0, 't', 'hub')
+                """, [SystemName.hub.source])
         await #expect {
             try await store.write { tx in
                 for n in 1...20 {

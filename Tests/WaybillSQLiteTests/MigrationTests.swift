@@ -13,6 +13,22 @@ struct MigrationTests {
         #"{"specversion":"1.0","id":"wb-1-1","source":"/systems/hub","type":"o2c.order.status_changed","datacontenttype":"application/json","data":{"orderId":"A","status":"shipped","previousStatus":"allocated","explanation":"Shipped.","lines":[]},"subject":"A","time":"1970-01-01T00:00:00.000Z"}"#
             .utf8)
 
+    /// Three shipments logged the old way (A, A, B), each with a pending delivery to erp-orders.
+    static func logPendingShipments(_ db: Database) throws {
+        for (seq, id, key) in [(1, "a1", "order:A"), (2, "a2", "order:A"), (3, "b1", "order:B")] {
+            try db.execute(
+                sql: """
+                    INSERT INTO events (seq, source, event_id, type, record_key, event_time, received_at, trace_id, origin, raw)
+                    VALUES (?, '/systems/wms', ?, 'o2c.shipment.confirmed', ?, 0, 0, 't', 'inbound', X'7B7D')
+                    """, arguments: [seq, id, key])
+            try db.execute(
+                sql: """
+                    INSERT INTO outbox (seq, subscription, record_key, type, status, next_attempt_at, created_at)
+                    VALUES (?, 'erp-orders', ?, 'o2c.shipment.confirmed', 0, 0, 0)
+                    """, arguments: [seq, key])
+        }
+    }
+
     @Test("a store written before v5 opens, migrates to the latest schema, keeps its deliveries in order per order and its stored bodies as they were")
     func fromV4() async throws {
         let path = try temporaryStorePath()
@@ -20,18 +36,7 @@ struct MigrationTests {
             let queue = try DatabaseQueue(path: path)
             try SQLiteSchema.migrator().migrate(queue, upTo: "v4: dead letters counted without a table scan")
             try await queue.write { db in
-                for (seq, id, key) in [(1, "a1", "order:A"), (2, "a2", "order:A"), (3, "b1", "order:B")] {
-                    try db.execute(
-                        sql: """
-                            INSERT INTO events (seq, source, event_id, type, record_key, event_time, received_at, trace_id, origin, raw)
-                            VALUES (?, '/systems/wms', ?, 'o2c.shipment.confirmed', ?, 0, 0, 't', 'inbound', X'7B7D')
-                            """, arguments: [seq, id, key])
-                    try db.execute(
-                        sql: """
-                            INSERT INTO outbox (seq, subscription, record_key, type, status, next_attempt_at, created_at)
-                            VALUES (?, 'erp-orders', ?, 'o2c.shipment.confirmed', 0, 0, 0)
-                            """, arguments: [seq, key])
-                }
+                try Self.logPendingShipments(db)
                 try db.execute(
                     sql: """
                         INSERT INTO events (seq, source, event_id, type, subject, record_key, event_time, received_at, trace_id, origin, cause_seq, body)
@@ -59,18 +64,7 @@ struct MigrationTests {
             let queue = try DatabaseQueue(path: path)
             try SQLiteSchema.migrator().migrate(queue, upTo: "v7: how far each subscription has delivered each key")
             try await queue.write { db in
-                for (seq, id, key) in [(1, "a1", "order:A"), (2, "a2", "order:A"), (3, "b1", "order:B")] {
-                    try db.execute(
-                        sql: """
-                            INSERT INTO events (seq, source, event_id, type, record_key, event_time, received_at, trace_id, origin, raw)
-                            VALUES (?, '/systems/wms', ?, 'o2c.shipment.confirmed', ?, 0, 0, 't', 'inbound', X'7B7D')
-                            """, arguments: [seq, id, key])
-                    try db.execute(
-                        sql: """
-                            INSERT INTO outbox (seq, subscription, record_key, type, status, next_attempt_at, created_at)
-                            VALUES (?, 'erp-orders', ?, 'o2c.shipment.confirmed', 0, 0, 0)
-                            """, arguments: [seq, key])
-                }
+                try Self.logPendingShipments(db)
             }
         }
         let store = try SQLiteStore(path: path)
