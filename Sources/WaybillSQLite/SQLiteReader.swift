@@ -26,9 +26,10 @@ class SQLiteReader: StoreReader {
 
     /// The statements a write runs for nearly every event, kept once found: GRDB finds a cached
     /// statement by hashing its SQL text, several times per event on the writer otherwise.
-    private var kept = [Statement?](repeating: nil, count: KeptStatement.slots)
+    private var kept: [Statement?] = []
 
     func statement(_ key: KeptStatement, _ sql: @autoclosure () -> String) throws -> Statement {
+        if kept.isEmpty { kept = Array(repeating: nil, count: KeptStatement.slots) }
         if let statement = kept[key.slot] { return statement }
         let statement = try db.cachedStatement(sql: sql())
         kept[key.slot] = statement
@@ -196,8 +197,8 @@ class SQLiteReader: StoreReader {
                 WHERE o.status = 0 AND o.next_attempt_at <= ?
                   AND o.subscription NOT IN (SELECT name FROM subscription_state WHERE disabled = 1)
                   -- An earlier event of the same order not yet delivered to this subscription holds
-                  -- this one back (read from `events_by_key` and `outbox_by_event` alone, after
-                  -- what the subscription is known to have delivered of the key).
+                  -- this one back (read from `events_by_key` and the event's range of the outbox,
+                  -- after what the subscription is known to have delivered of the key).
                   AND NOT EXISTS (\(undeliveredBefore("o")))
                 ORDER BY o.next_attempt_at, o.id LIMIT ?
                 """), arguments: [now.milliseconds, limit + excluding.count])
@@ -459,16 +460,4 @@ class SQLiteReader: StoreReader {
         }
         return text
     }
-}
-
-/// A statement `SQLiteReader.statement(_:_:)` keeps for the whole read or transaction.
-struct KeptStatement {
-    let slot: Int
-
-    static let insertEvent = KeptStatement(slot: 0)
-    static let upsertOrder = KeptStatement(slot: 1)
-    /// The multi-row inserts of 1…16 rows.
-    static func outbox(rows: Int) -> KeptStatement { KeptStatement(slot: 1 + rows) }
-    static func hubEvents(rows: Int) -> KeptStatement { KeptStatement(slot: 17 + rows) }
-    static let slots = 34
 }

@@ -77,10 +77,22 @@ final class SQLiteTransaction: SQLiteReader, StoreTransaction {
         binding.bind(event.origin == .inbound ? IngestOutcome.accepted.rawValue : nil); binding.bind(event.raw); binding.bind(body)
     }
 
-    /// The inserts of 1…16 hub events, written out once.
-    private static let hubEventInserts = (1...16).map { count in
-        "INSERT OR IGNORE INTO events (seq, source, event_id, type, subject, record_key, event_time, received_at, trace_id, origin, cause_seq, outcome, raw, body) VALUES "
-            + Array(repeating: "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", count: count).joined(separator: ", ")
+    /// Inserts rows `0..<count` with `insert`, up to `MultiRowInsert.maxRows` per statement;
+    /// `bind(i, &binding)` binds row `i`. When a statement writes fewer rows than it was given,
+    /// `ignored(chunk)` says which and why, and the transaction fails with it.
+    private func insert(
+        _ count: Int, with insert: MultiRowInsert, bind: (Int, inout DirectBinding) -> Void, ignored: (Range<Int>) throws -> WaybillError
+    ) throws {
+        var start = 0
+        while start < count {
+            let chunk = start..<min(count, start + MultiRowInsert.maxRows)
+            let sql = insert.statements[chunk.count - 1]
+            try db.run(statement(KeptStatement(slot: insert.firstSlot + chunk.count - 1), sql)) {
+                for i in chunk { bind(i, &$0) }
+            }
+            guard db.changesCount == chunk.count else { throw try ignored(chunk) }
+            start = chunk.upperBound
+        }
     }
 
     func recordOutcome(seq: Int64, outcome: IngestOutcome, code: String?) throws {
@@ -111,21 +123,14 @@ final class SQLiteTransaction: SQLiteReader, StoreTransaction {
         guard let renderer else { return }
         self.renderer = nil
         let rendered = renderer.finish()
-        // Several rows per statement: its cursors move on through the log from row to row instead
-        // of starting again from the root. `OR IGNORE` spares a statement journal; no row may be
-        // ignored, which is checked.
-        var index = 0
-        while index < pendingEvents.count {
-            let chunk = pendingEvents[index..<min(pendingEvents.count, index + Self.hubEventInserts.count)]
-            try db.run(statement(.hubEvents(rows: chunk.count), Self.hubEventInserts[chunk.count - 1])) {
-                for (seq, event, body) in chunk { Self.bindEvent(event, seq: seq, body: rendered[body], to: &$0) }
-            }
-            if db.changesCount != chunk.count {
-                let logged = try Set(
-                    String.fetchAll(db, sql: "SELECT event_id FROM events WHERE seq BETWEEN ? AND ?", arguments: [chunk.first!.seq, chunk.last!.seq]))
-                throw (chunk.first { !logged.contains($0.event.eventId) } ?? chunk[chunk.startIndex]).event.alreadyLogged
-            }
-            index += chunk.count
+        let events = pendingEvents
+        try insert(events.count, with: .hubEvents) { i, binding in
+            Self.bindEvent(events[i].event, seq: events[i].seq, body: rendered[events[i].body], to: &binding)
+        } ignored: { chunk in
+            // The one whose number holds nothing: its (source, id) was already in the log.
+            let logged = try Set(
+                Int64.fetchAll(db, sql: "SELECT seq FROM events WHERE seq BETWEEN ? AND ?", arguments: [events[chunk.first!].seq, events[chunk.last!].seq]))
+            return events[chunk.first { !logged.contains(events[$0].seq) } ?? chunk.lowerBound].event.alreadyLogged
         }
         for id in pendingOrders {
             guard let row = pendingOrder[id] else { continue }
@@ -212,7 +217,6 @@ final class SQLiteTransaction: SQLiteReader, StoreTransaction {
             }
         }
         // The event's deliveries are numbered from its first id on, after any it already has.
-        let first = DeliveryIds.first(of: seq)
         let taken = try deliveriesNumbered[seq] ?? (loggedBefore ? numberedDeliveries(of: seq) : 0)
         guard taken + Int64(subscriptions.count) <= DeliveryIds.perEvent else {
             throw WaybillError(
@@ -220,25 +224,20 @@ final class SQLiteTransaction: SQLiteReader, StoreTransaction {
                 "event \(seq) would go to \(taken + Int64(subscriptions.count)) subscriptions; one event has room for \(DeliveryIds.perEvent)")
         }
         deliveriesNumbered[seq] = taken + Int64(subscriptions.count)
-        // One multi-row statement per event (prepared once per row count) instead of one per row.
-        var index = 0
-        while index < subscriptions.count {
-            let chunk = subscriptions[index..<min(subscriptions.count, index + Self.outboxInserts.count)]
-            let insert = try statement(.outbox(rows: chunk.count), Self.outboxInserts[chunk.count - 1])
-            try db.run(insert) {
-                for (offset, subscription) in zip(index..., chunk) {
-                    $0.bind(first + taken + Int64(offset)); $0.bind(seq); $0.bind(subscription.rawValue); $0.bind(key); $0.bind(type.rawValue)
-                    $0.bind(at.milliseconds); $0.bind(at.milliseconds)
-                }
-            }
-            // `OR IGNORE` spares SQLite a statement journal (a copy of every page the statement
-            // touches, kept to undo a row that fails halfway); no row may be ignored, so that is
-            // checked here instead.
-            guard db.changesCount == chunk.count else {
-                throw WaybillError(
-                    .deliveryIdsExhausted, "event \(seq): \(chunk.count - db.changesCount) of its deliveries were not written (their ids are taken)")
-            }
-            index += chunk.count
+        let first = DeliveryIds.first(of: seq) + taken
+        try insert(subscriptions.count, with: .deliveries) { i, binding in
+            binding.bind(first + Int64(i)); binding.bind(seq); binding.bind(subscriptions[i].rawValue); binding.bind(key)
+            binding.bind(type.rawValue); binding.bind(at.milliseconds); binding.bind(at.milliseconds)
+        } ignored: { chunk in
+            // The one whose id holds another delivery.
+            let holders = try Row.fetchAll(
+                db, sql: "SELECT id, seq, subscription FROM outbox WHERE id BETWEEN ? AND ?",
+                arguments: [first + Int64(chunk.lowerBound), first + Int64(chunk.upperBound - 1)])
+            let lost =
+                chunk.first { i in !holders.contains { $0[0] == first + Int64(i) && $0[1] == seq && $0[2] == subscriptions[i].rawValue } }
+                ?? chunk.lowerBound
+            return WaybillError(
+                .deliveryIdsExhausted, "event \(seq): its delivery to \(subscriptions[lost]) was not written (delivery id \(first + Int64(lost)) is taken)")
         }
     }
 
@@ -251,12 +250,6 @@ final class SQLiteTransaction: SQLiteReader, StoreTransaction {
         let last = try Int64.fetchOne(
             statement("SELECT MAX(id) FROM outbox WHERE id BETWEEN ? AND ?"), arguments: [first, first + DeliveryIds.perEvent - 1])
         return last.map { $0 - first + 1 } ?? 0
-    }
-
-    /// The outbox inserts of 1…16 rows, written out once rather than for every event.
-    private static let outboxInserts = (1...16).map { count in
-        "INSERT OR IGNORE INTO outbox (id, seq, subscription, record_key, type, status, next_attempt_at, created_at) VALUES "
-            + Array(repeating: "(?, ?, ?, ?, ?, 0, ?, ?)", count: count).joined(separator: ", ")
     }
 
     func recordAttempt(delivery id: Int64, result: AttemptResult) throws {

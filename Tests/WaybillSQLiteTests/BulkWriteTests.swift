@@ -40,6 +40,7 @@ struct BulkWriteTests {
             }
         } throws: { error in
             (error as? WaybillError)?.code == .deliveryIdsExhausted && "\(error)".contains("not written")
+                && "\(error)".contains("wms-orders")
         }
         let events = try await store.read { try $0.events(key: "order:A") }
         let deliveries = try await store.read { try $0.deliveries(DeliveryFilter(key: "order:A")) }

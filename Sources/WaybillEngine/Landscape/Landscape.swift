@@ -89,9 +89,8 @@ public struct ConnectedSystem: Sendable, Equatable {
 public struct Landscape: Sendable {
     public let systems: [SystemName: ConnectedSystem]
     public let subscriptions: [SubscriptionName: Subscription]
-    private let routes: [EventType: [Subscription]]
-    /// `routes` reduced to what routing an event needs, for the ingest path.
-    private let routeNames: [EventType: [(name: SubscriptionName, system: SystemName, partner: Bool)]]
+    /// Each event type's subscriptions by name, with what routing needs to know of them.
+    private let routes: [EventType: [(name: SubscriptionName, system: SystemName, partner: Bool)]]
 
     public init(systems: [ConnectedSystem]) {
         var byName: [SystemName: ConnectedSystem] = [:]
@@ -104,34 +103,21 @@ public struct Landscape: Sendable {
                 for type in subscription.types { routes[type, default: []].append(subscription) }
             }
         }
-        for type in routes.keys { routes[type]?.sort { $0.name < $1.name } }
         self.systems = byName
         self.subscriptions = subscriptions
-        self.routes = routes
-        routeNames = routes.mapValues { route in route.map { ($0.name, $0.system, byName[$0.system]?.x12 != nil) } }
+        self.routes = routes.mapValues { route in
+            route.sorted { $0.name < $1.name }.map { ($0.name, $0.system, byName[$0.system]?.x12 != nil) }
+        }
     }
 
-    /// The subscriptions that receive an event of `type` that came from `origin`. A system is
-    /// never sent back its own events.
-    public func subscribers(of type: EventType, from origin: SystemName) -> [Subscription] {
-        (routes[type] ?? []).filter { $0.system != origin }
-    }
-
-    /// The subscribers of an event about an order: as above, except that a trading partner (a
-    /// system with an `x12` block) hears only of the orders it placed itself.
+    /// The subscriptions, by name, that receive an event of `type` from `origin`: a system is
+    /// never sent back its own events, and a trading partner (a system with an `x12` block)
+    /// hears only of the orders it placed itself. Built without copying subscriptions or
+    /// systems: the ingest path asks for every event it logs.
     ///
     /// - Parameter orderOrigin: the system that placed the order; asked only when a partner subscribes.
-    public func subscribers(of type: EventType, from origin: SystemName, orderOrigin: () throws -> SystemName?) rethrows -> [Subscription] {
-        let candidates = subscribers(of: type, from: origin)
-        guard candidates.contains(where: { systems[$0.system]?.x12 != nil }) else { return candidates }
-        let owner = try orderOrigin()
-        return candidates.filter { systems[$0.system]?.x12 == nil || $0.system == owner }
-    }
-
-    /// The names of `subscribers(of:from:orderOrigin:)`, found without copying subscriptions or
-    /// systems: the ingest path asks for every event it logs.
     public func subscriberNames(of type: EventType, from origin: SystemName, orderOrigin: () throws -> SystemName?) rethrows -> [SubscriptionName] {
-        guard let route = routeNames[type] else { return [] }
+        guard let route = routes[type] else { return [] }
         var names: [SubscriptionName] = []
         names.reserveCapacity(route.count)
         var owner: SystemName??
