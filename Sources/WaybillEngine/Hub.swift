@@ -130,8 +130,7 @@ public final class Hub: Sendable {
                 try tx.raise(
                     NewException(
                         kind: .sequencing, code: ErrorCode.parkTimeout.rawValue, key: parked.key, eventSeq: parked.seq,
-                        message:
-                            "\(type) #\(parked.seq) has waited since \(parked.receivedAt) for \(RecordKey.orderId(of: parked.key)?.rawValue ?? parked.key), which the hub has not seen",
+                        message: "\(type) #\(parked.seq) has waited since \(parked.receivedAt) for \(parked.awaitedText)",
                         raisedAt: now))
             }
             return expired.count
@@ -155,5 +154,13 @@ public final class Hub: Sendable {
                 after = last.seq
             }
         }
+    }
+}
+
+extension ParkedEvent {
+    /// What the event waits for, as the `sequencing` exception says it.
+    var awaitedText: String {
+        if let awaiting { return awaiting }
+        return "\(RecordKey.orderId(of: key)?.rawValue ?? key), which the hub has not seen"
     }
 }

@@ -164,16 +164,20 @@ class SQLiteReader: StoreReader {
     }
 
     static func parked(_ row: Row) -> ParkedEvent {
-        ParkedEvent(seq: row[0], key: row[1], eventTime: Timestamp(milliseconds: row[2]), receivedAt: Timestamp(milliseconds: row[3]))
+        ParkedEvent(
+            seq: row[0], key: row[1], eventTime: Timestamp(milliseconds: row[2]), receivedAt: Timestamp(milliseconds: row[3]), awaiting: row[4])
     }
 
     func parkedEvents(key: String) throws -> [ParkedEvent] {
         var parked: [ParkedEvent] = []
-        try db.query(statement("SELECT seq, record_key, event_time, received_at FROM parked WHERE record_key = ? ORDER BY event_time, seq"), { $0.bind(key) }) {
+        try db.query(
+            statement("SELECT seq, record_key, event_time, received_at, awaiting FROM parked WHERE record_key = ? ORDER BY event_time, seq"),
+            { $0.bind(key) }
+        ) {
             parked.append(
                 ParkedEvent(
                     seq: $0.int64(0), key: $0.string(1) ?? key, eventTime: Timestamp(milliseconds: $0.int64(2)),
-                    receivedAt: Timestamp(milliseconds: $0.int64(3))))
+                    receivedAt: Timestamp(milliseconds: $0.int64(3)), awaiting: $0.string(4)))
         }
         return parked
     }
@@ -181,7 +185,7 @@ class SQLiteReader: StoreReader {
     func parkedEvents(receivedBefore: Timestamp, unexpiredOnly: Bool) throws -> [ParkedEvent] {
         let filter = unexpiredOnly ? "AND NOT EXISTS (SELECT 1 FROM exceptions e WHERE e.event_seq = p.seq AND e.kind = 'sequencing')" : ""
         return try Row.fetchAll(
-            db, sql: "SELECT seq, record_key, event_time, received_at FROM parked p WHERE received_at < ? \(filter) ORDER BY seq",
+            db, sql: "SELECT seq, record_key, event_time, received_at, awaiting FROM parked p WHERE received_at < ? \(filter) ORDER BY seq",
             arguments: [receivedBefore.milliseconds]
         ).map(Self.parked)
     }

@@ -161,6 +161,11 @@ enum SQLiteSchema {
                     DROP INDEX outbox_by_event;
                     """)
         }
+        migrator.registerMigration("v9: what a parked event waits for") { db in
+            // An event may now wait on a known order for a shipment or invoice it names, not
+            // only for its order; this says which (for the sequencing exception and the view).
+            try db.execute(sql: "ALTER TABLE parked ADD COLUMN awaiting TEXT")
+        }
         return migrator
     }
 }

@@ -196,8 +196,8 @@ final class SQLiteTransaction: SQLiteReader, StoreTransaction {
     }
 
     func park(_ event: ParkedEvent) throws {
-        try statement("INSERT OR REPLACE INTO parked (seq, record_key, event_time, received_at) VALUES (?, ?, ?, ?)")
-            .execute(arguments: [event.seq, event.key, event.eventTime.milliseconds, event.receivedAt.milliseconds])
+        try statement("INSERT OR REPLACE INTO parked (seq, record_key, event_time, received_at, awaiting) VALUES (?, ?, ?, ?, ?)")
+            .execute(arguments: [event.seq, event.key, event.eventTime.milliseconds, event.receivedAt.milliseconds, event.awaiting])
     }
 
     func unpark(seq: Int64) throws {

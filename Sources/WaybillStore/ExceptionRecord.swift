@@ -82,17 +82,22 @@ public struct AuditEntry: Sendable, Equatable {
     }
 }
 
-/// An inbound event waiting for its order.
+/// An inbound event waiting for what it depends on: its order (`key` is the order's), or on a
+/// known order a shipment or invoice it names (`awaiting` says which; a payment waits under its
+/// invoice's key).
 public struct ParkedEvent: Sendable, Equatable {
     public var seq: Int64
     public var key: String
     public var eventTime: Timestamp
     public var receivedAt: Timestamp
+    /// What the event waits for, in words (`shipment SH-1`); `nil` when it waits for its order.
+    public var awaiting: String?
 
-    public init(seq: Int64, key: String, eventTime: Timestamp, receivedAt: Timestamp) {
+    public init(seq: Int64, key: String, eventTime: Timestamp, receivedAt: Timestamp, awaiting: String? = nil) {
         self.seq = seq
         self.key = key
         self.eventTime = eventTime
         self.receivedAt = receivedAt
+        self.awaiting = awaiting
     }
 }

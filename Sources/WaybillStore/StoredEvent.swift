@@ -3,6 +3,11 @@ import WaybillCore
 /// Whether an event came from a system or was emitted by the hub.
 public enum EventOrigin: String, Sendable {
     case inbound, hub
+    /// The point at which a parked inbound event (`causeSeq`) was applied: its deliveries are
+    /// numbered here, after what the hub applied before it, so that subscribers hear of cause
+    /// before effect (the order before the shipment that waited for it). Carries the inbound
+    /// event's bytes; rebuilds skip it.
+    case applied
 }
 
 /// What became of an inbound event.
@@ -76,4 +81,6 @@ public enum RecordKey {
     }
     public static func customer(_ id: String) -> String { "customer:\(id)" }
     public static func product(_ sku: String) -> String { "product:\(sku)" }
+    /// The key a payment waits under until the invoice it names is posted.
+    public static func invoice(_ id: InvoiceID) -> String { "invoice:\(id.rawValue)" }
 }

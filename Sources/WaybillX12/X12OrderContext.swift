@@ -53,8 +53,9 @@ public struct X12OrderContext: Sendable, Equatable {
             return UnitPrice(micros: Int64(clamping: micros), currency: unitPrice.currency)
         }
 
-        /// The item identification pairs: `BP` buyer's part (when known), `VP` ours.
-        var itemIds: [String] { (buyerPart.map { ["BP", $0] } ?? []) + ["VP", vendorPart] }
+        /// The item identification pairs: `BP` buyer's part (when known), `VP` ours (when known:
+        /// empty for an item the hub cannot map).
+        var itemIds: [String] { (buyerPart.map { ["BP", $0] } ?? []) + (vendorPart.isEmpty ? [] : ["VP", vendorPart]) }
     }
 
     /// The buyer's purchase order number (BEG03 of their 850), else our order id.
@@ -89,6 +90,19 @@ public struct X12OrderContext: Sendable, Equatable {
                 Line(
                     lineId: line.lineId, vendorPart: line.sku.rawValue, buyerPart: partnerParts[line.sku] ?? sentPart, baseUom: line.uom,
                     partnerUom: factor == Quantity(1) ? line.uom : partnerUom, factor: factor, ordered: line.ordered, unitPrice: line.unitPrice))
+        }
+        // Lines the hub could not map yet (an order waiting for master data) are spoken of as the
+        // partner placed them: its part number, quantity, unit and price.
+        // A part number the hub knows as a SKU is ours (VP); any other is the partner's (BP).
+        for placed in order.placement.lines where !order.lines.contains(where: { $0.lineId == placed.lineId }) {
+            let uom = placed.uom ?? UnitOfMeasure("EA")
+            let sku = SKU(placed.sku)
+            let ours = conversions[sku] != nil
+            lines.append(
+                Line(
+                    lineId: placed.lineId, vendorPart: ours ? placed.sku : "", buyerPart: ours ? partnerParts[sku] : placed.sku, baseUom: uom,
+                    partnerUom: uom, factor: Quantity(1), ordered: placed.quantity,
+                    unitPrice: placed.unitPrice ?? UnitPrice(micros: 0, currency: order.currency)))
         }
         return X12OrderContext(
             purchaseOrder: order.placement.customerPO ?? order.orderId.rawValue, orderDate: X12Date.date(order.placedAt.day),

@@ -48,7 +48,7 @@ enum SampleConfiguration {
             publishes: [o2c.inventory.allocated, o2c.inventory.backordered, o2c.shipment.confirmed]
             subscribes:
               - name: wms-orders
-                types: [o2c.order.accepted, o2c.order.changed, o2c.order.cancelled]
+                types: [o2c.order.accepted, o2c.order.held, o2c.order.released, o2c.order.changed, o2c.order.cancelled]
                 webhook: { url: "http://127.0.0.1:9104/wms", secret: "whsec_d21zIHNpZ25pbmcga2V5IDEyMzQ1Ng==" }
                 retry: { schedule: [1s, 5s, 30s, 5m, 30m, 2h, 5h, 10h] }
           - name: tms
@@ -76,7 +76,7 @@ enum SampleConfiguration {
             apiKey: "key-boltworks"
             x12: { interchangeId: "BOLTWORKS", qualifier: "ZZ", ourId: "ACMEIND", ourQualifier: "ZZ", inbound: "edi/boltworks/in", acknowledgementWindow: 24h }
             subscribes:
-              - { name: boltworks-855, types: [o2c.order.accepted, o2c.inventory.backordered], x12: { set: "855", directory: "edi/boltworks/out" } }
+              - { name: boltworks-855, types: [o2c.order.accepted, o2c.order.acknowledged, o2c.inventory.backordered], x12: { set: "855", directory: "edi/boltworks/out" } }
               - { name: boltworks-856, types: [o2c.shipment.confirmed], x12: { set: "856", directory: "edi/boltworks/out" } }
               - { name: boltworks-810, types: [o2c.invoice.posted], x12: { set: "810", directory: "edi/boltworks/out" } }
         """

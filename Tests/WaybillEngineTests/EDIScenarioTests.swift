@@ -34,7 +34,8 @@ struct EDIWorld {
                 name: Self.partner, publishes: [.orderPlaced],
                 subscriptions: [
                     Subscription(
-                        name: "boltworks-855", system: Self.partner, types: acknowledgeBackorders ? [.orderAccepted, .inventoryBackordered] : [.orderAccepted],
+                        name: "boltworks-855", system: Self.partner,
+                        types: acknowledgeBackorders ? [.orderAccepted, .orderAcknowledged, .inventoryBackordered] : [.orderAccepted, .orderAcknowledged],
                         adapter: .x12File(set: "855", directory: out)),
                     Subscription(name: "boltworks-856", system: Self.partner, types: [.shipmentConfirmed], adapter: .x12File(set: "856", directory: out)),
                     Subscription(name: "boltworks-810", system: Self.partner, types: [.invoicePosted], adapter: .x12File(set: "810", directory: out)),

@@ -41,7 +41,7 @@ public enum EventPayload: Sendable, Equatable {
         case .creditMemoPosted: return .creditMemoPosted(try CreditMemoPosting(reader))
         case .returnAuthorized: return .returnAuthorized(try ReturnNotice(reader))
         case .returnReceived: return .returnReceived(try ReturnNotice(reader))
-        case .orderAccepted, .invoiceRequested, .orderStatusChanged:
+        case .orderAccepted, .orderAcknowledged, .invoiceRequested, .orderStatusChanged:
             throw WaybillError(.hubOnlyType, "\(type.rawValue) is emitted by the hub and cannot be sent to it", at: "\(path.dropLast(5)).type")
         }
     }

@@ -4,6 +4,9 @@ public enum EventType: String, Sendable, CaseIterable, Comparable {
     case productUpserted = "o2c.product.upserted"
     case orderPlaced = "o2c.order.placed"
     case orderAccepted = "o2c.order.accepted"
+    /// The hub's word on an order it received but cannot accept in full yet (an item it does not
+    /// know): per line accepted or rejected. Trading partners get it as an 855.
+    case orderAcknowledged = "o2c.order.acknowledged"
     case orderHeld = "o2c.order.held"
     case orderReleased = "o2c.order.released"
     case orderChanged = "o2c.order.changed"
@@ -24,7 +27,7 @@ public enum EventType: String, Sendable, CaseIterable, Comparable {
     /// Types only the hub emits; a system sending one is refused.
     public var isHubOnly: Bool {
         switch self {
-        case .orderAccepted, .invoiceRequested, .orderStatusChanged: return true
+        case .orderAccepted, .orderAcknowledged, .invoiceRequested, .orderStatusChanged: return true
         default: return false
         }
     }

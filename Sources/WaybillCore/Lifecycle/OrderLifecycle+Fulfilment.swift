@@ -43,8 +43,17 @@ extension OrderLifecycle {
         }
     }
 
+    /// Records a shipment. One confirmed while the order is held (a hold after the warehouse had
+    /// it, or a warehouse that shipped an order it was never released) still happened: it is
+    /// recorded, and the hold's owners get an exception for each hold.
     func applyShipment(_ shipment: ShipmentConfirmation, to state: inout OrderState, effects: inout [OrderEffect]) throws(WaybillError) {
-        try requireReleased(state)
+        for hold in state.activeHolds {
+            effects.append(
+                .raise(
+                    ExceptionDraft(
+                        hold.kind == .credit ? .creditHold : .pricing, .shippedWhileHeld,
+                        "order \(state.orderId) shipped \(shipment.shipmentId) while on \(hold.kind.rawValue) hold\(hold.reason.map { " (\($0))" } ?? "")")))
+        }
         guard !state.shipments.contains(where: { $0.shipmentId == shipment.shipmentId }) else {
             throw WaybillError(.duplicateShipment, "shipment \(shipment.shipmentId) was already confirmed for order \(state.orderId)", at: "$.data.shipmentId")
         }

@@ -43,6 +43,12 @@ extension OrderLifecycle {
                             .mapping, gaps[0].kind == .customer ? .unknownCustomer : gaps[0].kind == .item ? .unknownItem : .unknownUnit,
                             "order \(state.orderId) waits for master data: " + gaps.map(\.detail).joined(separator: "; "))))
             }
+            // The customer is known and only lines are not: the sender hears at once which lines
+            // the hub can take (once — when the customer becomes known, or at placement).
+            let acknowledgedBefore = !state.gaps.isEmpty && !state.gaps.contains { $0.kind == .customer }
+            if customer != nil && !acknowledgedBefore {
+                effects.append(.emit(HubEvent(.orderAcknowledged, Self.acknowledgement(of: state, gaps: gaps))))
+            }
             state.gaps = gaps
             return
         }
@@ -175,5 +181,21 @@ extension OrderLifecycle {
             state.released = true
             effects.append(.emit(HubEvent(acceptanceOf: state)))
         }
+    }
+}
+
+extension OrderLifecycle {
+    /// The `o2c.order.acknowledged` data of an order that waits for master data: each line as
+    /// placed, `rejected` with the reason when the hub cannot map it, else `accepted`.
+    static func acknowledgement(of state: OrderState, gaps: [MappingGap]) -> JSONValue {
+        let lines: [JSONValue] = state.placement.lines.enumerated().map { i, line in
+            let gap = gaps.first { $0.path.hasPrefix("$.data.lines[\(i)].") }
+            return .members([
+                ("lineId", .string(line.lineId.rawValue)), ("sku", .string(line.sku)), ("quantity", line.quantity.json),
+                ("uom", line.uom.map { .string($0.rawValue) }), ("status", .string(gap == nil ? "accepted" : "rejected")),
+                ("reason", gap.map { .string($0.detail) }),
+            ])
+        }
+        return .members([("orderId", .string(state.orderId.rawValue)), ("lines", .array(lines))])
     }
 }

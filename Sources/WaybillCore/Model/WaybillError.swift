@@ -43,6 +43,7 @@ public enum ErrorCode: String, Sendable, CaseIterable {
     case orderExists = "order_exists"
     case orderNotAccepted = "order_not_accepted"
     case orderOnHold = "order_on_hold"
+    case shippedWhileHeld = "shipped_while_held"
     case orderCancelled = "order_cancelled"
     case unknownLine = "unknown_line"
     case duplicateLine = "duplicate_line"

@@ -47,7 +47,7 @@ public enum DemoLandscape {
             ConnectedSystem(
                 name: "wms", publishes: [.inventoryAllocated, .inventoryBackordered, .shipmentConfirmed],
                 subscriptions: [
-                    subscription("wms-orders", "wms", [.orderAccepted, .orderChanged, .orderCancelled], adapter: adapter)
+                    subscription("wms-orders", "wms", [.orderAccepted, .orderHeld, .orderReleased, .orderChanged, .orderCancelled], adapter: adapter)
                 ]),
             ConnectedSystem(
                 name: "tms", publishes: [.shipmentTracking, .shipmentDelivered],

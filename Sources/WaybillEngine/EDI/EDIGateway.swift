@@ -59,14 +59,14 @@ public struct EDIGateway: Sendable {
         }
 
         // Map every set; each 850 that maps becomes one event, ingested together.
-        var (verdicts, events, partnerAcknowledgements, problems) = mapSets(interchange, partner: name)
+        let (verdicts, events, partnerAcknowledgements, mappingProblems) = mapSets(interchange, partner: name)
+        var problems = mappingProblems
 
         let results = events.isEmpty ? [] : try await hub.ingest(events.map { .event($0.event) })
-        // Items the hub does not know park the order (a mapping exception): the set is accepted
-        // with the error noted on each PO1 (AK3/AK4), so the partner hears of it at once.
-        for ((g, s, event), result) in zip(events, results) where result.outcome == .parked {
-            let set = interchange.groups[g].sets[s]
-            verdicts[g][s].segmentErrors = try await unknownItems(in: set, partner: name)
+        // The 997 speaks of syntax only: a well-formed 850 is accepted whatever the hub thinks of
+        // its items. An order waiting for master data is answered by an 855 (its unknown lines
+        // rejected, IR) through the partner's 855 subscription.
+        for ((_, _, event), result) in zip(events, results) where result.outcome == .parked {
             if case .orderPlaced(let order) = event.payload {
                 problems.append("order \(order.orderId) waits for master data" + (result.detail.map { " (\($0))" } ?? ""))
             }
@@ -138,27 +138,6 @@ public struct EDIGateway: Sendable {
     func event(_ set: X12TransactionSet, group: X12FunctionalGroup, interchange: X12Interchange, partner: SystemName) throws -> InboundEvent {
         let raw = JSONWriter.bytes(try PurchaseOrderMapping.cloudEvent(set, group: group, in: interchange, source: partner.source).json)
         return try InboundEvent.decode(try JSONParser.parse(raw), raw: raw)
-    }
-
-    /// The AK3/AK4 notes for each PO1 whose item the hub cannot resolve.
-    func unknownItems(in set: X12TransactionSet, partner: SystemName) async throws -> [FunctionalAcknowledgement.SegmentError] {
-        let lines = set.segments.filter { $0.id == "PO1" }
-        return try await hub.store.read { reader in
-            var errors: [FunctionalAcknowledgement.SegmentError] = []
-            for po1 in lines {
-                guard let item = PurchaseOrderMapping.item(of: po1) else { continue }
-                let known =
-                    try reader.product(SKU(item.value)) != nil
-                    || reader.crossReference(kind: "product", system: partner, external: item.value) != nil
-                if !known {
-                    errors.append(
-                        .init(
-                            segmentId: "PO1", position: po1.position - set.header.position + 1, code: "8", element: item.element, elementCode: "7",
-                            value: item.value))
-                }
-            }
-            return errors
-        }
     }
 
     /// The TA1 note code and message when the interchange is not from this partner to us.

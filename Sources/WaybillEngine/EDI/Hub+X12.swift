@@ -27,10 +27,11 @@ extension Hub {
             guard let order = try reader.order(id) else { return nil }
             var conversions: [SKU: [UnitOfMeasure: Quantity]] = [:]
             var parts: [SKU: String] = [:]
-            for line in order.lines where conversions[line.sku] == nil {
-                let product = try reader.product(line.sku)
-                conversions[line.sku] = product?.uomConversions ?? [:]
-                if let part = product?.externalIds[partner.rawValue] { parts[line.sku] = part }
+            // The order's lines, and those of a placement still waiting for master data.
+            for sku in order.lines.map(\.sku) + order.placement.lines.map({ SKU($0.sku) }) where conversions[sku] == nil {
+                guard let product = try reader.product(sku) else { continue }
+                conversions[sku] = product.uomConversions
+                if let part = product.externalIds[partner.rawValue] { parts[sku] = part }
             }
             return X12OrderContext.of(order, conversions: conversions, partnerParts: parts)
         }

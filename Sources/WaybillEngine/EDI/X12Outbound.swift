@@ -30,7 +30,7 @@ public enum X12Outbound {
     /// when it is accepted, and again (BAK01 `05`, ACK `IB` with the expected date) when lines
     /// are backordered.
     public static let carries: [String: Set<EventType>] = [
-        "855": [.orderAccepted, .inventoryBackordered], "856": [.shipmentConfirmed], "810": [.invoicePosted],
+        "855": [.orderAccepted, .orderAcknowledged, .inventoryBackordered], "856": [.shipmentConfirmed], "810": [.invoicePosted],
     ]
 
     /// The business document the event is about (for the interchange record and file name).
@@ -59,6 +59,15 @@ public enum X12Outbound {
                 decisions[line.lineId] = .init(.backordered, quantity: line.quantity, date: line.date.map(X12Date.date))
             }
             return AcknowledgementMapping.segments(order: order, decisions: decisions, date: day, purpose: "05")
+        case "855" where type == .orderAcknowledged:
+            // An order waiting for master data: the lines the hub cannot fill are rejected (IR).
+            var decisions = decisions(order)
+            guard case .array(let lines)? = data["lines"] else { throw WaybillError(.invalidPayload, "the acknowledgement has no lines", at: "$.data.lines") }
+            for line in lines where line["status"] == .string("rejected") {
+                guard case .string(let id)? = line["lineId"] else { continue }
+                decisions[LineID(id)] = .init(.rejected)
+            }
+            return AcknowledgementMapping.segments(order: order, decisions: decisions, date: day)
         case "855":
             return AcknowledgementMapping.segments(order: order, decisions: decisions(order), date: day)
         case "856":

@@ -36,6 +36,8 @@ final class IngestStep {
         var traceId: String
         var receivedAt: Timestamp
         var eventTime: Timestamp
+        /// Applied from the parked events, after what the hub applied since it arrived.
+        var appliedLate = false
     }
 
     // MARK: Entry points
@@ -109,7 +111,9 @@ final class IngestStep {
                         : "order \(orderId) is not known yet; the event is applied when the order arrives",
                     orderId: orderId)
             }
-            return try applyToOrder(state, c)
+            let result = try applyToOrder(state, c)
+            if result.outcome != .parked, c.event.payload.mayUnblockWaitingEvents { try applyParkedEvents(key: c.key) }
+            return result
         }
     }
 
@@ -146,7 +150,7 @@ final class IngestStep {
                 detail: gap.map { "\($0.detail) at \($0.path); the order is kept and validated again when master data arrives" },
                 orderId: placed.orderId)
         }
-        try applyParkedEvents(of: transition.state.orderId, key: c.key)
+        try applyParkedEvents(key: c.key)
         return EventResult(source: envelope.source, id: envelope.id, outcome: .accepted, orderId: placed.orderId)
     }
 
@@ -157,6 +161,9 @@ final class IngestStep {
             transition = try lifecycle.apply(c.event.payload.withOrder(state.orderId), to: state, master: master)
         } catch {
             try master.rethrow()
+            if let awaited = lifecycle.prerequisite(missingFor: error, c.event.payload, in: state) {
+                return try wait(c, under: c.key, for: awaited.description, order: state.orderId)
+            }
             return try refuse(error, c, order: state.orderId)
         }
         try master.rethrow()
@@ -165,8 +172,10 @@ final class IngestStep {
         try commit(transition, c.key, cause: c.seq, at: c.receivedAt)
         if case .invoicePosted(let invoice) = c.event.payload {
             try tx.indexInvoice(invoice.invoiceId, order: state.orderId)
+            // A payment that came before this invoice waits under the invoice's key.
+            try applyParkedEvents(key: RecordKey.invoice(invoice.invoiceId))
         }
-        let raised = transition.raised.first { $0.kind == .invoiceMismatch || $0.kind == .carrier }
+        let raised = transition.raised.first { $0.kind == .invoiceMismatch || $0.kind == .carrier || $0.code == .shippedWhileHeld }
         return EventResult(
             source: envelope.source, id: envelope.id, outcome: raised == nil ? .accepted : .exception,
             code: raised?.code.rawValue, detail: raised?.message, orderId: state.orderId)
@@ -185,25 +194,62 @@ final class IngestStep {
             detail: error.path.map { "\(error.message) (at \($0))" } ?? error.message, orderId: order)
     }
 
-    /// Applies the events that waited for this order, in the order they happened at their sources.
-    func applyParkedEvents(of orderId: OrderID, key: String) throws {
-        let parked = try tx.parkedEvents(key: key)
-        guard !parked.isEmpty else { return }
-        for entry in parked {
-            guard let stored = try tx.event(entry.seq), let raw = stored.event.raw, let origin = SystemName(source: stored.event.source) else { continue }
-            try tx.unpark(seq: entry.seq)
-            guard let state = try tx.order(orderId) else { continue }
-            let event = try InboundEvent.decode(try JSONParser.parse(raw), raw: raw)
-            let context = Context(
-                event: event, origin: origin, seq: entry.seq, key: key, traceId: state.traceId,
-                receivedAt: stored.event.receivedAt, eventTime: stored.event.eventTime)
-            let result = try applyToOrder(state, context)
-            if mode == .live {
-                try tx.setTraceId(seq: entry.seq, traceId: state.traceId)
-                try tx.recordOutcome(seq: entry.seq, outcome: result.outcome, code: result.code)
+    /// Parks an early event on a known order (or a payment before its invoice) until what it
+    /// waits for arrives; past the park timeout it raises a `sequencing` exception.
+    func wait(_ c: Context, under key: String, for awaiting: String, order: OrderID?) throws -> EventResult {
+        try tx.park(ParkedEvent(seq: c.seq, key: key, eventTime: c.eventTime, receivedAt: c.receivedAt, awaiting: awaiting))
+        return EventResult(
+            source: c.event.envelope.source, id: c.event.envelope.id, outcome: .parked, code: "awaiting_prerequisite",
+            detail: "the event waits for \(awaiting); it is applied when that arrives", orderId: order)
+    }
+
+    /// Keys whose parked events are being applied (an applied event may unblock its own key).
+    private var applyingParked: Set<String> = []
+
+    /// Applies the events parked under `key` that can be applied now, in the order they happened
+    /// at their sources, going round again while one applies (it may be what the next waits for).
+    /// Each is delivered after what the hub applied before it (see `forward`).
+    func applyParkedEvents(key: String) throws {
+        guard !applyingParked.contains(key) else { return }
+        applyingParked.insert(key)
+        defer { applyingParked.remove(key) }
+        var progress = true
+        while progress {
+            progress = false
+            for entry in try tx.parkedEvents(key: key) {
+                guard let outcome = try applyParked(entry) else { continue }
+                if mode == .live { try tx.recordOutcome(seq: entry.seq, outcome: outcome.outcome, code: outcome.code) }
+                progress = true
             }
         }
-        if mode == .live { try tx.settleExceptions(key: key, kind: .sequencing, at: now, by: "hub") }
+        if mode == .live, try tx.parkedEvents(key: key).isEmpty { try tx.settleExceptions(key: key, kind: .sequencing, at: now, by: "hub") }
+    }
+
+    /// Applies one parked event if what it waits for is there: its result, or `nil` when it
+    /// still waits (it stays parked).
+    func applyParked(_ entry: ParkedEvent) throws -> EventResult? {
+        guard let stored = try tx.event(entry.seq), let raw = stored.event.raw, let origin = SystemName(source: stored.event.source) else {
+            try tx.unpark(seq: entry.seq)
+            return nil
+        }
+        let event = try InboundEvent.decode(try JSONParser.parse(raw), raw: raw)
+        var context = Context(
+            event: event, origin: origin, seq: entry.seq, key: stored.event.key, traceId: stored.event.traceId,
+            receivedAt: stored.event.receivedAt, eventTime: stored.event.eventTime, appliedLate: true)
+        let result: EventResult
+        if case .paymentReceived(let payment) = event.payload {
+            result = try applyPayment(payment, context)
+        } else {
+            guard let orderId = RecordKey.orderId(of: stored.event.key), let state = try tx.order(orderId), state.validated || state.cancelled else {
+                return nil
+            }
+            context.traceId = state.traceId
+            result = try applyToOrder(state, context)
+            if result.outcome != .parked, mode == .live { try tx.setTraceId(seq: entry.seq, traceId: state.traceId) }
+        }
+        guard result.outcome != .parked else { return nil }
+        try tx.unpark(seq: entry.seq)
+        return result
     }
 
     /// Validates again the orders that wait for master data; applies their parked events when they pass.
@@ -215,7 +261,7 @@ final class IngestStep {
             guard transition.state.validated || transition.state.gaps != state.gaps else { continue }
             let key = RecordKey.order(orderId)
             try commit(transition, key, cause: cause, at: time)
-            if transition.state.validated { try applyParkedEvents(of: orderId, key: key) }
+            if transition.state.validated { try applyParkedEvents(key: key) }
         }
     }
 
@@ -223,6 +269,10 @@ final class IngestStep {
 
     func applyPayment(_ payment: PaymentReceipt, _ c: Context) throws -> EventResult {
         let envelope = c.event.envelope
+        // A payment before the invoice it pays waits for it, and is passed on when it applies.
+        for application in payment.applications where try tx.orderForInvoice(application.invoiceId) == nil {
+            return try wait(c, under: RecordKey.invoice(application.invoiceId), for: "invoice \(application.invoiceId)", order: nil)
+        }
         try forward(c)
         var problems: [(ErrorCode, String)] = []
         guard let customer = master.customer(payment.customerId, namedBy: c.origin) else {
@@ -302,13 +352,27 @@ final class IngestStep {
     }
 
     /// Writes one outbox row per subscriber of an applied inbound event.
+    ///
+    /// Deliveries go out per (subscription, key) in log order. An event applied late (it was
+    /// parked) is passed on from an `applied` entry logged now, not from its own earlier place
+    /// in the log, so a subscriber hears of it after what the hub applied before it: the order's
+    /// acceptance before the shipment that waited for the order.
     func forward(_ c: Context) throws {
         guard mode == .live else { return }
         let type = c.event.envelope.type
         let subscribers = try landscape.subscriberNames(of: type, from: c.origin) {
             try RecordKey.orderId(of: c.key).flatMap { try tx.order($0)?.origin }
         }
-        if !subscribers.isEmpty { try tx.enqueueDeliveries(seq: c.seq, subscriptions: subscribers, key: c.key, type: type, at: c.receivedAt) }
+        guard !subscribers.isEmpty else { return }
+        var seq = c.seq
+        if c.appliedLate {
+            let applied = NewEvent(
+                source: SystemName.hub.source, eventId: "applied-\(c.seq)", type: type, subject: c.event.envelope.subject, key: c.key,
+                eventTime: c.eventTime, receivedAt: now, traceId: c.traceId, origin: .applied, causeSeq: c.seq, raw: c.event.raw, body: nil)
+            guard let position = try tx.append(applied) else { throw applied.alreadyLogged }
+            seq = position
+        }
+        try tx.enqueueDeliveries(seq: seq, subscriptions: subscribers, key: c.key, type: type, at: c.appliedLate ? now : c.receivedAt)
     }
 
     // MARK: Ids
@@ -335,6 +399,17 @@ final class IngestStep {
                 : try tx.crossReference(kind: "customer", system: origin, external: p.customerId) ?? p.customerId
             return RecordKey.customer(canonical)
         default: return RecordKey.order(order ?? OrderID(""))
+        }
+    }
+}
+
+extension EventPayload {
+    /// Whether applying this event can let an event that waits on the same order apply (a
+    /// delivery waits for its shipment, a credit memo for its invoice).
+    fileprivate var mayUnblockWaitingEvents: Bool {
+        switch self {
+        case .shipmentConfirmed, .shipmentDelivered, .shipmentTracking, .invoicePosted, .returnReceived: true
+        default: false
         }
     }
 }
