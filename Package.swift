@@ -1,15 +1,17 @@
-// swift-tools-version:6.0
-import Foundation
+// swift-tools-version:6.1
 import PackageDescription
 
-/// jemalloc, when the machine has it (Debian: `apt-get install libjemalloc2`), as the Swift
-/// server images do: the hub allocates and frees many small values per event from several
-/// threads, and glibc's allocator took about a tenth of the process's CPU (docs/performance.md).
-/// Without it the executable uses the system allocator; `waybill bench` says which it ran on.
-let jemalloc: [LinkerSetting] =
-    ["/usr/lib/x86_64-linux-gnu", "/usr/lib/aarch64-linux-gnu", "/usr/lib64", "/usr/lib", "/usr/local/lib"]
-        .contains { FileManager.default.fileExists(atPath: "\($0)/libjemalloc.so.2") }
-    ? [.linkedLibrary(":libjemalloc.so.2", .when(platforms: [.linux]))] : []
+/// The allocator is an explicit choice, never guessed from what the build machine has installed.
+/// The `Jemalloc` trait links jemalloc into the executable, as the Swift server images do: the hub
+/// allocates and frees many small values per event from several threads, and glibc's allocator
+/// took about a tenth of the process's CPU (docs/performance.md). It needs the library
+/// (Debian: `apt-get install libjemalloc2`):
+///
+///     swift build -c release --traits Jemalloc
+///
+/// Without it (the default) the executable uses the system allocator; `waybill bench` says which
+/// it ran on.
+let jemalloc: [LinkerSetting] = [.linkedLibrary(":libjemalloc.so.2", .when(platforms: [.linux], traits: ["Jemalloc"]))]
 
 let package = Package(
     name: "Waybill",
@@ -19,6 +21,7 @@ let package = Package(
         .library(name: "WaybillCore", targets: ["WaybillCore"]),
         .library(name: "WaybillEngine", targets: ["WaybillEngine"]),
     ],
+    traits: [.trait(name: "Jemalloc", description: "Link jemalloc into the waybill executable (needs libjemalloc.so.2 at build and run time).")],
     dependencies: [
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
