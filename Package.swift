@@ -42,13 +42,11 @@ let package = Package(
         .target(name: "WaybillX12", dependencies: ["WaybillCore"]),
         // The store protocol and its conformance suite.
         .target(name: "WaybillStore", dependencies: ["WaybillCore"]),
-        // A VFS shim that gathers the writer's WAL frames into few writes (C: SQLite's VFS API).
-        .target(name: "CWALGather", linkerSettings: [.linkedLibrary("sqlite3")]),
         // The embedded SQLite store.
         .target(
             name: "WaybillSQLite",
             dependencies: [
-                "WaybillStore", "CWALGather", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift"),
+                "WaybillStore", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ]
         ),
         // Ingest pipeline, delivery scheduler, adapters, the demo landscape, the bench.

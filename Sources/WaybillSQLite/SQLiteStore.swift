@@ -1,7 +1,5 @@
-import CWALGather
 import Foundation
 import GRDB
-import GRDBSQLite
 import WaybillCore
 import WaybillStore
 
@@ -20,9 +18,6 @@ public final class SQLiteStore: Store {
 
     /// Opens (creating and migrating if needed) the store at `path`.
     public init(path: String, orderCacheCapacity: Int = 4_096, checkpoints: CheckpointSettings = CheckpointSettings()) throws {
-        // The writer's WAL frames are gathered into a few large writes per commit instead of two
-        // writes per frame (see CWALGather); every other file is untouched.
-        let vfs = waybill_wal_gather_register()
         var config = Configuration()
         config.prepareDatabase { db in
             // A bigger page cache for the writer only (readers keep SQLite's 2 MB each).
@@ -45,23 +40,11 @@ public final class SQLiteStore: Store {
             try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM outbox WHERE id < \(DeliveryIds.base))") ?? false
         }
         let checkpointer = try BackgroundCheckpointer(path: path, settings: checkpoints)
-        try pool.writeWithoutTransaction { db in
-            checkpointer.watch(writer: db)
-            // The writer syncs its WAL at every commit (synchronous=FULL, checked above), which
-            // gathering needs: other connections only read frames a sync has written out.
-            guard vfs == SQLITE_OK else { return }
-            let rc = waybill_wal_gather(db.sqliteConnection)
-            guard rc == SQLITE_OK else { throw DatabaseError(resultCode: ResultCode(rawValue: rc), message: "could not gather the WAL writes of \(path)") }
-        }
+        pool.writeWithoutTransaction { db in checkpointer.watch(writer: db) }
         self.checkpointer = checkpointer
     }
 
     deinit { checkpointer.stop() }
-
-    /// Whether the writer's WAL frames are gathered into few writes (see `CWALGather`).
-    public var gathersWALWrites: Bool {
-        pool.writeWithoutTransaction { db in waybill_wal_gathering(db.sqliteConnection) != 0 }
-    }
 
     /// How many checkpoints the background thread has completed since the store was opened.
     public var backgroundCheckpoints: Int { checkpointer.completedCheckpoints }

@@ -5,8 +5,8 @@ import WaybillCore
 import WaybillSQLite
 import WaybillStore
 
-@Suite("WAL writes gathered")
-struct WALGatherTests {
+@Suite("Commits: visible at once, rolled back whole, large ones written whole")
+struct CommitVisibilityTests {
     static func event(_ id: String, raw: [UInt8]) -> NewEvent {
         NewEvent(
             source: "/systems/wms", eventId: id, type: .shipmentConfirmed, subject: "SO-1", key: "order:SO-1", eventTime: Timestamp(milliseconds: 0),
@@ -24,7 +24,6 @@ struct WALGatherTests {
         let path = try temporaryStorePath()
         do {
             let store = try SQLiteStore(path: path)
-            #expect(store.gathersWALWrites)
             struct Boom: Error {}
             for i in 1...40 {
                 _ = try await store.write { tx in try tx.append(Self.event("e-\(i)", raw: Array(repeating: UInt8(i), count: 3_000))) }
@@ -47,11 +46,11 @@ struct WALGatherTests {
         #expect(raw == Array(repeating: 17, count: 3_000))
     }
 
-    @Test("a transaction larger than the gathering buffer is written whole")
+    @Test("a transaction of about 9 MB is written whole")
     func largeTransaction() async throws {
         let path = try temporaryStorePath()
         let store = try SQLiteStore(path: path)
-        // About 9 MB of WAL frames in one commit: the 4 MB buffer is written out twice before the sync.
+        // About 9 MB of WAL frames in one commit.
         let bodies = (0..<140).map { i in (0..<65_000).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ i) } }
         _ = try await store.write { tx in
             for (i, body) in bodies.enumerated() { _ = try tx.append(Self.event("big-\(i)", raw: body)) }
