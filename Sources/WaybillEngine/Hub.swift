@@ -16,6 +16,8 @@ public final class Hub: Sendable {
     public let clock: any HubClock
     public let random: HubRandom
     let logger: Logger
+    /// Whether the store takes writes (for readiness, and for the services' retries).
+    public let storeHealth: StoreHealth
     private let committer: GroupCommitter<[IngestItem], [EventResult]>
 
     public init(
@@ -28,6 +30,7 @@ public final class Hub: Sendable {
         self.clock = clock
         self.random = random
         self.logger = logger
+        self.storeHealth = StoreHealth(logger: logger)
         let lifecycle = self.lifecycle
         committer = GroupCommitter(maxJobsPerCommit: maxRequestsPerCommit) { requests in
             let now = clock.now()
@@ -68,11 +71,13 @@ public final class Hub: Sendable {
     public func ingest(_ items: [IngestItem]) async throws -> [EventResult] {
         do {
             let results = try await committer.submit(items)
+            storeHealth.succeeded(at: clock.now())
             let types: [EventType?] = items.map { if case .event(let e) = $0 { e.envelope.type } else { nil } }
             HubMetrics.ingested(results, types: types, landscape: landscape)
             return results
         } catch {
-            logger.error("ingest commit failed; nothing of the request was acknowledged", metadata: ["waybill.error": "\(error)"])
+            // Logged once when the store starts failing (not per request); the caller gets the error.
+            storeHealth.failed(error, at: clock.now(), component: "ingest")
             throw error
         }
     }
@@ -116,6 +121,22 @@ public final class Hub: Sendable {
     }
 
     // MARK: Housekeeping
+
+    /// One round of the periodic jobs: a heartbeat written to the store (a real write, so a store
+    /// that cannot take writes — a full disk — is noticed, and its recovery too), then the park
+    /// and acknowledgement timeouts. Throws the store's error; the caller retries with backoff.
+    public func housekeep(node: String = "waybill") async throws {
+        let now = clock.now()
+        do {
+            try await store.write { tx in try tx.beat(node: node, at: now) }
+            storeHealth.succeeded(at: now)
+            try await expireParkedEvents()
+            try await expireAcknowledgementWindows()
+        } catch {
+            storeHealth.failed(error, at: clock.now(), component: "housekeeping")
+            throw error
+        }
+    }
 
     /// Raises a `sequencing` exception for each event parked longer than the park timeout.
     /// The event stays parked and is still applied if its order arrives.

@@ -39,7 +39,7 @@ public struct HubAPI: Sendable {
 
     public func router() -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self)
-        router.middlewares.add(ProblemMiddleware())
+        router.middlewares.add(ProblemMiddleware(storeHealth: hub.storeHealth))
         router.middlewares.add(MetricsMiddleware())
         router.get("/metrics") { _, _ in
             guard let metrics else { throw Problem(.notFound, "metrics_disabled", "metrics are not enabled in this process") }
@@ -53,7 +53,16 @@ public struct HubAPI: Sendable {
         }
         router.get("/health/live") { _, _ in json(.members([("status", .string("live"))])) }
         router.get("/health/ready") { _, _ in
-            _ = try await hub.store.read { try $0.eventCount() }
+            // Not ready while the store fails to take writes (or cannot be read): a load balancer
+            // sends traffic elsewhere; the hub keeps trying and turns ready by itself.
+            if let failure = hub.storeHealth.problem {
+                throw Problem(.serviceUnavailable, "store_unavailable", "the store has failed to take writes since \(failure.since): \(failure.error)")
+            }
+            do {
+                _ = try await hub.store.read { try $0.orderCount() }
+            } catch {
+                throw Problem(.serviceUnavailable, "store_unavailable", "the store cannot be read: \(error)")
+            }
             return json(.members([("status", .string("ready"))]))
         }
         router.post("/v1/events") { request, context in try await ingest(request, context) }

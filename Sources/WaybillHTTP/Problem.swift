@@ -1,6 +1,7 @@
 import Hummingbird
 import NIOCore
 import WaybillCore
+import WaybillEngine
 
 /// An RFC 9457 problem answer with a stable `code`.
 struct Problem: Error {
@@ -36,6 +37,10 @@ struct Problem: Error {
 
 /// Turns every error into a problem answer, so clients never see an HTML page or a bare status.
 struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
+    /// When the store is failing, other errors are answered 503 (try again), not 500, and not
+    /// logged per request (`StoreHealth` logged the change once).
+    let storeHealth: StoreHealth
+
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
@@ -53,6 +58,13 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
             let detail = (error as? HTTPError)?.body ?? (error.status == .contentTooLarge ? "the body is larger than the hub accepts" : nil)
             return Problem(error.status, code, title, detail: detail).response(instance: request.uri.path)
         } catch {
+            if let failure = storeHealth.problem {
+                var problem = Problem(
+                    .serviceUnavailable, "store_unavailable", "the store cannot take writes now; nothing of this request was stored",
+                    detail: "failing since \(failure.since); retry later")
+                problem.headers[.retryAfter] = "1"
+                return problem.response(instance: request.uri.path)
+            }
             context.logger.error("request failed", metadata: ["waybill.error": "\(error)"])
             return Problem(.internalServerError, "internal_error", "the hub could not complete the request").response(instance: request.uri.path)
         }

@@ -163,6 +163,12 @@ class SQLiteReader: StoreReader {
         return try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM events") ?? 0
     }
 
+    func heartbeats() throws -> [String: Timestamp] {
+        var beats: [String: Timestamp] = [:]
+        for row in try Row.fetchAll(db, sql: "SELECT node, seen_at FROM heartbeats") { beats[row[0]] = Timestamp(milliseconds: row[1]) }
+        return beats
+    }
+
     static func parked(_ row: Row) -> ParkedEvent {
         ParkedEvent(
             seq: row[0], key: row[1], eventTime: Timestamp(milliseconds: row[2]), receivedAt: Timestamp(milliseconds: row[3]), awaiting: row[4])

@@ -166,6 +166,11 @@ enum SQLiteSchema {
             // only for its order; this says which (for the sequencing exception and the view).
             try db.execute(sql: "ALTER TABLE parked ADD COLUMN awaiting TEXT")
         }
+        migrator.registerMigration("v10: hub processes' heartbeats") { db in
+            // Written every few seconds by housekeeping: a write that fails when the store cannot
+            // take writes (a full disk), so readiness sees it, and sees it recover.
+            try db.execute(sql: "CREATE TABLE heartbeats (node TEXT PRIMARY KEY, seen_at INTEGER NOT NULL) WITHOUT ROWID")
+        }
         return migrator
     }
 }

@@ -195,6 +195,10 @@ final class SQLiteTransaction: SQLiteReader, StoreTransaction {
         }
     }
 
+    func beat(node: String, at: Timestamp) throws {
+        try statement("INSERT OR REPLACE INTO heartbeats (node, seen_at) VALUES (?, ?)").execute(arguments: [node, at.milliseconds])
+    }
+
     func park(_ event: ParkedEvent) throws {
         try statement("INSERT OR REPLACE INTO parked (seq, record_key, event_time, received_at, awaiting) VALUES (?, ?, ?, ?, ?)")
             .execute(arguments: [event.seq, event.key, event.eventTime.milliseconds, event.receivedAt.milliseconds, event.awaiting])

@@ -18,6 +18,8 @@ public protocol StoreReader {
     func orders(status: OrderStatus?, customer: CustomerID?, updatedSince: Timestamp?, after: OrderID?, limit: Int) throws -> [OrderState]
     func orderCount() throws -> Int
     func ordersAwaitingMasterData() throws -> [OrderID]
+    /// When each hub process last beat (`StoreTransaction.beat`).
+    func heartbeats() throws -> [String: Timestamp]
     func customer(_ id: CustomerID) throws -> CustomerRecord?
     func product(_ sku: SKU) throws -> ProductRecord?
     /// The canonical id a system's own id maps to (`kind` is `customer`, `product` or `order`).
@@ -99,6 +101,9 @@ public protocol StoreTransaction: StoreReader {
     /// ranges; they keep their ids (and so their `webhook-id`). Returns how many.
     func requeueDeliveries(subscription: SubscriptionName, seqs: ClosedRange<Int64>?, received: ClosedRange<Timestamp>?, at: Timestamp) throws -> Int
     func setSubscription(_ name: SubscriptionName, disabled: Bool, reason: String?, at: Timestamp, by: String) throws
+    /// Records that hub process `node` is alive at `at` (a small real write: a store that cannot
+    /// take writes fails it).
+    func beat(node: String, at: Timestamp) throws
     func audit(_ entry: AuditEntry) throws
 
     @discardableResult

@@ -113,22 +113,28 @@ struct DeliveryService: Service {
     }
 }
 
-/// Every few seconds: raises `sequencing` exceptions for events parked past the timeout, and
-/// `edi` exceptions for documents a trading partner has not acknowledged within its window.
+/// Every few seconds: a heartbeat to the store, then `sequencing` exceptions for events parked
+/// past the timeout and `edi` exceptions for documents a trading partner has not acknowledged
+/// within its window. A store that fails does not end it: it tries again with backoff (the hub's
+/// `storeHealth` says not ready meanwhile, and logs the change once).
 struct HousekeepingService: Service {
     let hub: Hub
 
     func run() async throws {
-        do {
-            try await cancelWhenGracefulShutdown {
-                while !Task.isCancelled {
-                    try await hub.expireParkedEvents()
-                    try await hub.expireAcknowledgementWindows()
-                    try await Task.sleep(for: .seconds(5))
-                }
+        var failures = 0
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            do {
+                try await hub.housekeep()
+                failures = 0
+            } catch {
+                failures += 1
             }
-        } catch is CancellationError {
-            // Graceful shutdown.
+            let pause = failures == 0 ? Duration.seconds(5) : StoreRetry.delay(afterFailures: failures)
+            do {
+                try await cancelWhenGracefulShutdown { try await Task.sleep(for: pause) }
+            } catch {
+                return  // graceful shutdown or cancellation
+            }
         }
     }
 }

@@ -81,3 +81,31 @@ final class Recorder: Sendable {
         }
     }
 }
+
+/// A store that fails every read and write while `failing` is set, as a store on a full or
+/// vanished disk does; otherwise passes through.
+final class FailingStore: Store {
+    struct Failure: Error, CustomStringConvertible {
+        var description: String { "disk I/O error (injected)" }
+    }
+
+    let inner: any Store
+    private let state = Mutex(false)
+
+    init(_ inner: any Store) { self.inner = inner }
+
+    var failing: Bool {
+        get { state.withLock { $0 } }
+        set { state.withLock { $0 = newValue } }
+    }
+
+    func write<T: Sendable>(_ body: @escaping @Sendable (any StoreTransaction) throws -> T) async throws -> T {
+        if failing { throw Failure() }
+        return try await inner.write(body)
+    }
+
+    func read<T: Sendable>(_ body: @escaping @Sendable (any StoreReader) throws -> T) async throws -> T {
+        if failing { throw Failure() }
+        return try await inner.read(body)
+    }
+}

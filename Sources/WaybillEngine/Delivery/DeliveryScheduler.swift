@@ -89,6 +89,10 @@ public final class DeliveryScheduler: Sendable {
     /// records each result as soon as it is known, so a slow or dead endpoint never holds up the
     /// others; sleeps `pollInterval` when nothing is due. Returns normally when cancelled.
     ///
+    /// A store that fails does not end it: the failure is reported to `hub.storeHealth`, and the
+    /// outbox is read again after a backoff (`StoreRetry`). An attempt whose result cannot be
+    /// recorded stays pending and is attempted again (same `webhook-id`: at least once).
+    ///
     /// Due deliveries are read a batch at a time and started from that batch as slots free up;
     /// the batch is read again when it is used up or older than `refresh`, so new work is seen
     /// within `refresh` and the outbox is not queried once per attempt.
@@ -100,6 +104,7 @@ public final class DeliveryScheduler: Sendable {
             // Fetched, due, not yet started; in due order.
             var ready: [DeliveryJob] = []
             var fetchedAt = Timestamp(milliseconds: .min)
+            var failures = 0
             while !Task.isCancelled {
                 let busy = inFlight.withLock { $0 }
                 var started = 0
@@ -107,8 +112,19 @@ public final class DeliveryScheduler: Sendable {
                     let now = hub.clock.now()
                     if ready.isEmpty || now.milliseconds - fetchedAt.milliseconds >= refreshMilliseconds {
                         let limit = max(256, concurrency * 8)
-                        ready = try await hub.store.read { try $0.dueDeliveries(now: now, excluding: busy, limit: limit) }
-                        fetchedAt = now
+                        do {
+                            ready = try await hub.store.read { try $0.dueDeliveries(now: now, excluding: busy, limit: limit) }
+                            fetchedAt = now
+                            failures = 0
+                        } catch is CancellationError {
+                            break
+                        } catch {
+                            failures += 1
+                            hub.storeHealth.failed(error, at: now, component: "delivery")
+                            ready.removeAll()
+                            do { try await sleep(StoreRetry.delay(afterFailures: failures)) } catch is CancellationError { break }
+                            continue
+                        }
                     }
                     let admitted = admit(ready, at: now, limit: concurrency - busy.count)
                     if !admitted.isEmpty {
@@ -117,7 +133,7 @@ public final class DeliveryScheduler: Sendable {
                     }
                     for job in admitted {
                         inFlight.withLock { _ = $0.insert(job.id) }
-                        group.addTask { try await self.attemptAndRecord(job) }
+                        group.addTask { await self.attemptAndRecord(job) }
                         started += 1
                     }
                 }
@@ -192,7 +208,7 @@ public final class DeliveryScheduler: Sendable {
         }
     }
 
-    func attemptAndRecord(_ job: DeliveryJob) async throws {
+    func attemptAndRecord(_ job: DeliveryJob) async {
         let key = endpoint(of: job.subscription)
         inFlightPerEndpoint.withLock { $0[key, default: 0] += 1 }
         defer {
@@ -200,7 +216,9 @@ public final class DeliveryScheduler: Sendable {
             inFlightPerEndpoint.withLock { $0[key, default: 1] -= 1 }
             wakeup.signal()
         }
-        try await record([await attempt(job)])
+        // A result that cannot be recorded (the store fails) leaves the delivery pending: it is
+        // attempted again later. `record` has told the store's health.
+        try? await record([await attempt(job)])
     }
 
     /// Records attempts in one transaction; a 410 Gone disables the subscription, which keeps its
@@ -216,7 +234,15 @@ public final class DeliveryScheduler: Sendable {
                     "subscription disabled by 410 Gone", metadata: ["waybill.subscription": "\(job.subscription)", "waybill.trace_id": "\(job.traceId)"])
             }
         }
-        try await recorder.submit(outcomes)
+        do {
+            try await recorder.submit(outcomes)
+            hub.storeHealth.succeeded(at: hub.clock.now())
+        } catch is CancellationError {
+            throw CancellationError()  // shutting down: the results are recorded after restart
+        } catch {
+            hub.storeHealth.failed(error, at: hub.clock.now(), component: "delivery")
+            throw error
+        }
     }
 
     func logDeadLetter(_ job: DeliveryJob, code: Int?, error: String) {
