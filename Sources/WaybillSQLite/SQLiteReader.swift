@@ -153,7 +153,7 @@ class SQLiteReader: StoreReader {
     func inboundEvents(after seq: Int64, limit: Int) throws -> [StoredEvent] {
         try writePending()
         return try Row.fetchAll(
-            statement("SELECT \(Self.eventColumns) FROM events WHERE seq > ? AND origin = 'inbound' ORDER BY seq LIMIT ?"),
+            statement("SELECT \(Self.eventColumns) FROM events WHERE seq > ? AND origin IN ('inbound', 'reprocessed') ORDER BY seq LIMIT ?"),
             arguments: [seq, limit]
         ).compactMap(Self.storedEvent)
     }
@@ -167,6 +167,18 @@ class SQLiteReader: StoreReader {
         var beats: [String: Timestamp] = [:]
         for row in try Row.fetchAll(db, sql: "SELECT node, seen_at FROM heartbeats") { beats[row[0]] = Timestamp(milliseconds: row[1]) }
         return beats
+    }
+
+    func refusedEvents(code: String?, limit: Int) throws -> [RefusedEvent] {
+        try Row.fetchAll(
+            db, sql: "SELECT seq, record_key, code, refused_at FROM refused WHERE ? IS NULL OR code = ? ORDER BY seq LIMIT ?",
+            arguments: [code, code, max(1, limit)]
+        ).map { RefusedEvent(seq: $0[0], key: $0[1], code: $0[2], refusedAt: Timestamp(milliseconds: $0[3])) }
+    }
+
+    func refusedEvent(seq: Int64) throws -> RefusedEvent? {
+        try Row.fetchOne(db, sql: "SELECT seq, record_key, code, refused_at FROM refused WHERE seq = ?", arguments: [seq])
+            .map { RefusedEvent(seq: $0[0], key: $0[1], code: $0[2], refusedAt: Timestamp(milliseconds: $0[3])) }
     }
 
     static func parked(_ row: Row) -> ParkedEvent {
@@ -461,6 +473,7 @@ class SQLiteReader: StoreReader {
             ("receivables", "SELECT customer_id, open_minor FROM receivables WHERE open_minor <> 0 ORDER BY customer_id"),
             ("invoice_index", "SELECT invoice_id, order_id FROM invoice_index ORDER BY invoice_id"),
             ("parked", "SELECT seq, record_key, event_time FROM parked ORDER BY seq"),
+            ("refused", "SELECT seq, record_key, code FROM refused ORDER BY seq"),
         ]
         for (name, sql) in queries {
             text += "# \(name)\n"

@@ -171,6 +171,20 @@ enum SQLiteSchema {
             // take writes (a full disk), so readiness sees it, and sees it recover.
             try db.execute(sql: "CREATE TABLE heartbeats (node TEXT PRIMARY KEY, seen_at INTEGER NOT NULL) WITHOUT ROWID")
         }
+        migrator.registerMigration("v11: refused events kept for reprocessing") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE refused (
+                        seq INTEGER PRIMARY KEY, record_key TEXT NOT NULL, code TEXT NOT NULL, refused_at INTEGER NOT NULL
+                    );
+                    CREATE INDEX refused_by_code ON refused (code, seq);
+                    INSERT INTO refused (seq, record_key, code, refused_at)
+                        SELECT seq, record_key, code, received_at FROM events
+                        WHERE origin = 'inbound' AND outcome = 'exception' AND code IS NOT NULL
+                          AND code NOT IN ('invoice_price_mismatch', 'carrier_exception', 'shipped_while_held', 'over_payment',
+                                           'unapplied_cash', 'unknown_invoice', 'currency_mismatch');
+                    """)
+        }
         return migrator
     }
 }

@@ -199,6 +199,15 @@ final class SQLiteTransaction: SQLiteReader, StoreTransaction {
         try statement("INSERT OR REPLACE INTO heartbeats (node, seen_at) VALUES (?, ?)").execute(arguments: [node, at.milliseconds])
     }
 
+    func keepRefused(_ event: RefusedEvent) throws {
+        try statement("INSERT OR REPLACE INTO refused (seq, record_key, code, refused_at) VALUES (?, ?, ?, ?)")
+            .execute(arguments: [event.seq, event.key, event.code, event.refusedAt.milliseconds])
+    }
+
+    func forgetRefused(seq: Int64) throws {
+        try statement("DELETE FROM refused WHERE seq = ?").execute(arguments: [seq])
+    }
+
     func park(_ event: ParkedEvent) throws {
         try statement("INSERT OR REPLACE INTO parked (seq, record_key, event_time, received_at, awaiting) VALUES (?, ?, ?, ?, ?)")
             .execute(arguments: [event.seq, event.key, event.eventTime.milliseconds, event.receivedAt.milliseconds, event.awaiting])
@@ -395,7 +404,7 @@ final class SQLiteTransaction: SQLiteReader, StoreTransaction {
     }
 
     func clearProjections() throws {
-        for table in ["orders", "customers", "products", "cross_references", "receivables", "invoice_index", "parked"] {
+        for table in ["orders", "customers", "products", "cross_references", "receivables", "invoice_index", "parked", "refused"] {
             try db.execute(sql: "DELETE FROM \(table)")
         }
         pendingOrders = []

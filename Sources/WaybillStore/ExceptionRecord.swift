@@ -82,6 +82,22 @@ public struct AuditEntry: Sendable, Equatable {
     }
 }
 
+/// An inbound event the hub refused (it changed nothing), kept so that support can reprocess it
+/// once its cause is fixed: same (source, id), its effects applied once.
+public struct RefusedEvent: Sendable, Equatable {
+    public var seq: Int64
+    public var key: String
+    public var code: String
+    public var refusedAt: Timestamp
+
+    public init(seq: Int64, key: String, code: String, refusedAt: Timestamp) {
+        self.seq = seq
+        self.key = key
+        self.code = code
+        self.refusedAt = refusedAt
+    }
+}
+
 /// An inbound event waiting for what it depends on: its order (`key` is the order's), or on a
 /// known order a shipment or invoice it names (`awaiting` says which; a payment waits under its
 /// invoice's key).

@@ -30,11 +30,15 @@ public protocol StoreReader {
     func event(_ seq: Int64) throws -> StoredEvent?
     func eventSeq(source: String, eventId: String) throws -> Int64?
     func events(key: String) throws -> [StoredEvent]
-    /// Inbound events in log order after `seq` (for rebuilding projections).
+    /// Inbound events, and refused ones reprocessed later (origin `reprocessed`, where they were
+    /// applied), in log order after `seq` (for rebuilding projections).
     func inboundEvents(after seq: Int64, limit: Int) throws -> [StoredEvent]
     func eventCount() throws -> Int
 
     func parkedEvents(key: String) throws -> [ParkedEvent]
+    /// Refused inbound events kept for reprocessing, oldest first: all, or those refused with `code`.
+    func refusedEvents(code: String?, limit: Int) throws -> [RefusedEvent]
+    func refusedEvent(seq: Int64) throws -> RefusedEvent?
     func parkedEvents(receivedBefore: Timestamp, unexpiredOnly: Bool) throws -> [ParkedEvent]
 
     /// Due deliveries: at most one per (subscription, key) — the oldest undelivered — and only
@@ -91,6 +95,10 @@ public protocol StoreTransaction: StoreReader {
 
     func park(_ event: ParkedEvent) throws
     func unpark(seq: Int64) throws
+    /// Keeps a refused inbound event for reprocessing once its cause is fixed (master data,
+    /// configuration); `forget` when it has been reprocessed.
+    func keepRefused(_ event: RefusedEvent) throws
+    func forgetRefused(seq: Int64) throws
 
     /// Writes one outbox row per subscription for event `seq` (all due at `at`).
     func enqueueDeliveries(seq: Int64, subscriptions: [SubscriptionName], key: String, type: EventType, at: Timestamp) throws
@@ -121,7 +129,7 @@ public protocol StoreTransaction: StoreReader {
     func record(_ interchange: InboundInterchange) throws
 
     /// Empties every projection (orders, customers, products, cross-references, receivables,
-    /// invoice index, parked events) before a rebuild from the log.
+    /// invoice index, parked and refused events) before a rebuild from the log.
     func clearProjections() throws
 }
 

@@ -8,6 +8,10 @@ public enum EventOrigin: String, Sendable {
     /// before effect (the order before the shipment that waited for it). Carries the inbound
     /// event's bytes; rebuilds skip it.
     case applied
+    /// A refused inbound event (`causeSeq`) reprocessed here by a person after its cause was
+    /// fixed: applied at this position, its deliveries numbered here. Carries the inbound
+    /// event's bytes; a rebuild applies it here again.
+    case reprocessed
 }
 
 /// What became of an inbound event.

@@ -69,6 +69,7 @@ public enum ErrorCode: String, Sendable, CaseIterable {
     case priceOutOfTolerance = "price_out_of_tolerance"
     case backordered = "backordered"
     case invariantViolation = "invariant_violation"
+    case notRefused = "not_refused"
     // EDI trading partners
     case unknownPartner = "unknown_partner"
     case ediEnvelope = "edi_envelope"

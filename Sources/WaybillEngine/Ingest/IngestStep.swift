@@ -38,7 +38,15 @@ final class IngestStep {
         var eventTime: Timestamp
         /// Applied from the parked events, after what the hub applied since it arrived.
         var appliedLate = false
+        /// Where a reprocessed event applies (its `reprocessed` log entry): its deliveries go
+        /// out from there.
+        var position: Int64?
     }
+
+    /// Set while a refused event is reprocessed: refusing it again opens no second exception.
+    var reprocessing = false
+    /// The events this step refused.
+    private(set) var refusedSeqs: Set<Int64> = []
 
     // MARK: Entry points
 
@@ -71,15 +79,53 @@ final class IngestStep {
         return result
     }
 
-    /// Re-applies a logged inbound event (rebuild mode).
+    /// Re-applies a logged inbound event, or a refused one where it was reprocessed (rebuild mode).
     func replay(_ stored: StoredEvent) throws {
-        guard let origin = SystemName(source: stored.event.source), let raw = stored.event.raw else { return }
+        guard let raw = stored.event.raw else { return }
         let event = try InboundEvent.decode(try JSONParser.parse(raw), raw: raw)
+        guard let origin = SystemName(source: event.envelope.source) else { return }
+        let order = try event.payload.orderReference.map { try resolveOrder($0, from: origin) }
+        let reprocessed = stored.event.origin == .reprocessed
+        let context = Context(
+            event: event, origin: origin, seq: reprocessed ? stored.event.causeSeq ?? stored.seq : stored.seq, key: stored.event.key,
+            traceId: stored.event.traceId, receivedAt: stored.event.receivedAt, eventTime: stored.event.eventTime, appliedLate: reprocessed,
+            position: reprocessed ? stored.seq : nil)
+        refusedSeqs.remove(context.seq)  // refused where it first came; this is its second chance
+        _ = try process(context, canonicalOrder: order?.id, stored: order?.state)
+        if reprocessed, !refusedSeqs.contains(context.seq) { try tx.forgetRefused(seq: context.seq) }
+    }
+
+    /// Applies a refused inbound event again, now, after its cause was fixed (master data,
+    /// configuration): logged as a `reprocessed` entry at this position, from which its
+    /// deliveries go out; same (source, id) and effects applied once. Refused again, it stays
+    /// refused with its exception open.
+    func reprocess(_ original: StoredEvent) throws -> EventResult {
+        guard let raw = original.event.raw else { throw WaybillError(.notRefused, "event #\(original.seq) has no bytes to apply") }
+        let event = try InboundEvent.decode(try JSONParser.parse(raw), raw: raw)
+        guard let origin = SystemName(source: event.envelope.source), landscape.systems[origin] != nil else {
+            throw WaybillError(.sourceMismatch, "\(event.envelope.source) is no longer a configured system")
+        }
+        let attempts = try tx.events(key: original.event.key).filter { $0.event.origin == .reprocessed && $0.event.causeSeq == original.seq }.count
+        let entry = NewEvent(
+            source: SystemName.hub.source, eventId: "reprocessed-\(original.seq)-\(attempts + 1)", type: event.envelope.type,
+            subject: event.envelope.subject, key: original.event.key, eventTime: original.event.eventTime, receivedAt: now,
+            traceId: original.event.traceId, origin: .reprocessed, causeSeq: original.seq, raw: raw, body: nil)
+        guard let position = try tx.append(entry) else { throw entry.alreadyLogged }
         let order = try event.payload.orderReference.map { try resolveOrder($0, from: origin) }
         let context = Context(
-            event: event, origin: origin, seq: stored.seq, key: stored.event.key, traceId: stored.event.traceId,
-            receivedAt: stored.event.receivedAt, eventTime: stored.event.eventTime)
-        _ = try process(context, canonicalOrder: order?.id, stored: order?.state)
+            event: event, origin: origin, seq: original.seq, key: original.event.key, traceId: order?.state?.traceId ?? original.event.traceId,
+            receivedAt: original.event.receivedAt, eventTime: original.event.eventTime, appliedLate: true, position: position)
+        reprocessing = true
+        defer { reprocessing = false }
+        refusedSeqs.remove(original.seq)
+        var result = try process(context, canonicalOrder: order?.id, stored: order?.state)
+        result.orderId = result.orderId ?? order?.id
+        try tx.recordOutcome(seq: position, outcome: result.outcome, code: result.code)
+        if !refusedSeqs.contains(original.seq) {
+            try tx.forgetRefused(seq: original.seq)
+            try tx.recordOutcome(seq: original.seq, outcome: result.outcome, code: result.code)
+        }
+        return result
     }
 
     // MARK: Routing an event to its handler
@@ -183,7 +229,10 @@ final class IngestStep {
 
     /// Keeps a refused event in the log, opens an exception with the reason, changes no state.
     func refuse(_ error: WaybillError, _ c: Context, order: OrderID?) throws -> EventResult {
-        if mode == .live {
+        refusedSeqs.insert(c.seq)
+        // Kept for reprocessing once the cause is fixed (a projection: rebuilt with the rest).
+        try tx.keepRefused(RefusedEvent(seq: c.seq, key: c.key, code: error.code.rawValue, refusedAt: c.receivedAt))
+        if mode == .live && !reprocessing {
             try tx.raise(
                 NewException(
                     kind: ExceptionKind.forRefusal(error.code), code: error.code.rawValue, key: c.key, eventSeq: c.seq,
@@ -365,7 +414,9 @@ final class IngestStep {
         }
         guard !subscribers.isEmpty else { return }
         var seq = c.seq
-        if c.appliedLate {
+        if let position = c.position {
+            seq = position
+        } else if c.appliedLate {
             let applied = NewEvent(
                 source: SystemName.hub.source, eventId: "applied-\(c.seq)", type: type, subject: c.event.envelope.subject, key: c.key,
                 eventTime: c.eventTime, receivedAt: now, traceId: c.traceId, origin: .applied, causeSeq: c.seq, raw: c.event.raw, body: nil)
