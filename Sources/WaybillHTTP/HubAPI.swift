@@ -21,18 +21,16 @@ public struct HubAPI: Sendable {
     /// The largest request body accepted (413 above it).
     let maxBody: Int
 
-    /// - Parameters:
-    ///   - requestsPerSecond: the sustained rate each key or token may use (429 with Retry-After beyond it).
-    ///   - burst: how many requests a key may make at once.
+    /// Each key or token is limited to its `rateLimit` from the configuration (or the hub-wide one):
+    /// 429 with Retry-After beyond it.
     public init(
         hub: Hub, configuration: HubConfiguration, scheduler: DeliveryScheduler? = nil, metrics: PrometheusCollectorRegistry? = nil,
-        maxBody: Int = 4 * 1024 * 1024,
-        requestsPerSecond: Double = 2_000, burst: Double = 4_000
+        maxBody: Int = 4 * 1024 * 1024
     ) {
         self.hub = hub
         self.scheduler = scheduler
         self.metrics = metrics
-        self.access = AccessControl(configuration: configuration, clock: hub.clock, requestsPerSecond: requestsPerSecond, burst: burst)
+        self.access = AccessControl(configuration: configuration, clock: hub.clock)
         self.configuration = configuration
         self.maxBody = maxBody
     }
