@@ -34,6 +34,8 @@ public enum ConfigLoader {
 struct ConfigReader {
     let environment: [String: String]
     var problems: [ConfigProblem] = []
+    /// Which entry each key or token was given to, by its key path.
+    var secretOwners: [String: String] = [:]
 
     init(environment: [String: String]) { self.environment = environment }
 
@@ -99,6 +101,18 @@ struct ConfigReader {
         }
         if required { problems.append(ConfigProblem(path: join(path, key), line: nil, message: "is required (or \(key)Env)")) }
         return nil
+    }
+
+    /// Refuses a key or token already given to another system or person: it would sign in as
+    /// whichever of the two was read last.
+    mutating func claim(_ secret: String?, _ members: [String: Node], _ key: String, _ path: String) {
+        guard let secret else { return }
+        let given = members[key] != nil ? key : key + "Env"
+        if let owner = secretOwners[secret] {
+            problem(join(path, given), members[given], "the same secret as \(owner); every key and token must be different")
+        } else {
+            secretOwners[secret] = join(path, given)
+        }
     }
 
     mutating func eventTypes(_ node: Node?, _ path: String) -> Set<EventType> {
@@ -222,6 +236,7 @@ struct ConfigReader {
             let role = roleText.flatMap(Role.init(rawValue:))
             if roleText != nil && role == nil { problem(join(path, "role"), u["role"], "expected support, service, finance or admin") }
             let token = secret(u, "token", path, required: true)
+            claim(token, u, "token", path)
             let limit = rateLimit(u["rateLimit"], join(path, "rateLimit"))
             if let name, !names.insert(name).inserted { problem(join(path, "name"), u["name"], "user \(name) is configured twice") }
             if let name, let role, let token { config.users.append(User(name: name, role: role, token: token, rateLimit: limit)) }
@@ -245,6 +260,7 @@ struct ConfigReader {
                 problem(join(path, "publishes"), s["publishes"], "\(type.rawValue) is emitted by the hub; systems cannot publish it")
             }
             let apiKey = secret(s, "apiKey", path, required: !publishes.isEmpty)
+            claim(apiKey, s, "apiKey", path)
             let limit = rateLimit(s["rateLimit"], join(path, "rateLimit"))
             if s["rateLimit"] != nil, s["apiKey"] == nil, s["apiKeyEnv"] == nil {
                 problem(join(path, "rateLimit"), s["rateLimit"], "only an API key is limited, and this system has none (apiKey or apiKeyEnv)")
