@@ -352,6 +352,19 @@ struct CredentialTests {
     }
 }
 
+extension CredentialTests {
+    @Test("only the exact key or token signs in: one character off, a prefix or a longer one is 401")
+    func exactSecret() async throws {
+        let (app, _) = try makeApp(AccessQueueConfiguration.text)
+        try await app.test(.router) { client in
+            for token in ["tok-finance", "tok-financf", "tok-financ", "tok-finance2", "TOK-FINANCE"] {
+                let response = try await client.execute(uri: "/v1/orders", method: .get, headers: [.authorization: "Bearer \(token)"])
+                #expect(response.status == (token == "tok-finance" ? .ok : .unauthorized), "\(token)")
+            }
+        }
+    }
+}
+
 /// Every role, for the exception queue tests.
 enum AccessQueueConfiguration {
     static let text = """
