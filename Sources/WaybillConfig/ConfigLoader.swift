@@ -34,6 +34,8 @@ public enum ConfigLoader {
 struct ConfigReader {
     let environment: [String: String]
     var problems: [ConfigProblem] = []
+    /// Which entry each key or token was given to, by its key path.
+    var secretOwners: [String: String] = [:]
 
     init(environment: [String: String]) { self.environment = environment }
 
@@ -101,6 +103,18 @@ struct ConfigReader {
         return nil
     }
 
+    /// Refuses a key or token already given to another system or person: it would sign in as
+    /// whichever of the two was read last.
+    mutating func claim(_ secret: String?, _ members: [String: Node], _ key: String, _ path: String) {
+        guard let secret else { return }
+        let given = members[key] != nil ? key : key + "Env"
+        if let owner = secretOwners[secret] {
+            problem(join(path, given), members[given], "the same secret as \(owner); every key and token must be different")
+        } else {
+            secretOwners[secret] = join(path, given)
+        }
+    }
+
     mutating func eventTypes(_ node: Node?, _ path: String) -> Set<EventType> {
         var types: Set<EventType> = []
         for (i, item) in sequence(node, path).enumerated() {
@@ -123,12 +137,41 @@ struct ConfigReader {
         return value
     }
 
+    /// `rateLimit: { perSecond: N, burst: M }`: `perSecond` above 0 (decimals allowed), `burst` a
+    /// whole number of at least 1 (default: twice `perSecond`).
+    mutating func rateLimit(_ node: Node?, _ path: String) -> RateLimit? {
+        guard let node else { return nil }
+        let members = mapping(node, path, allowed: ["perSecond", "burst"])
+        guard case .mapping = node else { return nil }
+        let perSecondPath = join(path, "perSecond"), burstPath = join(path, "burst")
+        var perSecond: Double?
+        if members["perSecond"] == nil {
+            problem(perSecondPath, node, "is required")
+        } else if let text = string(members["perSecond"], perSecondPath) {
+            if text.allSatisfy({ $0.isASCII && ($0.isNumber || $0 == ".") }), let value = Double(text), value > 0, value.isFinite {
+                perSecond = value
+            } else {
+                problem(perSecondPath, members["perSecond"], "expected a number of requests per second above 0, such as 500")
+            }
+        }
+        var burst: Double?
+        if let text = string(members["burst"], burstPath) {
+            if text.allSatisfy({ $0.isASCII && $0.isNumber }), let value = Int(text), value >= 1 {
+                burst = Double(value)
+            } else {
+                problem(burstPath, members["burst"], "expected a whole number of requests of at least 1, such as 1000")
+            }
+        }
+        guard let perSecond, burst != nil || members["burst"] == nil else { return nil }
+        return RateLimit(perSecond: perSecond, burst: burst ?? max(1, (2 * perSecond).rounded(.up)))
+    }
+
     // MARK: The file
 
     mutating func read(_ root: Node?) -> HubConfiguration {
         var config = HubConfiguration()
         guard let root else { return config }
-        let top = mapping(root, "", allowed: ["store", "listen", "policies", "slo", "users", "systems"])
+        let top = mapping(root, "", allowed: ["store", "listen", "policies", "slo", "rateLimit", "users", "systems"])
         if let text = string(top["store"], "store") {
             if let location = StoreLocation(text) { config.store = location } else { problem("store", top["store"], "expected sqlite:PATH or postgres://…") }
         }
@@ -142,6 +185,7 @@ struct ConfigReader {
             }
         }
         readPolicies(top["policies"], into: &config)
+        if let limit = rateLimit(top["rateLimit"], "rateLimit") { config.rateLimit = limit }
         readServiceLevels(top["slo"], into: &config)
         readUsers(top["users"], into: &config)
         readSystems(top["systems"], into: &config)
@@ -186,14 +230,16 @@ struct ConfigReader {
         var names: Set<String> = []
         for (i, item) in sequence(node, "users").enumerated() {
             let path = "users[\(i)]"
-            let u = mapping(item, path, allowed: ["name", "role", "token", "tokenEnv"])
+            let u = mapping(item, path, allowed: ["name", "role", "token", "tokenEnv", "rateLimit"])
             let name = string(u["name"], join(path, "name"), required: true)
             let roleText = string(u["role"], join(path, "role"), required: true)
             let role = roleText.flatMap(Role.init(rawValue:))
             if roleText != nil && role == nil { problem(join(path, "role"), u["role"], "expected support, service, finance or admin") }
             let token = secret(u, "token", path, required: true)
+            claim(token, u, "token", path)
+            let limit = rateLimit(u["rateLimit"], join(path, "rateLimit"))
             if let name, !names.insert(name).inserted { problem(join(path, "name"), u["name"], "user \(name) is configured twice") }
-            if let name, let role, let token { config.users.append(User(name: name, role: role, token: token)) }
+            if let name, let role, let token { config.users.append(User(name: name, role: role, token: token, rateLimit: limit)) }
         }
     }
 
@@ -202,7 +248,7 @@ struct ConfigReader {
         var subscriptionNames: Set<String> = []
         for (i, item) in sequence(node, "systems").enumerated() {
             let path = "systems[\(i)]"
-            let s = mapping(item, path, allowed: ["name", "apiKey", "apiKeyEnv", "publishes", "subscribes", "x12"])
+            let s = mapping(item, path, allowed: ["name", "apiKey", "apiKeyEnv", "rateLimit", "publishes", "subscribes", "x12"])
             guard let name = string(s["name"], join(path, "name"), required: true) else { continue }
             if name == "hub" || !name.allSatisfy({ $0.isLowercase || $0.isNumber || $0 == "-" }) {
                 problem(join(path, "name"), s["name"], "system names are lower-case letters, digits and dashes, and not \"hub\"")
@@ -214,6 +260,11 @@ struct ConfigReader {
                 problem(join(path, "publishes"), s["publishes"], "\(type.rawValue) is emitted by the hub; systems cannot publish it")
             }
             let apiKey = secret(s, "apiKey", path, required: !publishes.isEmpty)
+            claim(apiKey, s, "apiKey", path)
+            let limit = rateLimit(s["rateLimit"], join(path, "rateLimit"))
+            if s["rateLimit"] != nil, s["apiKey"] == nil, s["apiKeyEnv"] == nil {
+                problem(join(path, "rateLimit"), s["rateLimit"], "only an API key is limited, and this system has none (apiKey or apiKeyEnv)")
+            }
             var subscriptions: [Subscription] = []
             for (j, entry) in sequence(s["subscribes"], join(path, "subscribes")).enumerated() {
                 let subPath = "\(path).subscribes[\(j)]"
@@ -226,7 +277,8 @@ struct ConfigReader {
             }
             config.systems.append(
                 SystemConfiguration(
-                    system: ConnectedSystem(name: SystemName(name), publishes: publishes, subscriptions: subscriptions, x12: x12), apiKey: apiKey))
+                    system: ConnectedSystem(name: SystemName(name), publishes: publishes, subscriptions: subscriptions, x12: x12), apiKey: apiKey,
+                    rateLimit: limit))
         }
     }
 

@@ -22,11 +22,30 @@ public enum StoreLocation: Sendable, Equatable {
     }
 }
 
+/// How many requests one key or token may make: `burst` at once, refilled at `perSecond`
+/// (a token bucket; beyond it the hub answers 429 with Retry-After).
+public struct RateLimit: Sendable, Equatable {
+    public var perSecond: Double
+    public var burst: Double
+
+    public init(perSecond: Double, burst: Double) {
+        self.perSecond = perSecond
+        self.burst = burst
+    }
+
+    /// The default for every key and token: 10,000 requests/s with bursts of 20,000, about twice
+    /// what the hub takes as single events over HTTP on the development machine, so that the
+    /// limit never throttles a single system below what the hub itself can do.
+    public static let standard = RateLimit(perSecond: 10_000, burst: 20_000)
+}
+
 /// A person who uses the API and dashboard.
 public struct User: Sendable, Equatable {
     public var name: String
     public var role: Role
     public var token: String
+    /// This person's own limit (the hub-wide `rateLimit` when absent).
+    public var rateLimit: RateLimit?
 }
 
 /// Service-level targets, in milliseconds.
@@ -42,6 +61,8 @@ public struct SystemConfiguration: Sendable, Equatable {
     public var system: ConnectedSystem
     /// The API key the system authenticates with (absent for systems that only receive).
     public var apiKey: String?
+    /// This system's own limit (the hub-wide `rateLimit` when absent).
+    public var rateLimit: RateLimit?
 }
 
 /// The whole of `waybill.yml`, validated.
@@ -53,6 +74,8 @@ public struct HubConfiguration: Sendable, Equatable {
     /// Orders at or above this value are flagged for review in the order view.
     public var highValueOrder: String?
     public var serviceLevels = ServiceLevels()
+    /// The limit of every key and token that does not name its own.
+    public var rateLimit = RateLimit.standard
     public var users: [User] = []
     public var systems: [SystemConfiguration] = []
 

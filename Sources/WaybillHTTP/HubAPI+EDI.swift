@@ -38,7 +38,7 @@ extension HubAPI {
     func interchanges(_ request: Request) async throws -> Response {
         _ = try access.user(of: request, roles: [.support])
         let partner = request.uri.queryParameters.get("partner").map(SystemName.init)
-        let limit = min(request.uri.queryParameters.get("limit").flatMap(Int.init) ?? 500, 5_000)
+        let limit = Self.limit(request.uri.queryParameters.get("limit"), default: 500, max: 5_000)
         let items = try await hub.outboundInterchanges(partner: partner, limit: limit)
         return json(
             .members([

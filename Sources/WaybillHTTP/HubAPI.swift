@@ -21,18 +21,16 @@ public struct HubAPI: Sendable {
     /// The largest request body accepted (413 above it).
     let maxBody: Int
 
-    /// - Parameters:
-    ///   - requestsPerSecond: the sustained rate each key or token may use (429 with Retry-After beyond it).
-    ///   - burst: how many requests a key may make at once.
+    /// Each key or token is limited to its `rateLimit` from the configuration (or the hub-wide one):
+    /// 429 with Retry-After beyond it.
     public init(
         hub: Hub, configuration: HubConfiguration, scheduler: DeliveryScheduler? = nil, metrics: PrometheusCollectorRegistry? = nil,
-        maxBody: Int = 4 * 1024 * 1024,
-        requestsPerSecond: Double = 2_000, burst: Double = 4_000
+        maxBody: Int = 4 * 1024 * 1024
     ) {
         self.hub = hub
         self.scheduler = scheduler
         self.metrics = metrics
-        self.access = AccessControl(configuration: configuration, clock: hub.clock, requestsPerSecond: requestsPerSecond, burst: burst)
+        self.access = AccessControl(configuration: configuration, clock: hub.clock)
         self.configuration = configuration
         self.maxBody = maxBody
     }
@@ -278,22 +276,61 @@ public struct HubAPI: Sendable {
 
     // MARK: Exceptions
 
+    /// The exception queues the caller may see: a person sees their own role's queues, admin sees
+    /// every queue. `?role=` and `?kind=` only narrow that: a person asking for another role's
+    /// queue (or an admin's view of all of them) gets 403, never the records.
     func exceptions(_ request: Request) async throws -> Response {
         let user = try access.user(of: request, roles: Role.everyone)
         let query = request.uri.queryParameters
-        var filter = ExceptionFilter(limit: min(Int(query.get("limit") ?? "") ?? 500, 5_000))
-        if let kind = query.get("kind") {
-            guard let k = ExceptionKind(rawValue: kind) else { throw Problem(.badRequest, "invalid_query", "unknown exception kind \(kind)") }
-            filter.kind = k
+        var filter = ExceptionFilter(limit: Self.limit(query.get("limit"), default: 500, max: 5_000))
+        var kinds = Set(ExceptionKind.allCases.filter { user.role == .admin || $0.role == user.role })
+        if let text = query.get("role") {
+            guard let role = Role(rawValue: text) else {
+                throw Problem(.badRequest, "invalid_query", "unknown role \(text); roles are support, service, finance and admin")
+            }
+            guard user.role == .admin || role == user.role else {
+                throw Problem(
+                    .forbidden, "forbidden", "the \(user.role.rawValue) role sees only its own exception queues",
+                    detail: "role=\(role.rawValue) asks for queues the \(user.role.rawValue) role does not work")
+            }
+            if role != .admin { kinds = kinds.filter { $0.role == role } }
+        }
+        if let text = query.get("kind") {
+            guard let kind = ExceptionKind(rawValue: text) else { throw Problem(.badRequest, "invalid_query", "unknown exception kind \(text)") }
+            guard user.role == .admin || kind.role == user.role else {
+                throw Problem(.forbidden, "forbidden", "\(kind.rawValue) exceptions are worked by \(kind.role.rawValue), not \(user.role.rawValue)")
+            }
+            kinds = kinds.intersection([kind])
         }
         if let status = query.get("status") {
             guard let s = ExceptionRecord.Status(rawValue: status) else { throw Problem(.badRequest, "invalid_query", "status is open or resolved") }
             filter.status = s
         }
         if let order = query.get("order") { filter.key = RecordKey.order(OrderID(order)) }
-        let role = query.get("role").flatMap(Role.init(rawValue:)) ?? (user.role == .admin ? nil : user.role)
-        let records = try await hub.exceptions(filter).filter { role == nil || role == .admin || $0.kind.role == role }
+        let (chosen, queues) = (filter, kinds)
+        let records: [ExceptionRecord]
+        if queues.count == ExceptionKind.allCases.count {
+            records = try await hub.exceptions(chosen)
+        } else {
+            // The store filters one kind at a time: one query per queue the caller may see, merged
+            // in id order, so that the limit counts only those queues.
+            records = try await hub.store.read { reader in
+                var merged: [ExceptionRecord] = []
+                for kind in queues {
+                    var one = chosen
+                    one.kind = kind
+                    merged += try reader.exceptions(one)
+                }
+                return Array(merged.sorted { $0.id < $1.id }.prefix(chosen.limit))
+            }
+        }
         return json(.members([("items", .array(records.map(\.json)))]))
+    }
+
+    /// A `?limit=` from 1 to `max` (`default` when absent or not a number): the stores read a
+    /// negative limit as no limit at all.
+    static func limit(_ text: String?, default value: Int, max largest: Int) -> Int {
+        min(max(text.flatMap { Int($0) } ?? value, 1), largest)
     }
 
     func resolve(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
@@ -321,7 +358,7 @@ public struct HubAPI: Sendable {
     func deliveries(_ request: Request) async throws -> Response {
         _ = try access.user(of: request, roles: [.support, .service, .finance])
         let query = request.uri.queryParameters
-        var filter = DeliveryFilter(limit: min(Int(query.get("limit") ?? "") ?? 500, 5_000))
+        var filter = DeliveryFilter(limit: Self.limit(query.get("limit"), default: 500, max: 5_000))
         if let s = query.get("subscription") { filter.subscription = SubscriptionName(s) }
         if let s = query.get("status") {
             guard let status = DeliveryStatus(rawValue: s) else { throw Problem(.badRequest, "invalid_query", "status is pending, delivered or dead") }

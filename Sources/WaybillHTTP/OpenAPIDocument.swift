@@ -115,13 +115,16 @@ enum OpenAPIDocument {
                 "404": { $ref: "#/components/responses/Problem" }
           /v1/exceptions:
             get:
-              summary: Exception queues by kind, status, order and role
+              summary: The caller's exception queues (admin, every queue) by kind, status, order and role; role and kind narrow, never widen
               parameters:
                 - { name: kind, in: query, schema: { type: string } }
                 - { name: status, in: query, schema: { type: string, enum: [open, resolved] } }
                 - { name: order, in: query, schema: { type: string } }
-                - { name: role, in: query, schema: { type: string } }
-              responses: { "200": { description: exceptions, content: { application/json: { schema: { $ref: "#/components/schemas/Items" } } } } }
+                - { name: role, in: query, schema: { type: string, enum: [support, service, finance, admin] } }
+              responses:
+                "200": { description: exceptions, content: { application/json: { schema: { $ref: "#/components/schemas/Items" } } } }
+                "400": { $ref: "#/components/responses/Problem" }
+                "403": { $ref: "#/components/responses/Problem" }
           /v1/exceptions/{id}/resolve:
             post:
               summary: Resolve an exception (its queue's role, admin); audited

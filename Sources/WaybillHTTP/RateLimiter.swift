@@ -1,4 +1,5 @@
 import Synchronization
+import WaybillConfig
 import WaybillCore
 
 /// A token bucket: `capacity` requests at once, refilled at `perSecond`. A plain value.
@@ -26,20 +27,17 @@ struct TokenBucket: Sendable, Equatable {
     }
 }
 
-/// One bucket per key or token (identified by its digest, never by the secret).
+/// One bucket per key or token (identified by its digest, never by the secret), each with the
+/// limit its principal was configured with.
 final class RateLimiter: Sendable {
     private let buckets = Mutex([String: TokenBucket]())
-    let capacity: Double
-    let perSecond: Double
 
-    init(capacity: Double, perSecond: Double) {
-        self.capacity = capacity
-        self.perSecond = perSecond
-    }
+    init() {}
 
-    func take(_ key: String, at now: Timestamp) -> (allowed: Bool, retryAfterSeconds: Int) {
+    /// Takes a token from `key`'s bucket, which holds `limit.burst` and refills at `limit.perSecond`.
+    func take(_ key: String, limit: RateLimit, at now: Timestamp) -> (allowed: Bool, retryAfterSeconds: Int) {
         buckets.withLock { buckets in
-            var bucket = buckets[key] ?? TokenBucket(capacity: capacity, perSecond: perSecond, now: now)
+            var bucket = buckets[key] ?? TokenBucket(capacity: limit.burst, perSecond: limit.perSecond, now: now)
             let answer = bucket.take(at: now)
             buckets[key] = bucket
             return answer
