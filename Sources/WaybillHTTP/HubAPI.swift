@@ -70,6 +70,7 @@ public struct HubAPI: Sendable {
         router.get("/v1/events/:seq") { request, context in try await rawEvent(request, context) }
         router.get("/v1/exceptions") { request, _ in try await exceptions(request) }
         router.post("/v1/exceptions/:id/resolve") { request, context in try await resolve(request, context) }
+        router.post("/v1/exceptions/:id/reprocess") { request, context in try await reprocess(request, context) }
         router.get("/v1/deliveries") { request, _ in try await deliveries(request) }
         router.post("/v1/deliveries/:id/retry") { request, context in try await retry(request, context) }
         router.get("/v1/subscriptions") { request, _ in try await subscriptions(request, name: nil) }
@@ -132,12 +133,7 @@ public struct HubAPI: Sendable {
         } catch let error as WaybillError {
             throw Problem(.badRequest, error)
         }
-        let now = hub.clock.now()
-        let count = try await hub.store.write { tx in
-            let n = try tx.requeueDeliveries(subscription: subscription.name, seqs: seqs, received: times, at: now)
-            try audit(tx, user.name, "replay", "subscription:\(subscription.name)", "\(n) deliveries")
-            return n
-        }
+        let count = try await hub.replay(subscription: subscription.name, seqs: seqs, received: times, by: user.name)
         return json(.members([("subscription", .string(subscription.name.rawValue)), ("requeued", .int(count))]), status: .accepted)
     }
 
@@ -353,6 +349,26 @@ public struct HubAPI: Sendable {
         return json(.members([("id", .int(Int(id))), ("status", .string("resolved")), ("resolvedBy", .string(user.name))]))
     }
 
+    /// Applies the refused event behind an exception again, once its cause is fixed.
+    func reprocess(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+        let user = try access.user(of: request, roles: Role.everyone)
+        guard let id = Int64(try context.parameters.require("id")) else { throw Problem(.badRequest, "invalid_path", "the exception id is not a number") }
+        guard let record = try await hub.store.read({ try $0.exception(id) }) else {
+            throw Problem(.notFound, "unknown_exception", "no exception \(id)")
+        }
+        guard user.role == .admin || record.kind.role == user.role else {
+            throw Problem(.forbidden, "forbidden", "\(record.kind.rawValue) exceptions are worked by \(record.kind.role.rawValue)")
+        }
+        let result: EventResult
+        do {
+            result = try await hub.reprocess(exception: id, by: user.name)
+        } catch let error as WaybillError where error.code == .notRefused {
+            throw Problem(.conflict, error)
+        }
+        context.logger.info("event reprocessed", metadata: ["waybill.exception": "\(id)", "waybill.user": "\(user.name)"])
+        return json(.members([("exception", .int(Int(id))), ("seq", record.eventSeq.map { .int(Int($0)) }), ("result", result.json)]))
+    }
+
     // MARK: Deliveries and subscriptions
 
     func deliveries(_ request: Request) async throws -> Response {
@@ -373,14 +389,7 @@ public struct HubAPI: Sendable {
     func retry(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
         let user = try access.user(of: request, roles: [.support])
         guard let id = Int64(try context.parameters.require("id")) else { throw Problem(.badRequest, "invalid_path", "the delivery id is not a number") }
-        let now = hub.clock.now()
-        guard
-            try await hub.store.write({ tx in
-                let found = try tx.requeue(delivery: id, at: now)
-                if found { try audit(tx, user.name, "retry", "delivery:\(id)") }
-                return found
-            })
-        else {
+        guard try await hub.retry(delivery: id, by: user.name) else {
             throw Problem(.notFound, "unknown_delivery", "no delivery \(id)")
         }
         context.logger.info("delivery retried", metadata: ["waybill.delivery_id": "\(id)", "waybill.user": "\(user.name)"])

@@ -133,6 +133,15 @@ enum OpenAPIDocument {
                 "200": { description: resolved }
                 "403": { $ref: "#/components/responses/Problem" }
                 "409": { $ref: "#/components/responses/Problem" }
+          /v1/exceptions/{id}/reprocess:
+            post:
+              summary: Apply the refused event behind an exception again, after its cause was fixed (its queue's role, admin); audited
+              parameters: [{ $ref: "#/components/parameters/id" }]
+              responses:
+                "200": { description: "the event's result; applied, the exception is resolved" }
+                "403": { $ref: "#/components/responses/Problem" }
+                "404": { $ref: "#/components/responses/Problem" }
+                "409": { $ref: "#/components/responses/Problem" }
           /v1/deliveries:
             get:
               summary: Deliveries by subscription, status and order

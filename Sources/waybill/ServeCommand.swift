@@ -21,11 +21,7 @@ struct ServeCommand: AsyncParsableCommand {
         abstract: "Run the hub: HTTP API on the configured address, webhook delivery, park timeouts."
     )
 
-    @Option(help: "Configuration file (default: the built-in sample landscape).")
-    var config: String?
-
-    @Option(help: "Store: sqlite:PATH (overrides the configuration).")
-    var store: String?
+    @OptionGroup var options: HubOptions
 
     @Option(help: "Address to listen on (overrides the configuration).")
     var host: String?
@@ -38,24 +34,10 @@ struct ServeCommand: AsyncParsableCommand {
 
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
-        var configuration: HubConfiguration
-        do {
-            configuration =
-                try config.map { try ConfigLoader.load(path: $0, environment: environment) }
-                ?? ConfigLoader.parse(SampleConfiguration.yaml, environment: environment)
-        } catch let problems as ConfigProblems {
-            for problem in problems.problems { FileHandle.standardError.write(Data("\(config ?? "sample"): \(problem)\n".utf8)) }
-            throw ExitCode(2)
-        }
-        if let store {
-            guard let location = StoreLocation(store) else { throw ValidationError("--store expects sqlite:PATH") }
-            configuration.store = location
-        }
+        var configuration = try options.configuration()
         if let host { configuration.host = host }
         if let port { configuration.port = port }
-        guard case .sqlite(let path) = configuration.store else {
-            throw ValidationError("PostgreSQL stores are not supported by this version; use sqlite:PATH")
-        }
+        let path = try HubOptions.sqlitePath(configuration)
 
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
