@@ -40,6 +40,8 @@ let package = Package(
         .target(name: "WaybillCore"),
         // X12 EDI: reader and writer. Foundation only.
         .target(name: "WaybillX12", dependencies: ["WaybillCore"]),
+        // The mapping language: system payloads <-> canonical events, from YAML mapping files and packs.
+        .target(name: "WaybillMapping", dependencies: ["WaybillCore", .product(name: "Yams", package: "Yams")]),
         // The store protocol and its conformance suite.
         .target(name: "WaybillStore", dependencies: ["WaybillCore"]),
         // The embedded SQLite store.
@@ -84,6 +86,7 @@ let package = Package(
             name: "waybill",
             dependencies: [
                 "WaybillCore", "WaybillStore", "WaybillSQLite", "WaybillEngine", "WaybillConfig", "WaybillWebhooks", "WaybillHTTP", "WaybillX12",
+                "WaybillMapping",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -108,6 +111,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "WaybillX12Tests", dependencies: ["WaybillX12", "WaybillCore", "WaybillTestSupport"]),
+        .testTarget(name: "WaybillMappingTests", dependencies: ["WaybillMapping", "WaybillCore", "WaybillTestSupport"]),
         .testTarget(
             name: "WaybillSQLiteTests",
             dependencies: ["WaybillSQLite", "WaybillStore", "WaybillCore", "WaybillTestSupport", .product(name: "GRDB", package: "GRDB.swift")]

@@ -8,7 +8,7 @@ struct Waybill: AsyncParsableCommand {
         abstract: "Waybill: the order-to-cash workflow sync hub for distributors.",
         subcommands: [
             ServeCommand.self, CheckCommand.self, DemoCommand.self, BenchCommand.self, LoadCommand.self, LoadTestCommand.self, SinkCommand.self,
-            EDICommand.self, ReplayCommand.self,
+            EDICommand.self, ReplayCommand.self, TestCommand.self,
         ]
     )
 }

@@ -1,0 +1,177 @@
+import Foundation
+import WaybillCore
+
+/// A value map of a mapping file (`maps: { units: { CS: CA, EA: EA } }`).
+public typealias ValueMap = [String: JSONValue]
+
+/// The functions of the mapping language. Each is pure but for `lookup` (the hub's
+/// cross-references, read-only) and `header` (the request's headers).
+enum Functions {
+    /// How many arguments each function takes.
+    static let arity: [String: ClosedRange<Int>] = [
+        "text": 1...1, "number": 1...1, "round": 2...2, "fixed": 2...2, "abs": 1...1,
+        "sum": 1...1, "count": 1...1, "first": 1...1, "last": 1...1,
+        "concat": 1...Int.max, "join": 2...2, "split": 2...2, "upper": 1...1, "lower": 1...1, "trim": 1...1,
+        "replace": 3...3, "contains": 2...2, "startsWith": 2...2,
+        "coalesce": 1...Int.max, "exists": 1...1, "if": 3...3,
+        "map": 2...3, "lookup": 2...2, "header": 1...1,
+        "timestamp": 1...1, "date": 1...2,
+    ]
+
+    static func call(_ name: String, _ arguments: [Expression], in scope: Scope) throws(MappingError) -> Value {
+        // Lazily evaluated: `if` and `coalesce` evaluate only what they need.
+        switch name {
+        case "if":
+            return try Evaluator.truth(Evaluator.evaluate(arguments[0], in: scope))
+                ? Evaluator.evaluate(arguments[1], in: scope) : Evaluator.evaluate(arguments[2], in: scope)
+        case "coalesce":
+            var last = Value(nil, path: nil)
+            for argument in arguments {
+                last = try Evaluator.evaluate(argument, in: scope)
+                if !last.isAbsent { return last }
+            }
+            return Value(nil, path: last.path)
+        default: break
+        }
+        var values: [Value] = []
+        values.reserveCapacity(arguments.count)
+        for argument in arguments { values.append(try Evaluator.evaluate(argument, in: scope)) }
+        let first = values[0]
+        switch name {
+        case "text":
+            return Value(try text(first).map(JSONValue.string), path: first.path)
+        case "number":
+            if first.isAbsent { return first }
+            return Value(.number(Decimals.text(try Decimals.decimal(first))), path: first.path)
+        case "round":
+            let places = try integer(values[1])
+            var input = try Decimals.decimal(first)
+            var rounded = Decimal()
+            NSDecimalRound(&rounded, &input, places, .plain)
+            return Value(.number(Decimals.text(rounded)), path: first.path)
+        case "fixed":
+            return Value(.string(Decimals.fixed(try Decimals.decimal(first), places: try integer(values[1]))), path: first.path)
+        case "abs":
+            let d = try Decimals.decimal(first)
+            return Value(.number(Decimals.text(d < 0 ? -d : d)), path: first.path)
+        case "sum":
+            var total = Decimal(0)
+            for (i, item) in try array(first).enumerated() { total += try Decimals.decimal(Value(item, path: first.path.map { "\($0)[\(i)]" })) }
+            return Value(.number(Decimals.text(total)), path: first.path)
+        case "count":
+            return Value(.int(try array(first).count), path: first.path)
+        case "first", "last":
+            let items = try array(first)
+            let index = name == "first" ? 0 : items.count - 1
+            return Value(items.isEmpty ? nil : items[index], path: first.path.map { "\($0)[\(index)]" })
+        case "concat":
+            var out = ""
+            for value in values {
+                guard let piece = try text(value) else {
+                    throw MappingError(.missingValue, "concat() has nothing to join at an argument", inputPath: value.path)
+                }
+                out += piece
+            }
+            return Value(.string(out), path: nil)
+        case "join":
+            var pieces: [String] = []
+            for item in try array(values[1]) { if let piece = try text(Value(item, path: nil)) { pieces.append(piece) } }
+            return Value(.string(pieces.joined(separator: try string(first))), path: values[1].path)
+        case "split":
+            return Value(.array(try string(first).components(separatedBy: try string(values[1])).map(JSONValue.string)), path: first.path)
+        case "upper", "lower", "trim":
+            if first.isAbsent { return first }
+            let s = try string(first)
+            let out = name == "upper" ? s.uppercased() : name == "lower" ? s.lowercased() : s.trimmingCharacters(in: .whitespacesAndNewlines)
+            return Value(.string(out), path: first.path)
+        case "replace":
+            if first.isAbsent { return first }
+            return Value(.string(try string(first).replacingOccurrences(of: try string(values[1]), with: try string(values[2]))), path: first.path)
+        case "contains":
+            if case .array(let items)? = first.json { return Value(.bool(items.contains { Evaluator.equal($0, values[1].json) }), path: nil) }
+            if first.isAbsent { return Value(.bool(false), path: nil) }
+            return Value(.bool(try string(first).contains(try string(values[1]))), path: nil)
+        case "startsWith":
+            if first.isAbsent { return Value(.bool(false), path: nil) }
+            return Value(.bool(try string(first).hasPrefix(try string(values[1]))), path: nil)
+        case "exists":
+            return Value(.bool(!first.isAbsent), path: nil)
+        case "map":
+            return try valueMap(try string(first), values[1], default: values.count > 2 ? values[2] : nil, in: scope)
+        case "lookup":
+            guard let id = try text(values[1]) else { return Value(nil, path: values[1].path) }
+            return Value(scope.lookup?(try string(first), id).map(JSONValue.string), path: values[1].path)
+        case "header":
+            return Value(scope.headers[try string(first).lowercased()].map(JSONValue.string), path: "header \(try string(first))")
+        case "timestamp":
+            if first.isAbsent { return first }
+            guard let t = Timestamp(rfc3339: try string(first)) else {
+                throw MappingError(.typeMismatch, "\(try string(first).debugDescription) is not an RFC 3339 timestamp", inputPath: first.path)
+            }
+            return Value(.string(t.rfc3339), path: first.path)
+        case "date":
+            if first.isAbsent { return first }
+            return Value(.string(try date(first, zone: values.count > 1 ? try string(values[1]) : nil)), path: first.path)
+        default:
+            throw MappingError(.syntax, "there is no function \(name)()")
+        }
+    }
+
+    /// A scalar as text: strings as they are, numbers as their exact literal, booleans; nil when absent.
+    static func text(_ value: Value) throws(MappingError) -> String? {
+        switch value.json {
+        case .string(let s)?: return s
+        case .number(let n)?: return n
+        case .bool(let b)?: return b ? "true" : "false"
+        case nil, .null?: return nil
+        default: throw MappingError(.typeMismatch, "text is needed, found \(value.json?.typeName ?? "nothing")", inputPath: value.path)
+        }
+    }
+
+    static func string(_ value: Value) throws(MappingError) -> String {
+        guard let s = try text(value) else { throw MappingError(.missingValue, "a value is needed and the payload has none", inputPath: value.path) }
+        return s
+    }
+
+    static func integer(_ value: Value) throws(MappingError) -> Int {
+        guard case .number(let n)? = value.json, let i = Int(n) else {
+            throw MappingError(.typeMismatch, "a whole number is needed", inputPath: value.path)
+        }
+        return i
+    }
+
+    static func array(_ value: Value) throws(MappingError) -> [JSONValue] {
+        switch value.json {
+        case .array(let items)?: return items
+        case nil, .null?: return []
+        default: throw MappingError(.typeMismatch, "a list is needed, found \(value.json?.typeName ?? "nothing")", inputPath: value.path)
+        }
+    }
+
+    static func valueMap(_ name: String, _ value: Value, default fallback: Value?, in scope: Scope) throws(MappingError) -> Value {
+        guard let table = scope.maps[name] else { throw MappingError(.syntax, "there is no value map '\(name)'") }
+        guard let key = try text(value) else { return fallback ?? Value(nil, path: value.path) }
+        if let mapped = table[key] { return Value(mapped, path: value.path) }
+        if let fallback { return fallback }
+        throw MappingError(
+            .unmappedValue, "value map '\(name)' has no entry for \(key.debugDescription) (it maps \(table.keys.sorted().joined(separator: ", ")))",
+            inputPath: value.path)
+    }
+
+    /// The calendar date of an RFC 3339 timestamp: in `zone` (an IANA name such as
+    /// America/Chicago) when given, else at the timestamp's own offset. A bare date passes.
+    static func date(_ value: Value, zone: String?) throws(MappingError) -> String {
+        let text = try string(value)
+        if text.count == 10, CalendarDate(text) != nil { return text }
+        guard let instant = Timestamp(rfc3339: text) else {
+            throw MappingError(.typeMismatch, "\(text.debugDescription) is not a date or an RFC 3339 timestamp", inputPath: value.path)
+        }
+        guard let zone else { return String(text.prefix(10)) }
+        guard let timeZone = TimeZone(identifier: zone) else { throw MappingError(.syntax, "\(zone.debugDescription) is not a time zone (use an IANA name)") }
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = timeZone
+        let parts = calendar.dateComponents([.year, .month, .day], from: Date(timeIntervalSince1970: Double(instant.milliseconds) / 1_000))
+        func two(_ n: Int?) -> String { (n ?? 0) < 10 ? "0\(n ?? 0)" : "\(n ?? 0)" }
+        return "\(parts.year ?? 0)-\(two(parts.month))-\(two(parts.day))"
+    }
+}

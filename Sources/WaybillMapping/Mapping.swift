@@ -1,0 +1,129 @@
+import WaybillCore
+
+/// One mapping: how a system's own payloads become canonical events (inbound), and how canonical
+/// events become the system's payloads (outbound). Loaded from YAML by `MappingLoader`; a pack is
+/// a mapping shipped in the binary.
+///
+/// ```yaml
+/// deliveryId: header('x-shopify-webhook-id')
+/// skip: $.test == true
+/// maps: { topics: { orders/create: placed } }
+/// events:
+///   - type: o2c.order.placed
+///     when: header('x-shopify-topic') == 'orders/create'
+///     id: concat('shopify-order-', text($.id))
+///     data:
+///       orderId: concat('SHOP-', text($.order_number))
+///       lines: { each: $.line_items, as: item, value: { lineId: text($item.id), sku: $item.sku, quantity: $item.quantity } }
+/// ```
+public struct Mapping: Sendable {
+    /// The file or pack it came from.
+    public var name: String
+    public var maps: [String: ValueMap]
+    /// The payload's own delivery id (idempotency across retries of the same webhook).
+    public var deliveryId: Rule<Expression>?
+    /// When true, the payload is acknowledged and maps to nothing (a test order).
+    public var skip: Rule<Expression>?
+    public var events: [EventRule]
+    /// The body sent to a subscriber for each canonical type (outbound).
+    public var outbound: [EventType: Template]
+
+    public init(
+        name: String, maps: [String: ValueMap] = [:], deliveryId: Rule<Expression>? = nil, skip: Rule<Expression>? = nil, events: [EventRule] = [],
+        outbound: [EventType: Template] = [:]
+    ) {
+        self.name = name
+        self.maps = maps
+        self.deliveryId = deliveryId
+        self.skip = skip
+        self.events = events
+        self.outbound = outbound
+    }
+}
+
+/// Something read from a mapping file, with where: `file:line path`.
+public struct Rule<Value: Sendable & Equatable>: Sendable, Equatable {
+    public var value: Value
+    public var location: String
+
+    public init(_ value: Value, at location: String) {
+        self.value = value
+        self.location = location
+    }
+}
+
+/// One canonical event a payload may become.
+public struct EventRule: Sendable, Equatable {
+    public var type: EventType
+    public var when: Rule<Expression>?
+    /// The event's id; default: the payload's delivery id and the rule's position.
+    public var id: Rule<Expression>?
+    public var subject: Rule<Expression>?
+    public var time: Rule<Expression>?
+    public var data: Template
+    public var location: String
+
+    public init(
+        type: EventType, when: Rule<Expression>? = nil, id: Rule<Expression>? = nil, subject: Rule<Expression>? = nil, time: Rule<Expression>? = nil,
+        data: Template, location: String
+    ) {
+        self.type = type
+        self.when = when
+        self.id = id
+        self.subject = subject
+        self.time = time
+        self.data = data
+        self.location = location
+    }
+}
+
+/// The shape of an output value: an expression, a constant, an object of fields (a field whose
+/// key ends in `?` is left out when its value is absent; the others are required), or a list
+/// made from each element of an input list.
+public indirect enum Template: Sendable, Equatable {
+    case expression(Rule<Expression>)
+    case constant(JSONValue)
+    case object([Field])
+    /// `{ each: EXPR, as: NAME, when: EXPR?, value: TEMPLATE }`.
+    case each(source: Rule<Expression>, variable: String, when: Rule<Expression>?, value: Template)
+
+    public struct Field: Sendable, Equatable {
+        public var key: String
+        public var optional: Bool
+        public var value: Template
+
+        public init(key: String, optional: Bool, value: Template) {
+            self.key = key
+            self.optional = optional
+            self.value = value
+        }
+    }
+
+    /// Every expression in the template, with where it is.
+    public var expressions: [Rule<Expression>] {
+        switch self {
+        case .expression(let rule): return [rule]
+        case .constant: return []
+        case .object(let fields): return fields.flatMap(\.value.expressions)
+        case .each(let source, _, let when, let value): return [source] + (when.map { [$0] } ?? []) + value.expressions
+        }
+    }
+}
+
+/// A canonical event a mapping produced, before the hub ingests it.
+public struct MappedEvent: Sendable, Equatable {
+    public var type: EventType
+    public var id: String
+    public var subject: String?
+    public var time: String?
+    public var data: JSONValue
+
+    /// The CloudEvent of `source` (`/systems/<name>`).
+    public func cloudEvent(source: String) -> JSONValue {
+        .members([
+            ("specversion", .string("1.0")), ("id", .string(id)), ("source", .string(source)), ("type", .string(type.rawValue)),
+            ("subject", subject.map(JSONValue.string)), ("time", time.map(JSONValue.string)), ("datacontenttype", .string("application/json")),
+            ("data", data),
+        ])
+    }
+}
