@@ -55,12 +55,12 @@ let package = Package(
         .target(
             name: "WaybillEngine",
             dependencies: [
-                "WaybillCore", "WaybillStore", "WaybillX12", .product(name: "Logging", package: "swift-log"),
+                "WaybillCore", "WaybillStore", "WaybillX12", "WaybillMapping", .product(name: "Logging", package: "swift-log"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
             ]
         ),
         // The configuration file (waybill.yml): decoded and validated with key paths and lines.
-        .target(name: "WaybillConfig", dependencies: ["WaybillEngine", "WaybillCore", .product(name: "Yams", package: "Yams")]),
+        .target(name: "WaybillConfig", dependencies: ["WaybillEngine", "WaybillCore", "WaybillMapping", .product(name: "Yams", package: "Yams")]),
         // Signed webhook delivery (Standard Webhooks) over AsyncHTTPClient.
         .target(
             name: "WaybillWebhooks",

@@ -15,15 +15,18 @@ public enum ConfigLoader {
         do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
             throw ConfigProblems(problems: [ConfigProblem(path: "", line: nil, message: "cannot read \(path): \(error.localizedDescription)")])
         }
-        return try parse(text, environment: environment)
+        return try parse(text, environment: environment, directory: URL(fileURLWithPath: path).deletingLastPathComponent().path)
     }
 
-    public static func parse(_ text: String, environment: [String: String]) throws -> HubConfiguration {
+    /// - Parameter directory: where mapping files named in the configuration are found (default:
+    ///   the working directory).
+    public static func parse(_ text: String, environment: [String: String], directory: String? = nil) throws -> HubConfiguration {
         let node: Node?
         do { node = try Yams.compose(yaml: text) } catch {
             throw ConfigProblems(problems: [ConfigProblem(path: "", line: nil, message: "not valid YAML: \(error)")])
         }
         var reader = ConfigReader(environment: environment)
+        reader.directory = directory ?? FileManager.default.currentDirectoryPath
         let config = reader.read(node)
         if !reader.problems.isEmpty { throw ConfigProblems(problems: reader.problems) }
         return config
@@ -33,6 +36,8 @@ public enum ConfigLoader {
 /// Walks the YAML tree, collecting problems rather than stopping at the first.
 struct ConfigReader {
     let environment: [String: String]
+    /// Where mapping files are found.
+    var directory = "."
     var problems: [ConfigProblem] = []
     /// Which entry each key or token was given to, by its key path.
     var secretOwners: [String: String] = [:]
@@ -248,18 +253,31 @@ struct ConfigReader {
         var subscriptionNames: Set<String> = []
         for (i, item) in sequence(node, "systems").enumerated() {
             let path = "systems[\(i)]"
-            let s = mapping(item, path, allowed: ["name", "apiKey", "apiKeyEnv", "rateLimit", "publishes", "subscribes", "x12"])
+            let s = mapping(item, path, allowed: ["name", "apiKey", "apiKeyEnv", "rateLimit", "publishes", "subscribes", "x12", "inbound"])
             guard let name = string(s["name"], join(path, "name"), required: true) else { continue }
             if name == "hub" || !name.allSatisfy({ $0.isLowercase || $0.isNumber || $0 == "-" }) {
                 problem(join(path, "name"), s["name"], "system names are lower-case letters, digits and dashes, and not \"hub\"")
             }
             if !systemNames.insert(name).inserted { problem(join(path, "name"), s["name"], "system \(name) is configured twice") }
             let x12 = s["x12"].flatMap { readPartner($0, join(path, "x12")) }
-            let publishes = eventTypes(s["publishes"], join(path, "publishes"))
+            var publishes = eventTypes(s["publishes"], join(path, "publishes"))
             for type in publishes where type.isHubOnly {
                 problem(join(path, "publishes"), s["publishes"], "\(type.rawValue) is emitted by the hub; systems cannot publish it")
             }
-            let apiKey = secret(s, "apiKey", path, required: !publishes.isEmpty)
+            let inbound = s["inbound"].flatMap { readInbound($0, join(path, "inbound")) }
+            if let inbound {
+                // What its mapping sends is what it publishes, unless publishes says otherwise.
+                let mapped = Set(inbound.mapping.events.map(\.type))
+                if s["publishes"] == nil {
+                    publishes = mapped
+                } else {
+                    for type in mapped.subtracting(publishes).sorted() {
+                        problem(join(path, "publishes"), s["publishes"], "the inbound mapping sends \(type.rawValue), which publishes does not list")
+                    }
+                }
+            }
+            let signed = inbound.map { $0.authentication != .apiKey } ?? false
+            let apiKey = secret(s, "apiKey", path, required: !publishes.isEmpty && !signed)
             claim(apiKey, s, "apiKey", path)
             let limit = rateLimit(s["rateLimit"], join(path, "rateLimit"))
             if s["rateLimit"] != nil, s["apiKey"] == nil, s["apiKeyEnv"] == nil {
@@ -277,7 +295,8 @@ struct ConfigReader {
             }
             config.systems.append(
                 SystemConfiguration(
-                    system: ConnectedSystem(name: SystemName(name), publishes: publishes, subscriptions: subscriptions, x12: x12), apiKey: apiKey,
+                    system: ConnectedSystem(name: SystemName(name), publishes: publishes, subscriptions: subscriptions, x12: x12, inbound: inbound),
+                    apiKey: apiKey,
                     rateLimit: limit))
         }
     }

@@ -44,6 +44,10 @@ extension Hub {
         guard let exception = try await store.read({ try $0.exception(id) }) else {
             throw WaybillError(.notRefused, "there is no exception \(id)")
         }
+        if let key = exception.key, let payload = RecordKey.keptPayloadId(of: key) {
+            let receipt = try await reprocess(payload: payload, by: actor)
+            return receipt.results.first ?? EventResult(source: nil, id: nil, outcome: .accepted)
+        }
         guard let seq = exception.eventSeq else {
             throw WaybillError(.notRefused, "exception \(id) names no stored event (the request could not be read, so nothing was kept)")
         }

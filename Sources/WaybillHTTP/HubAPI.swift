@@ -64,6 +64,7 @@ public struct HubAPI: Sendable {
             return json(.members([("status", .string("ready"))]))
         }
         router.post("/v1/events") { request, context in try await ingest(request, context) }
+        router.post("/v1/inbound/:system") { request, context in try await receiveNative(request, context) }
         router.get("/v1/orders") { request, _ in try await orders(request) }
         router.get("/v1/orders/:id") { request, context in try await order(request, context) }
         router.get("/v1/orders/:id/timeline") { request, context in try await timeline(request, context) }

@@ -133,6 +133,18 @@ enum OpenAPIDocument {
                 "200": { description: resolved }
                 "403": { $ref: "#/components/responses/Problem" }
                 "409": { $ref: "#/components/responses/Problem" }
+          /v1/inbound/{system}:
+            post:
+              summary: A system's own payload (a Shopify webhook, …) with its own authentication, mapped by its pack or mapping
+              parameters: [{ name: system, in: path, required: true, schema: { type: string } }]
+              requestBody: { required: true, content: { application/json: { schema: { type: object } } } }
+              responses:
+                "202": { description: "one result per mapped event", content: { application/json: { schema: { type: object } } } }
+                "400": { $ref: "#/components/responses/Problem" }
+                "401": { $ref: "#/components/responses/Problem" }
+                "403": { $ref: "#/components/responses/Problem" }
+                "404": { $ref: "#/components/responses/Problem" }
+                "422": { $ref: "#/components/responses/Problem" }
           /v1/exceptions/{id}/reprocess:
             post:
               summary: Apply the refused event behind an exception again, after its cause was fixed (its queue's role, admin); audited

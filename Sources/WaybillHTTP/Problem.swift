@@ -10,6 +10,8 @@ struct Problem: Error {
     var title: String
     var detail: String?
     var headers: HTTPFields = [:]
+    /// Members beyond RFC 9457's (such as `rule` and `inputPath` of a mapping error).
+    var extra: [(String, JSONValue)] = []
 
     init(_ status: HTTPResponse.Status, _ code: String, _ title: String, detail: String? = nil) {
         self.status = status
@@ -25,10 +27,11 @@ struct Problem: Error {
 
     func response(instance: String) -> Response {
         let body = JSONWriter.sortedBytes(
-            .members([
-                ("type", .string("https://waybill.dev/problems/\(code)")), ("title", .string(title)), ("status", .int(Int(status.code))),
-                ("code", .string(code)), ("detail", detail.map(JSONValue.string)), ("instance", .string(instance)),
-            ]))
+            .members(
+                [
+                    ("type", .string("https://waybill.dev/problems/\(code)")), ("title", .string(title)), ("status", .int(Int(status.code))),
+                    ("code", .string(code)), ("detail", detail.map(JSONValue.string)), ("instance", .string(instance)),
+                ] + extra.map { ($0.0, Optional($0.1)) }))
         var fields = headers
         fields[.contentType] = "application/problem+json"
         return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: body)))

@@ -50,6 +50,13 @@ public struct Mapper: Sendable {
         return Inbound(deliveryId: deliveryId, skipped: false, events: events)
     }
 
+    /// The payload's own delivery id (its `deliveryId` rule), or nil when the mapping names none
+    /// or the payload lacks it.
+    public func deliveryId(_ payload: JSONValue, headers: [String: String]) -> String? {
+        guard let rule = mapping.deliveryId else { return nil }
+        return try? Self.text(rule, in: Scope(root: payload, headers: headers, maps: mapping.maps))
+    }
+
     /// The subscriber's body for a canonical event (the CloudEvent as delivered), or nil when the
     /// mapping has no outbound rule for its type (the canonical event goes as it is).
     public func outbound(_ event: JSONValue, type: EventType, lookup: (@Sendable (String, String) -> String?)? = nil) throws(MappingError) -> JSONValue? {

@@ -127,3 +127,40 @@ public struct MappedEvent: Sendable, Equatable {
         ])
     }
 }
+
+extension Mapping {
+    /// This mapping (a pack) with `own`'s rules laid over it: value maps and outbound bodies by
+    /// name, `deliveryId` and `skip` when given, and each event rule of a type `own` also maps
+    /// field by field (its `when`, `id`, `subject`, `time` when given, and its data's top-level
+    /// fields, which replace or add to the pack's). Rules of types the pack lacks are added.
+    public func overriding(with own: Mapping) -> Mapping {
+        var merged = self
+        merged.name = "\(name) + \(own.name)"
+        merged.maps.merge(own.maps) { _, mine in mine }
+        merged.outbound.merge(own.outbound) { _, mine in mine }
+        merged.deliveryId = own.deliveryId ?? deliveryId
+        merged.skip = own.skip ?? skip
+        for rule in own.events {
+            guard let index = merged.events.firstIndex(where: { $0.type == rule.type }) else {
+                merged.events.append(rule)
+                continue
+            }
+            var base = merged.events[index]
+            base.when = rule.when ?? base.when
+            base.id = rule.id ?? base.id
+            base.subject = rule.subject ?? base.subject
+            base.time = rule.time ?? base.time
+            if case .object(var fields) = base.data, case .object(let mine) = rule.data {
+                for field in mine {
+                    if let i = fields.firstIndex(where: { $0.key == field.key }) { fields[i] = field } else { fields.append(field) }
+                }
+                base.data = .object(fields)
+            } else {
+                base.data = rule.data
+            }
+            base.location = rule.location
+            merged.events[index] = base
+        }
+        return merged
+    }
+}

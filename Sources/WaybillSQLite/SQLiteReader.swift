@@ -176,6 +176,29 @@ class SQLiteReader: StoreReader {
         ).map { RefusedEvent(seq: $0[0], key: $0[1], code: $0[2], refusedAt: Timestamp(milliseconds: $0[3])) }
     }
 
+    static func keptPayload(_ row: Row) -> KeptPayload {
+        var headers: [String: String] = [:]
+        if case .object(let members)? = try? JSONParser.parse(Array((row[4] as String).utf8)) {
+            for (name, value) in members { if case .string(let text) = value { headers[name] = text } }
+        }
+        return KeptPayload(
+            id: row[0], system: SystemName(row[1]), deliveryId: row[2], receivedAt: Timestamp(milliseconds: row[3]), headers: headers,
+            body: [UInt8](row[5] as Data), error: row[6])
+    }
+
+    func keptPayload(id: Int64) throws -> KeptPayload? {
+        try Row.fetchOne(db, sql: "SELECT id, system, delivery_id, received_at, headers, body, error FROM kept_payloads WHERE id = ?", arguments: [id])
+            .map(Self.keptPayload)
+    }
+
+    func keptPayloads(system: SystemName?, limit: Int) throws -> [KeptPayload] {
+        try Row.fetchAll(
+            db,
+            sql: "SELECT id, system, delivery_id, received_at, headers, body, error FROM kept_payloads WHERE ? IS NULL OR system = ? ORDER BY id LIMIT ?",
+            arguments: [system?.rawValue, system?.rawValue, max(1, limit)]
+        ).map(Self.keptPayload)
+    }
+
     func refusedEvent(seq: Int64) throws -> RefusedEvent? {
         try Row.fetchOne(db, sql: "SELECT seq, record_key, code, refused_at FROM refused WHERE seq = ?", arguments: [seq])
             .map { RefusedEvent(seq: $0[0], key: $0[1], code: $0[2], refusedAt: Timestamp(milliseconds: $0[3])) }

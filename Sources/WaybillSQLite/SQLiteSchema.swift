@@ -185,6 +185,16 @@ enum SQLiteSchema {
                                            'unapplied_cash', 'unknown_invoice', 'currency_mismatch');
                     """)
         }
+        migrator.registerMigration("v12: systems' own payloads kept when they cannot be mapped") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE kept_payloads (
+                        id INTEGER PRIMARY KEY, system TEXT NOT NULL, delivery_id TEXT, received_at INTEGER NOT NULL,
+                        headers TEXT NOT NULL, body BLOB NOT NULL, error TEXT NOT NULL
+                    );
+                    CREATE UNIQUE INDEX kept_payloads_by_delivery ON kept_payloads (system, delivery_id) WHERE delivery_id IS NOT NULL;
+                    """)
+        }
         return migrator
     }
 }

@@ -199,6 +199,27 @@ final class SQLiteTransaction: SQLiteReader, StoreTransaction {
         try statement("INSERT OR REPLACE INTO heartbeats (node, seen_at) VALUES (?, ?)").execute(arguments: [node, at.milliseconds])
     }
 
+    func keep(_ payload: KeptPayload) throws -> (id: Int64, isNew: Bool) {
+        if let deliveryId = payload.deliveryId,
+            let existing = try Int64.fetchOne(
+                db, sql: "SELECT id FROM kept_payloads WHERE system = ? AND delivery_id = ?", arguments: [payload.system.rawValue, deliveryId])
+        {
+            return (existing, false)
+        }
+        let headers = JSONWriter.sortedBytes(.object(payload.headers.sorted { $0.key < $1.key }.map { ($0.key, JSONValue.string($0.value)) }))
+        try db.execute(
+            sql: "INSERT INTO kept_payloads (system, delivery_id, received_at, headers, body, error) VALUES (?, ?, ?, ?, ?, ?)",
+            arguments: [
+                payload.system.rawValue, payload.deliveryId, payload.receivedAt.milliseconds, String(decoding: headers, as: UTF8.self), Data(payload.body),
+                payload.error,
+            ])
+        return (db.lastInsertedRowID, true)
+    }
+
+    func forgetPayload(id: Int64) throws {
+        try db.execute(sql: "DELETE FROM kept_payloads WHERE id = ?", arguments: [id])
+    }
+
     func keepRefused(_ event: RefusedEvent) throws {
         try statement("INSERT OR REPLACE INTO refused (seq, record_key, code, refused_at) VALUES (?, ?, ?, ?)")
             .execute(arguments: [event.seq, event.key, event.code, event.refusedAt.milliseconds])

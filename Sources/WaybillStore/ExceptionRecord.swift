@@ -82,6 +82,30 @@ public struct AuditEntry: Sendable, Equatable {
     }
 }
 
+/// A system's own payload (`POST /v1/inbound/{system}`) that its mapping could not map, kept
+/// whole so that support can see it and reprocess it once the mapping or master data is fixed.
+public struct KeptPayload: Sendable, Equatable {
+    public var id: Int64
+    public var system: SystemName
+    /// The sender's delivery id (a webhook id), when the mapping names one.
+    public var deliveryId: String?
+    public var receivedAt: Timestamp
+    /// Request headers, names in lower case.
+    public var headers: [String: String]
+    public var body: [UInt8]
+    public var error: String
+
+    public init(id: Int64 = 0, system: SystemName, deliveryId: String?, receivedAt: Timestamp, headers: [String: String], body: [UInt8], error: String) {
+        self.id = id
+        self.system = system
+        self.deliveryId = deliveryId
+        self.receivedAt = receivedAt
+        self.headers = headers
+        self.body = body
+        self.error = error
+    }
+}
+
 /// An inbound event the hub refused (it changed nothing), kept so that support can reprocess it
 /// once its cause is fixed: same (source, id), its effects applied once.
 public struct RefusedEvent: Sendable, Equatable {

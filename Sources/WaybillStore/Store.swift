@@ -39,6 +39,9 @@ public protocol StoreReader {
     /// Refused inbound events kept for reprocessing, oldest first: all, or those refused with `code`.
     func refusedEvents(code: String?, limit: Int) throws -> [RefusedEvent]
     func refusedEvent(seq: Int64) throws -> RefusedEvent?
+    func keptPayload(id: Int64) throws -> KeptPayload?
+    /// Kept payloads, oldest first, of one system or all.
+    func keptPayloads(system: SystemName?, limit: Int) throws -> [KeptPayload]
     func parkedEvents(receivedBefore: Timestamp, unexpiredOnly: Bool) throws -> [ParkedEvent]
 
     /// Due deliveries: at most one per (subscription, key) — the oldest undelivered — and only
@@ -98,6 +101,10 @@ public protocol StoreTransaction: StoreReader {
     /// Keeps a refused inbound event for reprocessing once its cause is fixed (master data,
     /// configuration); `forget` when it has been reprocessed.
     func keepRefused(_ event: RefusedEvent) throws
+    /// Keeps a system's own payload that could not be mapped; returns its id, or the id of the
+    /// one already kept with the same (system, delivery id) — a sender's retry — and whether it is new.
+    func keep(_ payload: KeptPayload) throws -> (id: Int64, isNew: Bool)
+    func forgetPayload(id: Int64) throws
     func forgetRefused(seq: Int64) throws
 
     /// Writes one outbox row per subscription for event `seq` (all due at `at`).

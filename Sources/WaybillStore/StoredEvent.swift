@@ -85,6 +85,10 @@ public enum RecordKey {
     }
     public static func customer(_ id: String) -> String { "customer:\(id)" }
     public static func product(_ sku: String) -> String { "product:\(sku)" }
+    /// The key of a system's own payload kept because it could not be mapped.
+    public static func keptPayload(_ id: Int64) -> String { "payload:\(id)" }
+    /// The kept payload a key names, if it names one.
+    public static func keptPayloadId(of key: String) -> Int64? { key.hasPrefix("payload:") ? Int64(key.dropFirst(8)) : nil }
     /// The key a payment waits under until the invoice it names is posted.
     public static func invoice(_ id: InvoiceID) -> String { "invoice:\(id.rawValue)" }
 }

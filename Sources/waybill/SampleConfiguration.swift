@@ -33,6 +33,8 @@ enum SampleConfiguration {
                 types: [o2c.order.accepted, o2c.inventory.backordered, o2c.shipment.confirmed, o2c.shipment.tracking,
                         o2c.shipment.delivered, o2c.order.status_changed]
                 webhook: { url: "http://127.0.0.1:9102/portal", secret: "whsec_dGhlIHBvcnRhbCBzaWduaW5nIGtleQ==" }
+          - name: shop                          # the web storefront on Shopify: its own signed webhooks, through the pack
+            inbound: { pack: shopify, secret: "shpss_5ae2f0b3c1d94e8a" }
           - name: erp
             apiKey: "key-erp"
             publishes: [o2c.customer.upserted, o2c.product.upserted, o2c.order.released, o2c.order.held, o2c.invoice.posted,

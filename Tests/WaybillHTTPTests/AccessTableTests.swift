@@ -147,6 +147,8 @@ struct AccessTableTests {
         ("POST /v1/exceptions/{id:finance-exception}/resolve", [403, 403, 200, 200, 403, 403, 401]),
         // Reprocessing the refused event behind an exception: the same people; 409 here because
         // these exceptions name no refused event.
+        // A system's own payload: its own signature (here Shopify's HMAC, which no bearer key replaces).
+        ("POST /v1/inbound/{system:shop}", [401, 401, 401, 401, 401, 401, 401]),
         ("POST /v1/exceptions/{id:support-exception}/reprocess", [409, 403, 403, 409, 403, 403, 401]),
         ("POST /v1/exceptions/{id:finance-exception}/reprocess", [403, 403, 409, 409, 403, 403, 401]),
     ]
@@ -177,6 +179,7 @@ struct AccessTableTests {
             )
         case "POST /v1/edi/{partner}": ("application/edi-x12", try fixture("850-basic.edi"))
         case "POST /v1/subscriptions/{name}/replay": ("application/json", #"{"fromSeq":1}"#)
+        case "POST /v1/inbound/{system}": ("application/json", #"{"id":1}"#)
         default: nil
         }
     }

@@ -76,12 +76,15 @@ public struct ConnectedSystem: Sendable, Equatable {
     public var subscriptions: [Subscription]
     /// Set when the system is an X12 trading partner.
     public var x12: X12Partner?
+    /// Set when the system posts its own payloads, mapped (`POST /v1/inbound/{system}`).
+    public var inbound: NativeInbound?
 
-    public init(name: SystemName, publishes: Set<EventType>, subscriptions: [Subscription], x12: X12Partner? = nil) {
+    public init(name: SystemName, publishes: Set<EventType>, subscriptions: [Subscription], x12: X12Partner? = nil, inbound: NativeInbound? = nil) {
         self.name = name
         self.publishes = publishes
         self.subscriptions = subscriptions
         self.x12 = x12
+        self.inbound = inbound
     }
 }
 

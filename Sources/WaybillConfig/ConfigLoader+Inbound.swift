@@ -1,0 +1,57 @@
+import Foundation
+import WaybillCore
+import WaybillEngine
+import WaybillMapping
+import Yams
+
+extension ConfigReader {
+    /// `inbound: { pack: shopify, mapping: mappings/shop.yml, signature: shopify | standard-webhooks | api-key, secret | secretEnv }`:
+    /// a system that posts its own payloads. A pack and a mapping file together: the file's
+    /// rules override the pack's, field by field. The signature defaults to the pack's own
+    /// scheme (Shopify's HMAC for `shopify`), else the system's API key.
+    mutating func readInbound(_ node: Node, _ path: String) -> NativeInbound? {
+        let members = mapping(node, path, allowed: ["pack", "mapping", "signature", "secret", "secretEnv"])
+        let packName = string(members["pack"], join(path, "pack"))
+        let file = string(members["mapping"], join(path, "mapping"))
+        guard packName != nil || file != nil else {
+            problem(path, node, "needs a pack: (\(Packs.all.keys.sorted().joined(separator: ", "))) or a mapping: file")
+            return nil
+        }
+        var mapping: Mapping?
+        if let packName {
+            do {
+                mapping = try Packs.mapping(packName)
+                if mapping == nil {
+                    problem(join(path, "pack"), members["pack"], "there is no pack \(packName) (packs: \(Packs.all.keys.sorted().joined(separator: ", ")))")
+                }
+            } catch {
+                problem(join(path, "pack"), members["pack"], "the pack does not load: \(error)")
+            }
+        }
+        if let file {
+            let resolved = file.hasPrefix("/") ? file : URL(fileURLWithPath: directory).appendingPathComponent(file).path
+            do {
+                let own = try MappingLoader.load(path: resolved, name: file)
+                mapping = mapping.map { $0.overriding(with: own) } ?? own
+            } catch {
+                for mappingProblem in error.problems { problem(join(path, "mapping"), members["mapping"], mappingProblem.description) }
+                return nil
+            }
+        }
+        guard let mapping else { return nil }
+        let scheme = string(members["signature"], join(path, "signature")) ?? (packName == "shopify" ? "shopify" : "api-key")
+        let authentication: NativeInbound.Authentication
+        switch scheme {
+        case "api-key":
+            authentication = .apiKey
+        case "shopify", "standard-webhooks":
+            guard let secret = secret(members, "secret", path, required: true) else { return nil }
+            claim(secret, members, "secret", path)
+            authentication = scheme == "shopify" ? .shopify(secret: secret) : .standardWebhooks(secret: secret)
+        default:
+            problem(join(path, "signature"), members["signature"], "signature is shopify, standard-webhooks or api-key")
+            return nil
+        }
+        return NativeInbound(mapping: mapping, authentication: authentication)
+    }
+}

@@ -1,0 +1,112 @@
+import WaybillCore
+import WaybillMapping
+import WaybillStore
+
+/// What a system's own payload came to.
+public struct NativeReceipt: Sendable {
+    /// One result per mapped event, as for `POST /v1/events`.
+    public var results: [EventResult]
+    /// The mapping's `skip` held (a test order): nothing was ingested.
+    public var skipped: Bool
+    public var deliveryId: String?
+}
+
+/// A payload the system's mapping could not map: kept (`kept` is its id) with a `mapping`
+/// exception for support, so that it is reprocessed once the mapping or master data is fixed.
+public struct UnmappedPayload: Error, Sendable {
+    public var error: MappingError
+    public var kept: Int64
+}
+
+extension Hub {
+    /// Maps and ingests a system's own payload (its webhook body), already authenticated by the
+    /// caller. Idempotent by the events' ids, which the mapping derives from the payload (and its
+    /// delivery id): the same webhook twice is `duplicate` the second time.
+    ///
+    /// - Throws: `UnmappedPayload` when the mapping cannot map it (nothing ingested, the payload
+    ///   kept); `WaybillError` when the body is not JSON or the system takes no native payloads.
+    public func receive(native body: [UInt8], from system: SystemName, headers: [String: String]) async throws -> NativeReceipt {
+        guard let settings = landscape.systems[system]?.inbound else {
+            throw WaybillError(.unknownPartner, "\(system) takes no payloads of its own (no inbound: mapping or pack in the configuration)")
+        }
+        let payload: JSONValue
+        do { payload = try JSONParser.parse(body) } catch { throw WaybillError(.invalidJSON, "the body is not JSON: \(error)", at: "$") }
+        let mapped: (deliveryId: String?, skipped: Bool, items: [IngestItem])
+        do {
+            mapped = try Self.map(payload, mapping: settings.mapping, system: system, headers: headers)
+        } catch {
+            let deliveryId = Mapper(settings.mapping).deliveryId(payload, headers: headers)
+            throw UnmappedPayload(error: error, kept: try await keep(body, error: error, system: system, deliveryId: deliveryId, headers: headers))
+        }
+        guard !mapped.skipped else { return NativeReceipt(results: [], skipped: true, deliveryId: mapped.deliveryId) }
+        let results = mapped.items.isEmpty ? [] : try await ingest(mapped.items)
+        return NativeReceipt(results: results, skipped: false, deliveryId: mapped.deliveryId)
+    }
+
+    /// The canonical events of a payload, checked against the catalog and the system's `publishes`.
+    static func map(
+        _ payload: JSONValue, mapping: Mapping, system: SystemName, headers: [String: String]
+    ) throws(MappingError) -> (
+        deliveryId: String?, skipped: Bool, items: [IngestItem]
+    ) {
+        let result = try Mapper(mapping).inbound(payload, headers: headers)
+        var items: [IngestItem] = []
+        for (index, event) in result.events.enumerated() {
+            let raw = JSONWriter.bytes(event.cloudEvent(source: system.source))
+            do {
+                items.append(.event(try InboundEvent.decode(try JSONParser.parse(raw), raw: raw)))
+            } catch {
+                let rule = mapping.events.first { $0.type == event.type }?.location ?? "\(mapping.name) events"
+                throw MappingError(
+                    .invalidEvent, "mapped event \(index + 1) (\(event.type.rawValue)) is not a valid canonical event: \(error)", rule: rule)
+            }
+        }
+        return (result.deliveryId, result.skipped, items)
+    }
+
+    /// Keeps a payload that could not be mapped, with a `mapping` exception naming the rule and
+    /// the input path; a retry of the same delivery is kept once.
+    func keep(_ body: [UInt8], error: MappingError, system: SystemName, deliveryId: String?, headers: [String: String]) async throws -> Int64 {
+        let now = clock.now()
+        return try await store.write { tx in
+            let (id, isNew) = try tx.keep(
+                KeptPayload(system: system, deliveryId: deliveryId, receivedAt: now, headers: headers, body: body, error: error.description))
+            guard isNew else { return id }
+            try tx.raise(
+                NewException(
+                    kind: .mapping, code: error.code.rawValue, key: RecordKey.keptPayload(id), eventSeq: nil,
+                    message: "\(system) payload #\(id)\(deliveryId.map { " (delivery \($0))" } ?? "") could not be mapped: \(error)", raisedAt: now))
+            return id
+        }
+    }
+
+    /// Maps a kept payload again with the mapping now configured and ingests it; its exception
+    /// is resolved by `actor` and the payload forgotten. Audited.
+    ///
+    /// - Throws: `UnmappedPayload` (with the same id) when it still cannot be mapped;
+    ///   `WaybillError(.notRefused)` when there is no such payload.
+    public func reprocess(payload id: Int64, by actor: String) async throws -> NativeReceipt {
+        guard let kept = try await store.read({ try $0.keptPayload(id: id) }) else {
+            throw WaybillError(.notRefused, "there is no kept payload #\(id)")
+        }
+        guard let settings = landscape.systems[kept.system]?.inbound else {
+            throw WaybillError(.unknownPartner, "\(kept.system) takes no payloads of its own any more")
+        }
+        let mapped: (deliveryId: String?, skipped: Bool, items: [IngestItem])
+        do {
+            mapped = try Self.map(try JSONParser.parse(kept.body), mapping: settings.mapping, system: kept.system, headers: kept.headers)
+        } catch let error as MappingError {
+            throw UnmappedPayload(error: error, kept: id)
+        }
+        let results = mapped.skipped || mapped.items.isEmpty ? [] : try await ingest(mapped.items)
+        let now = clock.now()
+        try await store.write { tx in
+            try tx.forgetPayload(id: id)
+            for exception in try tx.exceptions(ExceptionFilter(status: .open, key: RecordKey.keptPayload(id))) {
+                _ = try tx.resolveException(id: exception.id, at: now, by: actor)
+            }
+            try tx.audit(AuditEntry(at: now, actor: actor, action: "reprocess", target: "payload:\(id)", detail: "\(results.count) events"))
+        }
+        return NativeReceipt(results: results, skipped: mapped.skipped, deliveryId: mapped.deliveryId)
+    }
+}
