@@ -55,3 +55,32 @@ extension ConfigReader {
         return NativeInbound(mapping: mapping, authentication: authentication)
     }
 }
+
+extension ConfigReader {
+    /// A subscription's `pack:` and/or `mapping:` (outbound bodies; the file over the pack).
+    mutating func outboundMapping(_ members: [String: Node], _ path: String, types: Set<EventType>) -> Mapping? {
+        var mapping: Mapping?
+        if let packName = string(members["pack"], join(path, "pack")) {
+            do {
+                mapping = try Packs.mapping(packName)
+                if mapping == nil { problem(join(path, "pack"), members["pack"], "there is no pack \(packName) (packs: \(Packs.all.keys.sorted().joined(separator: ", ")))") }
+            } catch {
+                problem(join(path, "pack"), members["pack"], "the pack does not load: \(error)")
+            }
+        }
+        if let file = string(members["mapping"], join(path, "mapping")) {
+            let resolved = file.hasPrefix("/") ? file : URL(fileURLWithPath: directory).appendingPathComponent(file).path
+            do {
+                let own = try MappingLoader.load(path: resolved, name: file)
+                mapping = mapping.map { $0.overriding(with: own) } ?? own
+            } catch {
+                for mappingProblem in error.problems { problem(join(path, "mapping"), members["mapping"], mappingProblem.description) }
+                return nil
+            }
+        }
+        if let mapping, mapping.outbound.keys.allSatisfy({ !types.contains($0) }) {
+            problem(join(path, members["pack"] != nil ? "pack" : "mapping"), members["mapping"] ?? members["pack"], "it has no outbound body for any of the subscription's types")
+        }
+        return mapping
+    }
+}

@@ -327,7 +327,7 @@ struct ConfigReader {
     }
 
     mutating func readSubscription(_ node: Node, _ path: String, system: SystemName, isPartner: Bool) -> Subscription? {
-        let m = mapping(node, path, allowed: ["name", "types", "webhook", "x12", "csv", "retry"])
+        let m = mapping(node, path, allowed: ["name", "types", "webhook", "x12", "csv", "retry", "mapping", "pack"])
         let name = string(m["name"], join(path, "name"), required: true)
         let types = eventTypes(m["types"], join(path, "types"))
         if m["types"] == nil { problem(join(path, "types"), node, "is required") }
@@ -370,8 +370,9 @@ struct ConfigReader {
             }
             if delays.isEmpty { problem(join(path, "retry.schedule"), r, "expected at least one delay") } else { retry = RetrySchedule(delays: delays) }
         }
+        let outbound = outboundMapping(m, path, types: types)
         guard let name, let adapter else { return nil }
-        return Subscription(name: SubscriptionName(name), system: system, types: types, adapter: adapter, retry: retry)
+        return Subscription(name: SubscriptionName(name), system: system, types: types, adapter: adapter, retry: retry, mapping: outbound)
     }
 
     func distance(_ a: String, _ b: String) -> Int {

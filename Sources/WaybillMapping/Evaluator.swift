@@ -10,9 +10,9 @@ public struct Scope {
     public var headers: [String: String] = [:]
     public var maps: [String: ValueMap] = [:]
     /// Cross-reference lookups (`lookup('customer', id)`): the id to use, or nil when unknown.
-    public var lookup: (@Sendable (String, String) -> String?)?
+    public var lookup: ((String, String) -> String?)?
 
-    public init(root: JSONValue, headers: [String: String] = [:], maps: [String: ValueMap] = [:], lookup: (@Sendable (String, String) -> String?)? = nil) {
+    public init(root: JSONValue, headers: [String: String] = [:], maps: [String: ValueMap] = [:], lookup: ((String, String) -> String?)? = nil) {
         self.root = root
         self.headers = headers
         self.maps = maps

@@ -22,7 +22,7 @@ public struct Mapper: Sendable {
     ///   - lookup: the hub's cross-references (sender's id → canonical), if the mapping uses them.
     /// - Throws: `MappingError` naming the rule and the input path.
     public func inbound(
-        _ payload: JSONValue, headers: [String: String] = [:], lookup: (@Sendable (String, String) -> String?)? = nil
+        _ payload: JSONValue, headers: [String: String] = [:], lookup: ((String, String) -> String?)? = nil
     ) throws(MappingError)
         -> Inbound
     {
@@ -59,7 +59,7 @@ public struct Mapper: Sendable {
 
     /// The subscriber's body for a canonical event (the CloudEvent as delivered), or nil when the
     /// mapping has no outbound rule for its type (the canonical event goes as it is).
-    public func outbound(_ event: JSONValue, type: EventType, lookup: (@Sendable (String, String) -> String?)? = nil) throws(MappingError) -> JSONValue? {
+    public func outbound(_ event: JSONValue, type: EventType, lookup: ((String, String) -> String?)? = nil) throws(MappingError) -> JSONValue? {
         guard let template = mapping.outbound[type] else { return nil }
         return try Self.render(template, in: Scope(root: event, maps: mapping.maps, lookup: lookup))
     }

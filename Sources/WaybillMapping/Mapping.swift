@@ -16,7 +16,7 @@ import WaybillCore
 ///       orderId: concat('SHOP-', text($.order_number))
 ///       lines: { each: $.line_items, as: item, value: { lineId: text($item.id), sku: $item.sku, quantity: $item.quantity } }
 /// ```
-public struct Mapping: Sendable {
+public struct Mapping: Sendable, Equatable {
     /// The file or pack it came from.
     public var name: String
     public var maps: [String: ValueMap]

@@ -263,7 +263,7 @@ public final class DeliveryScheduler: Sendable {
             return Attempt(job: job, result: .dead(statusCode: nil, error: "no \(subscription.adapter.kind) adapter is registered", at: hub.clock.now()))
         }
         let trace = TraceContext(traceID: job.traceId, spanID: hub.random.spanId())
-        let body: [UInt8]
+        var body: [UInt8]
         do {
             if let stored = job.body {
                 body = Self.body(stored, traceparent: trace)
@@ -271,6 +271,11 @@ public final class DeliveryScheduler: Sendable {
                 body = try ForwardedEvent.body(raw: raw, seq: job.seq, key: job.key, traceparent: trace)
             } else {
                 return Attempt(job: job, result: .dead(statusCode: nil, error: "event #\(job.seq) has no body to deliver", at: hub.clock.now()))
+            }
+            // In the subscriber's own ids (and through its outbound mapping, if it has one).
+            let canonical = body
+            body = try await hub.store.read { reader in
+                try SubscriberBody.make(canonical, type: job.type, subscription: subscription, reader: reader)
             }
         } catch {
             return Attempt(

@@ -1,4 +1,5 @@
 import WaybillCore
+import WaybillMapping
 
 /// How an adapter delivers to a subscriber. The registry (`AdapterRegistry`) maps each kind to
 /// the adapter that performs it.
@@ -59,13 +60,19 @@ public struct Subscription: Sendable, Equatable {
     public var types: Set<EventType>
     public var adapter: AdapterSettings
     public var retry: RetrySchedule
+    /// The body the subscriber is sent, per event type (a pack or the system's mapping file);
+    /// without it, the canonical event in the subscriber's own ids.
+    public var mapping: Mapping?
 
-    public init(name: SubscriptionName, system: SystemName, types: Set<EventType>, adapter: AdapterSettings, retry: RetrySchedule = .standard) {
+    public init(
+        name: SubscriptionName, system: SystemName, types: Set<EventType>, adapter: AdapterSettings, retry: RetrySchedule = .standard, mapping: Mapping? = nil
+    ) {
         self.name = name
         self.system = system
         self.types = types
         self.adapter = adapter
         self.retry = retry
+        self.mapping = mapping
     }
 }
 

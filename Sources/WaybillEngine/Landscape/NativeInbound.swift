@@ -21,8 +21,4 @@ public struct NativeInbound: Sendable, Equatable {
         self.mapping = mapping
         self.authentication = authentication
     }
-
-    public static func == (lhs: NativeInbound, rhs: NativeInbound) -> Bool {
-        lhs.mapping.name == rhs.mapping.name && lhs.authentication == rhs.authentication
-    }
 }
