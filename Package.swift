@@ -51,7 +51,7 @@ let package = Package(
                 "WaybillStore", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ]
         ),
-        // Ingest pipeline, delivery scheduler, adapters, the demo landscape, the bench.
+        // Ingest pipeline, delivery scheduler, adapters, EDI gateway: the hub itself.
         .target(
             name: "WaybillEngine",
             dependencies: [
@@ -59,6 +59,10 @@ let package = Package(
                 .product(name: "CoreMetrics", package: "swift-metrics"),
             ]
         ),
+        // The sample distributor `waybill demo` plays: its landscape, simulated systems and scenario.
+        .target(name: "WaybillSamples", dependencies: ["WaybillEngine", "WaybillCore", "WaybillStore"]),
+        // The `waybill bench` workloads: the order stream, the store-free lifecycle run, the raw SQLite append baseline.
+        .target(name: "WaybillBench", dependencies: ["WaybillCore", .product(name: "GRDB", package: "GRDB.swift")]),
         // The configuration file (waybill.yml): decoded and validated with key paths and lines.
         .target(name: "WaybillConfig", dependencies: ["WaybillEngine", "WaybillCore", "WaybillMapping", .product(name: "Yams", package: "Yams")]),
         // Signed webhook delivery (Standard Webhooks) over AsyncHTTPClient.
@@ -85,9 +89,8 @@ let package = Package(
         .executableTarget(
             name: "waybill",
             dependencies: [
-                "WaybillCore", "WaybillStore", "WaybillSQLite", "WaybillEngine", "WaybillConfig", "WaybillWebhooks", "WaybillHTTP", "WaybillX12",
-                "WaybillMapping",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "WaybillCore", "WaybillStore", "WaybillSQLite", "WaybillEngine", "WaybillSamples", "WaybillBench", "WaybillConfig", "WaybillWebhooks",
+                "WaybillHTTP", "WaybillX12", "WaybillMapping", .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -119,14 +122,18 @@ let package = Package(
         .testTarget(
             name: "WaybillEngineTests",
             dependencies: [
-                "WaybillEngine", "WaybillSQLite", "WaybillStore", "WaybillCore", "WaybillX12", "WaybillTestSupport",
+                "WaybillEngine", "WaybillSamples", "WaybillSQLite", "WaybillStore", "WaybillCore", "WaybillX12", "WaybillTestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
         .testTarget(
+            name: "WaybillSamplesTests",
+            dependencies: ["WaybillSamples", "WaybillEngine", "WaybillSQLite", "WaybillStore", "WaybillCore", "WaybillTestSupport"]),
+        .testTarget(
             name: "WaybillCLITests",
             dependencies: [
-                "waybill", "WaybillCore", "WaybillSQLite", "WaybillStore", "WaybillConfig", "WaybillWebhooks", "WaybillEngine", "WaybillTestSupport",
+                "waybill", "WaybillCore", "WaybillSQLite", "WaybillStore", "WaybillConfig", "WaybillWebhooks", "WaybillEngine", "WaybillSamples",
+                "WaybillTestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),

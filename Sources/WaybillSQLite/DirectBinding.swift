@@ -63,6 +63,17 @@ struct DirectBinding {
         index += 1
     }
 
+    /// Fails unless exactly as many values were bound as the statement has parameters: a value
+    /// left out would run as NULL and one too many would be dropped, silently either way.
+    fileprivate func checkCount(of statement: Statement) throws {
+        let parameters = sqlite3_bind_parameter_count(handle)
+        guard index - 1 == parameters else {
+            sqlite3_clear_bindings(handle)
+            throw DatabaseError(
+                resultCode: .SQLITE_RANGE, message: "\(index - 1) values bound to a statement with \(parameters) parameters", sql: statement.sql)
+        }
+    }
+
     /// Binds the kept texts and blobs in place and runs `body` while their storage is pinned;
     /// the bindings are cleared before it is released.
     fileprivate func withBuffers<R>(_ body: () throws -> R) rethrows -> R {
@@ -97,20 +108,21 @@ struct DirectBinding {
     }
 }
 
-extension Database {
+extension Statement {
     /// Runs a statement that returns no rows, with its values bound by `bind`, in SQL order.
-    func run(_ statement: Statement, _ bind: (inout DirectBinding) -> Void) throws {
-        let handle = statement.sqliteStatement
+    func run(_ bind: (inout DirectBinding) -> Void) throws {
+        let handle = sqliteStatement
         sqlite3_reset(handle)
         var binding = DirectBinding(handle: handle)
         bind(&binding)
+        try binding.checkCount(of: self)
         let code = binding.withBuffers {
             defer { sqlite3_reset(handle) }
             return sqlite3_step(handle)
         }
         guard code == SQLITE_DONE || code == SQLITE_ROW else {
             throw DatabaseError(
-                resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(sqliteConnection)), sql: statement.sql)
+                resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(sqlite3_db_handle(handle))), sql: sql)
         }
     }
 }
@@ -137,13 +149,14 @@ struct DirectRow {
     }
 }
 
-extension Database {
+extension Statement {
     /// Runs a query with its values bound by `bind` and hands each row to `row`.
-    func query(_ statement: Statement, _ bind: (inout DirectBinding) -> Void, row: (DirectRow) throws -> Void) throws {
-        let handle = statement.sqliteStatement
+    func query(_ bind: (inout DirectBinding) -> Void, row: (DirectRow) throws -> Void) throws {
+        let handle = sqliteStatement
         sqlite3_reset(handle)
         var binding = DirectBinding(handle: handle)
         bind(&binding)
+        try binding.checkCount(of: self)
         try binding.withBuffers {
             defer { sqlite3_reset(handle) }
             while true {
@@ -151,7 +164,7 @@ extension Database {
                 if code == SQLITE_DONE { return }
                 guard code == SQLITE_ROW else {
                     throw DatabaseError(
-                        resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(sqliteConnection)), sql: statement.sql)
+                        resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(sqlite3_db_handle(handle))), sql: sql)
                 }
                 try row(DirectRow(handle: handle))
             }
@@ -159,10 +172,10 @@ extension Database {
     }
 
     /// The first row's value, read by `value`, or nil when the query returns no row.
-    func first<T>(_ statement: Statement, _ bind: (inout DirectBinding) -> Void, _ value: (DirectRow) throws -> T?) throws -> T? {
+    func first<T>(_ bind: (inout DirectBinding) -> Void, _ value: (DirectRow) throws -> T?) throws -> T? {
         var result: T?
         var seen = false
-        try query(statement, bind) { row in
+        try query(bind) { row in
             if !seen {
                 seen = true
                 result = try value(row)

@@ -32,7 +32,7 @@ struct MultiRowInsert: Sendable {
         firstSlot: KeptStatement.deliveryRows)
 }
 
-/// A statement `SQLiteReader.statement(_:_:)` keeps for the whole read or transaction.
+/// A statement `SQLiteTransaction.statement(_:_:)` keeps for the whole read or transaction.
 struct KeptStatement {
     let slot: Int
 

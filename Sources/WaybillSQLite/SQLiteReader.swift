@@ -5,8 +5,15 @@ import WaybillStore
 
 /// Reads over one GRDB connection; inside a write transaction it also sees the orders the
 /// transaction has saved and the writer's cache.
+///
+/// Every query gets its statement from `query(_:)`, the one entry point to the connection: a
+/// write transaction holds rows it has not written yet (hub events, order rows; see
+/// `writePending`), and a statement that reads their tables has them written first. Which
+/// tables a statement reads is what SQLite reported when it was prepared, not something each
+/// query has to remember.
 class SQLiteReader: StoreReader {
-    let db: Database
+    /// Reached only through `query(_:)` and `queryBehindStaged(_:)`.
+    private let connection: Database
     let caches: WriterCaches?
     /// Whether the outbox holds deliveries written before schema v8 (see `DeliveryIds`).
     let deliveriesBeforeV8: Bool
@@ -14,7 +21,7 @@ class SQLiteReader: StoreReader {
     var staged = StagedValues()
 
     init(db: Database, caches: WriterCaches?, deliveriesBeforeV8: Bool) {
-        self.db = db
+        self.connection = db
         self.caches = caches
         self.deliveriesBeforeV8 = deliveriesBeforeV8
     }
@@ -22,22 +29,43 @@ class SQLiteReader: StoreReader {
     /// The writer's caches, unless this transaction emptied the projections.
     var liveCaches: WriterCaches? { staged.clearedProjections ? nil : caches }
 
-    func statement(_ sql: String) throws -> Statement { try db.cachedStatement(sql: sql) }
+    /// The tables a write transaction may hold rows for that it has not written yet.
+    private static let pendingTables: [DatabaseEventKind] = [.insert(tableName: "events"), .insert(tableName: "orders")]
 
-    /// The statements a write runs for nearly every event, kept once found: GRDB finds a cached
-    /// statement by hashing its SQL text, several times per event on the writer otherwise.
-    private var kept: [Statement?] = []
+    /// Whether each statement this reader has run reads `pendingTables`, found once per statement.
+    /// (The statement is kept with its answer, so that its identifier is not reused meanwhile.)
+    private var readsPending: [ObjectIdentifier: (statement: Statement, reads: Bool)] = [:]
 
-    func statement(_ key: KeptStatement, _ sql: @autoclosure () -> String) throws -> Statement {
-        if kept.isEmpty { kept = Array(repeating: nil, count: KeptStatement.slots) }
-        if let statement = kept[key.slot] { return statement }
-        let statement = try db.cachedStatement(sql: sql())
-        kept[key.slot] = statement
+    /// The statement for `sql`, after writing the rows this transaction holds back if it reads
+    /// their tables (`events`, `orders`, also through joins and subqueries).
+    func query(_ sql: String) throws -> Statement {
+        let statement = try connection.cachedStatement(sql: sql)
+        if hasPendingRows {
+            let key = ObjectIdentifier(statement)
+            let reads: Bool
+            if let known = readsPending[key] {
+                reads = known.reads
+            } else {
+                let region = statement.databaseRegion
+                reads = Self.pendingTables.contains { region.isModified(byEventsOfKind: $0) }
+                readsPending[key] = (statement, reads)
+            }
+            if reads { try writePending() }
+        }
         return statement
     }
 
+    /// The statement for `sql`, without writing pending rows: only for a query that the staged
+    /// values answer first (`order(_:)` looks in `staged.orders`, which holds every order whose
+    /// row is pending, so a row it reads is never one held back).
+    func queryBehindStaged(_ sql: String) throws -> Statement { try connection.cachedStatement(sql: sql) }
+
+    /// Whether this transaction holds rows it has not written yet. A reader outside a
+    /// transaction has none.
+    var hasPendingRows: Bool { false }
+
     /// Writes the rows a transaction has staged but not written yet (order rows, hub events);
-    /// queries over those tables call it first. A reader outside a transaction has none.
+    /// `query(_:)` calls it before a statement that reads their tables.
     func writePending() throws {}
 
     static func decodeOrder(_ data: Data) throws -> OrderState {
@@ -52,7 +80,7 @@ class SQLiteReader: StoreReader {
         if let state = staged.orders[id] { return state }
         if let state = liveCaches?.orders.get(id) { return state }
         if absentOrders.contains(id) { return nil }
-        let bytes = try db.first(statement("SELECT state FROM orders WHERE order_id = ?"), { $0.bind(id.rawValue) }) { $0.bytes(0) }
+        let bytes = try queryBehindStaged("SELECT state FROM orders WHERE order_id = ?").first({ $0.bind(id.rawValue) }) { $0.bytes(0) }
         guard let bytes else {
             if caches != nil { absentOrders.insert(id) }
             return nil
@@ -67,26 +95,23 @@ class SQLiteReader: StoreReader {
         if let customer { conditions.append("customer_id = ?"); _ = arguments.append(contentsOf: [customer.rawValue]) }
         if let updatedSince { conditions.append("updated_at >= ?"); _ = arguments.append(contentsOf: [updatedSince.milliseconds]) }
         if let after { conditions.append("order_id > ?"); _ = arguments.append(contentsOf: [after.rawValue]) }
-        try writePending()
         let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
         _ = arguments.append(contentsOf: [limit])
-        return try Data.fetchAll(db, sql: "SELECT state FROM orders \(whereClause) ORDER BY order_id LIMIT ?", arguments: arguments)
+        return try Data.fetchAll(query("SELECT state FROM orders \(whereClause) ORDER BY order_id LIMIT ?"), arguments: arguments)
             .map(Self.decodeOrder)
     }
 
     func orderCount() throws -> Int {
-        try writePending()
-        return try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM orders") ?? 0
+        return try Int.fetchOne(query("SELECT COUNT(*) FROM orders")) ?? 0
     }
 
     func ordersAwaitingMasterData() throws -> [OrderID] {
-        try writePending()
-        return try String.fetchAll(db, sql: "SELECT order_id FROM orders WHERE awaiting_master_data = 1 ORDER BY order_id").map(OrderID.init)
+        return try String.fetchAll(query("SELECT order_id FROM orders WHERE awaiting_master_data = 1 ORDER BY order_id")).map(OrderID.init)
     }
 
     func customer(_ id: CustomerID) throws -> CustomerRecord? {
         if let c = staged.customers[id] ?? liveCaches?.customers.get(id) { return c }
-        guard let data = try Data.fetchOne(statement("SELECT record FROM customers WHERE customer_id = ?"), arguments: [id.rawValue]) else { return nil }
+        guard let data = try Data.fetchOne(query("SELECT record FROM customers WHERE customer_id = ?"), arguments: [id.rawValue]) else { return nil }
         let record = try CustomerRecord(PayloadReader.object(try JSONParser.parse([UInt8](data)), at: "$"))
         if caches != nil { staged.customers[id] = record }
         return record
@@ -94,15 +119,14 @@ class SQLiteReader: StoreReader {
 
     func product(_ sku: SKU) throws -> ProductRecord? {
         if let p = staged.products[sku] ?? liveCaches?.products.get(sku) { return p }
-        guard let data = try Data.fetchOne(statement("SELECT record FROM products WHERE sku = ?"), arguments: [sku.rawValue]) else { return nil }
+        guard let data = try Data.fetchOne(query("SELECT record FROM products WHERE sku = ?"), arguments: [sku.rawValue]) else { return nil }
         let record = try ProductRecord(PayloadReader.object(try JSONParser.parse([UInt8](data)), at: "$"))
         if caches != nil { staged.products[sku] = record }
         return record
     }
 
     func crossReference(kind: String, system: SystemName, external: String) throws -> String? {
-        try db.first(
-            statement("SELECT canonical FROM cross_references WHERE kind = ? AND system = ? AND external = ?"),
+        try query("SELECT canonical FROM cross_references WHERE kind = ? AND system = ? AND external = ?").first(
             {
                 $0.bind(kind); $0.bind(system.rawValue); $0.bind(external)
             }
@@ -110,11 +134,11 @@ class SQLiteReader: StoreReader {
     }
 
     func openReceivables(of customer: CustomerID) throws -> Int64 {
-        try db.first(statement("SELECT open_minor FROM receivables WHERE customer_id = ?"), { $0.bind(customer.rawValue) }) { $0.int64(0) } ?? 0
+        try query("SELECT open_minor FROM receivables WHERE customer_id = ?").first({ $0.bind(customer.rawValue) }) { $0.int64(0) } ?? 0
     }
 
     func orderForInvoice(_ invoice: InvoiceID) throws -> OrderID? {
-        try db.first(statement("SELECT order_id FROM invoice_index WHERE invoice_id = ?"), { $0.bind(invoice.rawValue) }) { $0.string(0) }
+        try query("SELECT order_id FROM invoice_index WHERE invoice_id = ?").first({ $0.bind(invoice.rawValue) }) { $0.string(0) }
             .map(OrderID.init)
     }
 
@@ -135,43 +159,38 @@ class SQLiteReader: StoreReader {
     }
 
     func event(_ seq: Int64) throws -> StoredEvent? {
-        try writePending()
-        return try Row.fetchOne(statement("SELECT \(Self.eventColumns) FROM events WHERE seq = ?"), arguments: [seq]).flatMap(Self.storedEvent)
+        return try Row.fetchOne(query("SELECT \(Self.eventColumns) FROM events WHERE seq = ?"), arguments: [seq]).flatMap(Self.storedEvent)
     }
 
     func eventSeq(source: String, eventId: String) throws -> Int64? {
-        try writePending()
-        return try Int64.fetchOne(statement("SELECT seq FROM events WHERE source = ? AND event_id = ?"), arguments: [source, eventId])
+        return try Int64.fetchOne(query("SELECT seq FROM events WHERE source = ? AND event_id = ?"), arguments: [source, eventId])
     }
 
     func events(key: String) throws -> [StoredEvent] {
-        try writePending()
-        return try Row.fetchAll(statement("SELECT \(Self.eventColumns) FROM events WHERE record_key = ? ORDER BY seq"), arguments: [key]).compactMap(
+        return try Row.fetchAll(query("SELECT \(Self.eventColumns) FROM events WHERE record_key = ? ORDER BY seq"), arguments: [key]).compactMap(
             Self.storedEvent)
     }
 
     func inboundEvents(after seq: Int64, limit: Int) throws -> [StoredEvent] {
-        try writePending()
         return try Row.fetchAll(
-            statement("SELECT \(Self.eventColumns) FROM events WHERE seq > ? AND origin IN ('inbound', 'reprocessed') ORDER BY seq LIMIT ?"),
+            query("SELECT \(Self.eventColumns) FROM events WHERE seq > ? AND origin IN ('inbound', 'reprocessed') ORDER BY seq LIMIT ?"),
             arguments: [seq, limit]
         ).compactMap(Self.storedEvent)
     }
 
     func eventCount() throws -> Int {
-        try writePending()
-        return try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM events") ?? 0
+        return try Int.fetchOne(query("SELECT COUNT(*) FROM events")) ?? 0
     }
 
     func heartbeats() throws -> [String: Timestamp] {
         var beats: [String: Timestamp] = [:]
-        for row in try Row.fetchAll(db, sql: "SELECT node, seen_at FROM heartbeats") { beats[row[0]] = Timestamp(milliseconds: row[1]) }
+        for row in try Row.fetchAll(query("SELECT node, seen_at FROM heartbeats")) { beats[row[0]] = Timestamp(milliseconds: row[1]) }
         return beats
     }
 
     func refusedEvents(code: String?, limit: Int) throws -> [RefusedEvent] {
         try Row.fetchAll(
-            db, sql: "SELECT seq, record_key, code, refused_at FROM refused WHERE ? IS NULL OR code = ? ORDER BY seq LIMIT ?",
+            query("SELECT seq, record_key, code, refused_at FROM refused WHERE ? IS NULL OR code = ? ORDER BY seq LIMIT ?"),
             arguments: [code, code, max(1, limit)]
         ).map { RefusedEvent(seq: $0[0], key: $0[1], code: $0[2], refusedAt: Timestamp(milliseconds: $0[3])) }
     }
@@ -187,20 +206,19 @@ class SQLiteReader: StoreReader {
     }
 
     func keptPayload(id: Int64) throws -> KeptPayload? {
-        try Row.fetchOne(db, sql: "SELECT id, system, delivery_id, received_at, headers, body, error FROM kept_payloads WHERE id = ?", arguments: [id])
+        try Row.fetchOne(query("SELECT id, system, delivery_id, received_at, headers, body, error FROM kept_payloads WHERE id = ?"), arguments: [id])
             .map(Self.keptPayload)
     }
 
     func keptPayloads(system: SystemName?, limit: Int) throws -> [KeptPayload] {
         try Row.fetchAll(
-            db,
-            sql: "SELECT id, system, delivery_id, received_at, headers, body, error FROM kept_payloads WHERE ? IS NULL OR system = ? ORDER BY id LIMIT ?",
+            query("SELECT id, system, delivery_id, received_at, headers, body, error FROM kept_payloads WHERE ? IS NULL OR system = ? ORDER BY id LIMIT ?"),
             arguments: [system?.rawValue, system?.rawValue, max(1, limit)]
         ).map(Self.keptPayload)
     }
 
     func refusedEvent(seq: Int64) throws -> RefusedEvent? {
-        try Row.fetchOne(db, sql: "SELECT seq, record_key, code, refused_at FROM refused WHERE seq = ?", arguments: [seq])
+        try Row.fetchOne(query("SELECT seq, record_key, code, refused_at FROM refused WHERE seq = ?"), arguments: [seq])
             .map { RefusedEvent(seq: $0[0], key: $0[1], code: $0[2], refusedAt: Timestamp(milliseconds: $0[3])) }
     }
 
@@ -211,8 +229,7 @@ class SQLiteReader: StoreReader {
 
     func parkedEvents(key: String) throws -> [ParkedEvent] {
         var parked: [ParkedEvent] = []
-        try db.query(
-            statement("SELECT seq, record_key, event_time, received_at, awaiting FROM parked WHERE record_key = ? ORDER BY event_time, seq"),
+        try query("SELECT seq, record_key, event_time, received_at, awaiting FROM parked WHERE record_key = ? ORDER BY event_time, seq").query(
             { $0.bind(key) }
         ) {
             parked.append(
@@ -226,15 +243,14 @@ class SQLiteReader: StoreReader {
     func parkedEvents(receivedBefore: Timestamp, unexpiredOnly: Bool) throws -> [ParkedEvent] {
         let filter = unexpiredOnly ? "AND NOT EXISTS (SELECT 1 FROM exceptions e WHERE e.event_seq = p.seq AND e.kind = 'sequencing')" : ""
         return try Row.fetchAll(
-            db, sql: "SELECT seq, record_key, event_time, received_at, awaiting FROM parked p WHERE received_at < ? \(filter) ORDER BY seq",
+            query("SELECT seq, record_key, event_time, received_at, awaiting FROM parked p WHERE received_at < ? \(filter) ORDER BY seq"),
             arguments: [receivedBefore.milliseconds]
         ).map(Self.parked)
     }
 
     func dueDeliveries(now: Timestamp, excluding: Set<Int64>, limit: Int) throws -> [DeliveryJob] {
-        try writePending()
         let rows = try Row.fetchAll(
-            statement(
+            query(
                 """
                 SELECT o.id, o.seq, o.subscription, o.record_key, o.type, o.attempts, e.body, e.trace_id, e.received_at, e.raw,
                        e.event_id, e.source, e.subject, e.event_time
@@ -336,19 +352,18 @@ class SQLiteReader: StoreReader {
         }
         _ = arguments.append(contentsOf: [filter.limit])
         let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
-        return try Row.fetchAll(db, sql: "SELECT \(Self.deliveryColumns) FROM outbox \(whereClause) ORDER BY id LIMIT ?", arguments: arguments)
+        return try Row.fetchAll(query("SELECT \(Self.deliveryColumns) FROM outbox \(whereClause) ORDER BY id LIMIT ?"), arguments: arguments)
             .compactMap(Self.deliveryRecord)
     }
 
     func delivery(_ id: Int64) throws -> DeliveryRecord? {
-        try Row.fetchOne(db, sql: "SELECT \(Self.deliveryColumns) FROM outbox WHERE id = ?", arguments: [id]).flatMap(Self.deliveryRecord)
+        try Row.fetchOne(query("SELECT \(Self.deliveryColumns) FROM outbox WHERE id = ?"), arguments: [id]).flatMap(Self.deliveryRecord)
     }
 
     func deliveryProgress(key: String) throws -> [SubscriptionName: SubscriptionProgress] {
-        try writePending()
         var progress: [SubscriptionName: SubscriptionProgress] = [:]
         let rows = try Row.fetchAll(
-            statement(
+            query(
                 """
                 WITH d AS (\(deliveries(select: "p.id, p.subscription, p.status, p.type", ofEventsWhere: "pe.record_key = ?1")))
                 SELECT subscription, SUM(status = 1), SUM(status = 0), SUM(status = 2),
@@ -368,7 +383,7 @@ class SQLiteReader: StoreReader {
         for row in try Row.fetchAll(
             // The status is written into the SQL (not bound) so that SQLite can use the partial
             // indexes on pending (`outbox_due`) and dead (`outbox_dead`) rows.
-            db, sql: "SELECT subscription, COUNT(*) FROM outbox WHERE status = \(Self.statusCode(status)) GROUP BY subscription")
+            query("SELECT subscription, COUNT(*) FROM outbox WHERE status = \(Self.statusCode(status)) GROUP BY subscription"))
         {
             counts[SubscriptionName(row[0])] = row[1]
         }
@@ -377,7 +392,7 @@ class SQLiteReader: StoreReader {
 
     func oldestPending() throws -> [SubscriptionName: Timestamp] {
         var oldest: [SubscriptionName: Timestamp] = [:]
-        for row in try Row.fetchAll(db, sql: "SELECT subscription, MIN(created_at) FROM outbox WHERE status = 0 GROUP BY subscription") {
+        for row in try Row.fetchAll(query("SELECT subscription, MIN(created_at) FROM outbox WHERE status = 0 GROUP BY subscription")) {
             oldest[SubscriptionName(row[0])] = Timestamp(milliseconds: row[1])
         }
         return oldest
@@ -385,7 +400,7 @@ class SQLiteReader: StoreReader {
 
     func disabledSubscriptions() throws -> [SubscriptionName: String] {
         var disabled: [SubscriptionName: String] = [:]
-        for row in try Row.fetchAll(db, sql: "SELECT name, reason FROM subscription_state WHERE disabled = 1") {
+        for row in try Row.fetchAll(query("SELECT name, reason FROM subscription_state WHERE disabled = 1")) {
             disabled[SubscriptionName(row[0])] = row[1] ?? "disabled"
         }
         return disabled
@@ -393,7 +408,7 @@ class SQLiteReader: StoreReader {
 
     func auditLog(limit: Int) throws -> [AuditEntry] {
         try Row.fetchAll(
-            db, sql: "SELECT at, actor, action, target, detail FROM (SELECT * FROM audit_log ORDER BY id DESC LIMIT ?) ORDER BY id", arguments: [limit]
+            query("SELECT at, actor, action, target, detail FROM (SELECT * FROM audit_log ORDER BY id DESC LIMIT ?) ORDER BY id"), arguments: [limit]
         )
         .map { AuditEntry(at: Timestamp(milliseconds: $0[0]), actor: $0[1], action: $0[2], target: $0[3], detail: $0[4]) }
     }
@@ -409,31 +424,31 @@ class SQLiteReader: StoreReader {
     }
 
     func outboundInterchange(delivery id: Int64) throws -> OutboundInterchange? {
-        try Row.fetchOne(db, sql: "SELECT \(Self.outboundColumns) FROM x12_outbound WHERE delivery_id = ?", arguments: [id]).map(Self.outbound)
+        try Row.fetchOne(query("SELECT \(Self.outboundColumns) FROM x12_outbound WHERE delivery_id = ?"), arguments: [id]).map(Self.outbound)
     }
 
     func outboundInterchange(partner: SystemName, control: Int) throws -> OutboundInterchange? {
-        try Row.fetchOne(db, sql: "SELECT \(Self.outboundColumns) FROM x12_outbound WHERE partner = ? AND control = ?", arguments: [partner.rawValue, control])
+        try Row.fetchOne(query("SELECT \(Self.outboundColumns) FROM x12_outbound WHERE partner = ? AND control = ?"), arguments: [partner.rawValue, control])
             .map(Self.outbound)
     }
 
     func outboundInterchanges(partner: SystemName?, limit: Int) throws -> [OutboundInterchange] {
         try Row.fetchAll(
-            db, sql: "SELECT \(Self.outboundColumns) FROM x12_outbound WHERE ?1 IS NULL OR partner = ?1 ORDER BY sent_at, partner, control LIMIT ?2",
+            query("SELECT \(Self.outboundColumns) FROM x12_outbound WHERE ?1 IS NULL OR partner = ?1 ORDER BY sent_at, partner, control LIMIT ?2"),
             arguments: [partner?.rawValue, limit]
         ).map(Self.outbound)
     }
 
     func overdueInterchanges(now: Timestamp) throws -> [OutboundInterchange] {
         try Row.fetchAll(
-            db, sql: "SELECT \(Self.outboundColumns) FROM x12_outbound WHERE status = 'sent' AND ack_due_at < ? ORDER BY ack_due_at",
+            query("SELECT \(Self.outboundColumns) FROM x12_outbound WHERE status = 'sent' AND ack_due_at < ? ORDER BY ack_due_at"),
             arguments: [now.milliseconds]
         ).map(Self.outbound)
     }
 
     func inboundInterchange(partner: SystemName, control: String) throws -> InboundInterchange? {
         try Row.fetchOne(
-            db, sql: "SELECT partner, control, received_at, request, response, summary FROM x12_inbound WHERE partner = ? AND control = ?",
+            query("SELECT partner, control, received_at, request, response, summary FROM x12_inbound WHERE partner = ? AND control = ?"),
             arguments: [partner.rawValue, control]
         ).map { row in
             let request: Data = row[3]
@@ -462,31 +477,30 @@ class SQLiteReader: StoreReader {
         _ = arguments.append(contentsOf: [filter.limit])
         let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
         return try Row.fetchAll(
-            db,
-            sql: """
+            query(
+                """
                 SELECT id, kind, code, record_key, event_seq, message, status, raised_at, resolved_at, resolved_by
                 FROM exceptions \(whereClause) ORDER BY id LIMIT ?
-                """, arguments: arguments
+                """), arguments: arguments
         ).compactMap(Self.exceptionRecord)
     }
 
     func exception(_ id: Int64) throws -> ExceptionRecord? {
         try Row.fetchOne(
-            db, sql: "SELECT id, kind, code, record_key, event_seq, message, status, raised_at, resolved_at, resolved_by FROM exceptions WHERE id = ?",
+            query("SELECT id, kind, code, record_key, event_seq, message, status, raised_at, resolved_at, resolved_by FROM exceptions WHERE id = ?"),
             arguments: [id]
         ).flatMap(Self.exceptionRecord)
     }
 
     func openExceptionCounts() throws -> [ExceptionKind: Int] {
         var counts: [ExceptionKind: Int] = [:]
-        for row in try Row.fetchAll(db, sql: "SELECT kind, COUNT(*) FROM exceptions WHERE status = 'open' GROUP BY kind") {
+        for row in try Row.fetchAll(query("SELECT kind, COUNT(*) FROM exceptions WHERE status = 'open' GROUP BY kind")) {
             if let kind = ExceptionKind(rawValue: row[0]) { counts[kind] = row[1] }
         }
         return counts
     }
 
     func projectionDigest() throws -> String {
-        try writePending()
         var text = ""
         let queries = [
             ("orders", "SELECT order_id, customer_id, derived_status, awaiting_master_data, hex(state) FROM orders ORDER BY order_id"),
@@ -500,7 +514,7 @@ class SQLiteReader: StoreReader {
         ]
         for (name, sql) in queries {
             text += "# \(name)\n"
-            for row in try Row.fetchAll(db, sql: sql) {
+            for row in try Row.fetchAll(query(sql)) {
                 text += row.databaseValues.map(\.description).joined(separator: "|") + "\n"
             }
         }

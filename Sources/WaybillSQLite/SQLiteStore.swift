@@ -52,7 +52,7 @@ public final class SQLiteStore: Store {
     public func write<T: Sendable>(_ body: @escaping @Sendable (any StoreTransaction) throws -> T) async throws -> T {
         let caches = self.caches
         let deliveriesBeforeV8 = self.deliveriesBeforeV8
-        let (result, staged) = try await pool.writeWithoutTransaction { db in
+        return try await pool.writeWithoutTransaction { db in
             var outcome: (T, StagedValues)?
             try db.inTransaction(.immediate) {
                 let transaction = SQLiteTransaction(db: db, caches: caches, deliveriesBeforeV8: deliveriesBeforeV8)
@@ -61,11 +61,14 @@ public final class SQLiteStore: Store {
                 outcome = (result, transaction.staged)
                 return .commit
             }
-            return outcome!
+            // Committed, and still the writer: what the transaction wrote enters the caches
+            // before the next write can read them (merged after the writer is released, a
+            // following transaction could read an order's state from before this one, and its
+            // newer state could then be overwritten in the cache by this older one).
+            let (result, staged) = outcome!
+            staged.merge(into: caches)
+            return result
         }
-        // The transaction is committed: what it wrote may now be served from the caches.
-        staged.merge(into: caches)
-        return result
     }
 
     public func read<T: Sendable>(_ body: @escaping @Sendable (any StoreReader) throws -> T) async throws -> T {

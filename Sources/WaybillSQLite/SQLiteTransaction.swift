@@ -5,6 +5,30 @@ import WaybillStore
 
 /// One write transaction. Writes go through cached prepared statements.
 final class SQLiteTransaction: SQLiteReader, StoreTransaction {
+    /// The connection, for the transaction's writes and for the reads that are part of writing
+    /// (numbering events, finding which row a statement ignored): those go around `query(_:)`,
+    /// which would otherwise write pending rows in the middle of writing them.
+    let db: Database
+
+    override init(db: Database, caches: WriterCaches?, deliveriesBeforeV8: Bool) {
+        self.db = db
+        super.init(db: db, caches: caches, deliveriesBeforeV8: deliveriesBeforeV8)
+    }
+
+    func statement(_ sql: String) throws -> Statement { try db.cachedStatement(sql: sql) }
+
+    /// The statements a write runs for nearly every event, kept once found: GRDB finds a cached
+    /// statement by hashing its SQL text, several times per event on the writer otherwise.
+    private var kept: [Statement?] = []
+
+    func statement(_ key: KeptStatement, _ sql: @autoclosure () -> String) throws -> Statement {
+        if kept.isEmpty { kept = Array(repeating: nil, count: KeptStatement.slots) }
+        if let statement = kept[key.slot] { return statement }
+        let statement = try db.cachedStatement(sql: sql())
+        kept[key.slot] = statement
+        return statement
+    }
+
     /// The next log sequence number. The transaction numbers its events itself (the writer is
     /// the only one), so a hub event gets its number when emitted and its row once its body is
     /// written, and the log still reads cause before effect.
@@ -67,7 +91,7 @@ final class SQLiteTransaction: SQLiteReader, StoreTransaction {
             INSERT INTO events (seq, source, event_id, type, subject, record_key, event_time, received_at, trace_id, origin, cause_seq, outcome, raw, body)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (source, event_id) DO NOTHING
             """)
-        try db.run(insert) { Self.bindEvent(event, seq: seq, body: body, to: &$0) }
+        try insert.run { Self.bindEvent(event, seq: seq, body: body, to: &$0) }
     }
 
     private static func bindEvent(_ event: NewEvent, seq: Int64, body: [UInt8]?, to binding: inout DirectBinding) {
@@ -87,7 +111,7 @@ final class SQLiteTransaction: SQLiteReader, StoreTransaction {
         while start < count {
             let chunk = start..<min(count, start + MultiRowInsert.maxRows)
             let sql = insert.statements[chunk.count - 1]
-            try db.run(statement(KeptStatement(slot: insert.firstSlot + chunk.count - 1), sql)) {
+            try statement(KeptStatement(slot: insert.firstSlot + chunk.count - 1), sql).run {
                 for i in chunk { bind(i, &$0) }
             }
             guard db.changesCount == chunk.count else { throw try ignored(chunk) }
@@ -96,13 +120,13 @@ final class SQLiteTransaction: SQLiteReader, StoreTransaction {
     }
 
     func recordOutcome(seq: Int64, outcome: IngestOutcome, code: String?) throws {
-        try db.run(statement("UPDATE events SET outcome = ?, code = ? WHERE seq = ?")) {
+        try statement("UPDATE events SET outcome = ?, code = ? WHERE seq = ?").run {
             $0.bind(outcome.rawValue); $0.bind(code); $0.bind(seq)
         }
     }
 
     func setTraceId(seq: Int64, traceId: String) throws {
-        try db.run(statement("UPDATE events SET trace_id = ? WHERE seq = ?")) {
+        try statement("UPDATE events SET trace_id = ? WHERE seq = ?").run {
             $0.bind(traceId); $0.bind(seq)
         }
     }
@@ -118,6 +142,8 @@ final class SQLiteTransaction: SQLiteReader, StoreTransaction {
         if pendingOrder.updateValue(row, forKey: order.orderId) == nil { pendingOrders.append(order.orderId) }
         staged.orders[order.orderId] = order
     }
+
+    override var hasPendingRows: Bool { renderer != nil }
 
     override func writePending() throws {
         guard let renderer else { return }
@@ -151,7 +177,7 @@ final class SQLiteTransaction: SQLiteReader, StoreTransaction {
             ON CONFLICT (order_id) DO UPDATE SET customer_id = excluded.customer_id, derived_status = excluded.derived_status,
                 awaiting_master_data = excluded.awaiting_master_data, updated_at = excluded.updated_at, state = excluded.state
             """)
-        try db.run(upsert) {
+        try upsert.run {
             $0.bind(id.rawValue); $0.bind(row.customerId); $0.bind(row.status); $0.bind(row.awaitingMasterData ? 1 : 0)
             $0.bind(row.updatedAt.milliseconds); $0.bind(bytes)
         }
@@ -184,13 +210,13 @@ final class SQLiteTransaction: SQLiteReader, StoreTransaction {
             INSERT INTO receivables (customer_id, open_minor) VALUES (?, ?)
             ON CONFLICT (customer_id) DO UPDATE SET open_minor = open_minor + excluded.open_minor
             """)
-        try db.run(upsert) {
+        try upsert.run {
             $0.bind(customer.rawValue); $0.bind(delta)
         }
     }
 
     func indexInvoice(_ invoice: InvoiceID, order: OrderID) throws {
-        try db.run(statement("INSERT OR REPLACE INTO invoice_index (invoice_id, order_id) VALUES (?, ?)")) {
+        try statement("INSERT OR REPLACE INTO invoice_index (invoice_id, order_id) VALUES (?, ?)").run {
             $0.bind(invoice.rawValue); $0.bind(order.rawValue)
         }
     }

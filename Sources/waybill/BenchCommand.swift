@@ -1,9 +1,11 @@
 import ArgumentParser
 import Foundation
 import Synchronization
+import WaybillBench
 import WaybillCore
 import WaybillEngine
 import WaybillSQLite
+import WaybillSamples
 import WaybillX12
 
 /// `waybill bench`: in-process ingest throughput of a mixed order-to-cash stream through the full

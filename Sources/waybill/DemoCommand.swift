@@ -3,6 +3,7 @@ import Foundation
 import WaybillCore
 import WaybillEngine
 import WaybillSQLite
+import WaybillSamples
 
 /// `waybill demo`: plays the order-to-cash scenario in process against a fresh SQLite file.
 struct DemoCommand: AsyncParsableCommand {

@@ -1,8 +1,10 @@
 import ArgumentParser
 import Foundation
+import WaybillBench
 import WaybillCore
 import WaybillEngine
 import WaybillSQLite
+import WaybillSamples
 
 /// `waybill load`: ingests a reproducible order-to-cash stream into a store, one small request
 /// at a time, printing `ACK <source> <id>` for each event only after its commit returned.

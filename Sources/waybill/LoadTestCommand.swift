@@ -4,6 +4,7 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 import Synchronization
+import WaybillBench
 import WaybillCore
 import WaybillEngine
 

@@ -9,6 +9,7 @@ import Testing
 import WaybillCore
 import WaybillEngine
 import WaybillSQLite
+import WaybillSamples
 import WaybillTestSupport
 import WaybillWebhooks
 

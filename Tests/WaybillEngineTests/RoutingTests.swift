@@ -1,6 +1,7 @@
 import Testing
 import WaybillCore
 import WaybillEngine
+import WaybillSamples
 
 /// The ingest path routes by `subscriberNames`, a table built once; it must name exactly the
 /// subscriptions the rule gives (written out here from the subscriptions themselves), for every

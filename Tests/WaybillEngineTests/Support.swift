@@ -3,6 +3,7 @@ import Synchronization
 import WaybillCore
 import WaybillEngine
 import WaybillSQLite
+import WaybillSamples
 import WaybillStore
 import WaybillTestSupport
 

@@ -1,5 +1,6 @@
 import Synchronization
 import WaybillCore
+import WaybillEngine
 
 /// The simulated systems around the hub in `waybill demo`. Each reacts to what the hub delivers
 /// to it, as the real system would, and queues the events it sends back.

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import WaybillCore
 import WaybillEngine
+import WaybillSamples
 import WaybillStore
 
 @Suite("The demo scenario end to end")

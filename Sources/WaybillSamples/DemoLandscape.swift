@@ -1,4 +1,5 @@
 import WaybillCore
+import WaybillEngine
 
 /// The built-in sample landscape: a distributor of industrial components and its systems.
 public enum DemoLandscape {

@@ -126,3 +126,11 @@ public struct BenchWorkload: Sendable {
         return out
     }
 }
+
+/// Small helpers to write workload payloads tersely.
+enum J {
+    static func s(_ v: String) -> JSONValue { .string(v) }
+    static func n(_ v: Int) -> JSONValue { .int(v) }
+    static func o(_ pairs: (String, JSONValue)...) -> JSONValue { .object(pairs) }
+    static func a(_ items: [JSONValue]) -> JSONValue { .array(items) }
+}

@@ -1,4 +1,5 @@
 import WaybillCore
+import WaybillEngine
 
 /// Builds CloudEvents as a connected system would send them, with ids unique per system.
 struct EventFactory {

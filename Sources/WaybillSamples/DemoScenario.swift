@@ -1,4 +1,5 @@
 import WaybillCore
+import WaybillEngine
 
 /// The order-to-cash scenario that `waybill demo` plays, step by step, on a manual clock.
 enum DemoScenario {

@@ -1,4 +1,5 @@
 import WaybillCore
+import WaybillEngine
 
 extension DemoWorld {
     static func string(_ v: JSONValue?) -> String { if case .string(let s)? = v { s } else { "" } }

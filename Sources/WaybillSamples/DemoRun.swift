@@ -1,4 +1,5 @@
 import WaybillCore
+import WaybillEngine
 import WaybillStore
 
 /// Plays the demo scenario against a store and reports what happened.
@@ -106,18 +107,5 @@ public struct DemoRun: Sendable {
             out += "#\(exception.id) \(exception.kind.rawValue) [\(exception.kind.role.rawValue)] \(exception.status.rawValue): \(exception.message)\n"
         }
         return out
-    }
-}
-
-extension ExceptionRecord {
-    /// The exception as the API and `waybill demo --json` show it.
-    public var json: JSONValue {
-        .members([
-            ("id", .int(Int(id))), ("kind", .string(kind.rawValue)), ("role", .string(kind.role.rawValue)), ("code", .string(code)),
-            ("orderId", key.flatMap(RecordKey.orderId(of:)).map { JSONValue.string($0.rawValue) }),
-            ("key", key.map(JSONValue.string)), ("eventSeq", eventSeq.map { .int(Int($0)) }), ("message", .string(message)),
-            ("status", .string(status.rawValue)), ("raisedAt", .string(raisedAt.rfc3339)),
-            ("resolvedAt", resolvedAt.map { .string($0.rfc3339) }), ("resolvedBy", resolvedBy.map(JSONValue.string)),
-        ])
     }
 }

@@ -1,4 +1,5 @@
 import WaybillCore
+import WaybillEngine
 
 /// The demo's simulated systems and scenario, for a transport other than in-process delivery
 /// (the HTTP test plays them against `waybill serve` over webhooks).
