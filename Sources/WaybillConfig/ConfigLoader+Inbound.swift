@@ -63,7 +63,9 @@ extension ConfigReader {
         if let packName = string(members["pack"], join(path, "pack")) {
             do {
                 mapping = try Packs.mapping(packName)
-                if mapping == nil { problem(join(path, "pack"), members["pack"], "there is no pack \(packName) (packs: \(Packs.all.keys.sorted().joined(separator: ", ")))") }
+                if mapping == nil {
+                    problem(join(path, "pack"), members["pack"], "there is no pack \(packName) (packs: \(Packs.all.keys.sorted().joined(separator: ", ")))")
+                }
             } catch {
                 problem(join(path, "pack"), members["pack"], "the pack does not load: \(error)")
             }
@@ -79,7 +81,9 @@ extension ConfigReader {
             }
         }
         if let mapping, mapping.outbound.keys.allSatisfy({ !types.contains($0) }) {
-            problem(join(path, members["pack"] != nil ? "pack" : "mapping"), members["mapping"] ?? members["pack"], "it has no outbound body for any of the subscription's types")
+            problem(
+                join(path, members["pack"] != nil ? "pack" : "mapping"), members["mapping"] ?? members["pack"],
+                "it has no outbound body for any of the subscription's types")
         }
         return mapping
     }
