@@ -56,6 +56,7 @@ let package = Package(
             name: "WaybillEngine",
             dependencies: [
                 "WaybillCore", "WaybillStore", "WaybillX12", "WaybillMapping", .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
             ]
         ),

@@ -17,28 +17,20 @@ extension HubAPI {
         }
         var request = request
         let body = Array(buffer: try await request.collectBody(upTo: maxBody))
-        let header = { (field: String) in request.headers[HTTPField.Name(field)!] }
+        var headers: [String: String] = [:]
+        for field in request.headers { headers[field.name.canonicalName] = field.value }
         switch settings.authentication {
         case .apiKey:
             guard case .system(let caller) = try access.principal(of: request), caller == name else {
                 throw Problem(.forbidden, "forbidden", "only \(name) posts its own payloads, with its API key")
             }
-        case .shopify(let secret):
-            guard InboundSignature.shopify(body: body, header: header("X-Shopify-Hmac-Sha256"), secret: secret) else {
-                throw Problem(.unauthorized, "bad_signature", "X-Shopify-Hmac-Sha256 is missing or does not match the body")
-            }
-        case .standardWebhooks(let secret):
-            let now = hub.clock.now().milliseconds / 1_000
-            guard
-                InboundSignature.standardWebhooks(
-                    body: body, id: header("webhook-id"), timestamp: header("webhook-timestamp"), signatures: header("webhook-signature"),
-                    secret: secret, now: now)
-            else {
-                throw Problem(.unauthorized, "bad_signature", "webhook-signature is missing, stale or does not match (Standard Webhooks)")
+        case .shopify, .standardWebhooks:
+            guard settings.authentication.accepts(body: body, headers: headers, now: hub.clock.now().milliseconds / 1_000) else {
+                throw Problem(
+                    .unauthorized, "bad_signature",
+                    "the signature (X-Shopify-Hmac-Sha256, or Standard Webhooks' webhook-signature) is missing, stale or does not match the body")
             }
         }
-        var headers: [String: String] = [:]
-        for field in request.headers { headers[field.name.canonicalName] = field.value }
         let receipt: NativeReceipt
         do {
             receipt = try await hub.receive(native: body, from: name, headers: headers)

@@ -46,12 +46,19 @@ struct BenchCommand: AsyncParsableCommand {
     @Flag(help: "Print the figures as JSON with sorted keys.")
     var json = false
 
+    @Flag(
+        help:
+            "Measure mapped ingest instead: Shopify order webhooks through the shopify pack (signature checked) against the same canonical events as CloudEvents, one request per order each, in one run (--orders orders, --concurrency submitters)."
+    )
+    var mapped = false
+
     func run() async throws {
         if edi { return try EDIBenchmark.run(json: json) }
         let dir = directory.map { URL(fileURLWithPath: $0) } ?? FileManager.default.temporaryDirectory.appendingPathComponent("waybill-bench-\(getpid())")
         try? FileManager.default.removeItem(at: dir)
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { if directory == nil { try? FileManager.default.removeItem(at: dir) } }
+        if mapped { return try await MappedBenchmark.run(orders: orders, concurrency: concurrency, directory: dir, json: json) }
 
         let workload = BenchWorkload()
         let store = try SQLiteStore(path: dir.appendingPathComponent("hub.sqlite").path)
