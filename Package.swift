@@ -61,7 +61,7 @@ let package = Package(
             ]
         ),
         // The sample distributor `waybill demo` plays: its landscape, simulated systems and scenario.
-        .target(name: "WaybillSamples", dependencies: ["WaybillEngine", "WaybillCore", "WaybillStore"]),
+        .target(name: "WaybillSamples", dependencies: ["WaybillEngine", "WaybillCore", "WaybillStore", "WaybillMapping"]),
         // The `waybill bench` workloads: the order stream, the store-free lifecycle run, the raw SQLite append baseline.
         .target(name: "WaybillBench", dependencies: ["WaybillCore", .product(name: "GRDB", package: "GRDB.swift")]),
         // The configuration file (waybill.yml): decoded and validated with key paths and lines.

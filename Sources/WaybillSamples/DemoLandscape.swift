@@ -1,11 +1,18 @@
 import WaybillCore
 import WaybillEngine
+import WaybillMapping
 
 /// The built-in sample landscape: a distributor of industrial components and its systems.
 public enum DemoLandscape {
     static func subscription(_ name: String, _ system: String, _ types: [EventType], adapter: AdapterSettings) -> Subscription {
         Subscription(name: SubscriptionName(name), system: SystemName(system), types: Set(types), adapter: adapter)
     }
+
+    /// The storefront's Shopify app secret (it signs the webhooks).
+    public static let shopSecret = "shpss_demo_5ae2f0b3c1d94e8a"
+    // The packs ship in the binary and load (a test keeps them loading).
+    static let shopify = try! Packs.mapping("shopify")!
+    static let netsuite = try! Packs.mapping("netsuite")!
 
     /// The systems, with in-process delivery unless `adapter` says otherwise.
     public static func systems(adapter: AdapterSettings = .inProcess) -> [ConnectedSystem] {
@@ -40,11 +47,16 @@ public enum DemoLandscape {
                     subscription(
                         "erp-orders", "erp",
                         [
-                            .orderAccepted, .orderHeld, .orderChanged, .orderCancelled, .inventoryAllocated,
-                            .inventoryBackordered, .shipmentConfirmed, .shipmentDelivered, .invoiceRequested,
-                            .paymentReceived,
-                        ], adapter: adapter)
+                            .orderHeld, .orderChanged, .orderCancelled, .inventoryAllocated, .inventoryBackordered, .shipmentConfirmed,
+                            .shipmentDelivered, .invoiceRequested, .paymentReceived,
+                        ], adapter: adapter),
+                    // The ERP is NetSuite: accepted orders reach it as its own salesOrder records.
+                    Subscription(name: "erp-salesorders", system: "erp", types: [.orderAccepted], adapter: adapter, mapping: netsuite),
                 ]),
+            // The web storefront on Shopify: its own signed order webhooks, through the shopify pack.
+            ConnectedSystem(
+                name: "shop", publishes: Set(shopify.events.map(\.type)), subscriptions: [],
+                inbound: NativeInbound(mapping: shopify, authentication: .shopify(secret: shopSecret))),
             ConnectedSystem(
                 name: "wms", publishes: [.inventoryAllocated, .inventoryBackordered, .shipmentConfirmed],
                 subscriptions: [

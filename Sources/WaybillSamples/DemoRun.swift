@@ -42,6 +42,8 @@ public struct DemoRun: Sendable {
 
     static func settle(hub: Hub, world: DemoWorld, scheduler: DeliveryScheduler, clock: ManualClock) async throws {
         for _ in 0..<1_000 {
+            let posts = world.takeNativePosts()
+            for post in posts { try await deliver(post, hub: hub, world: world, clock: clock) }
             let batches = world.takeOutgoing()
             for (system, bodies) in batches {
                 let body = Array("[".utf8) + Array(bodies.joined(separator: Array(",".utf8))) + Array("]".utf8)
@@ -60,10 +62,27 @@ public struct DemoRun: Sendable {
                 if n == 0 { break }
                 delivered += n
             }
-            if batches.isEmpty && delivered == 0 { break }
+            if batches.isEmpty && posts.isEmpty && delivered == 0 { break }
             clock.advance(milliseconds: 60_000)
         }
         try await hub.expireParkedEvents()
+    }
+
+    /// A system's own payload, as `POST /v1/inbound/{system}` takes it: its signature checked,
+    /// then mapped by its pack and ingested.
+    static func deliver(_ post: DemoWorld.NativePost, hub: Hub, world: DemoWorld, clock: ManualClock) async throws {
+        let system = SystemName(post.system)
+        guard let inbound = hub.landscape.systems[system]?.inbound,
+            inbound.authentication.accepts(body: post.body, headers: post.headers, now: clock.now().milliseconds / 1_000)
+        else {
+            world.note("\(DemoWorld.clockText(clock.now()))  \(system) → hub: refused, the signature does not match")
+            return
+        }
+        let receipt = try await hub.receive(native: post.body, from: system, headers: post.headers)
+        let outcomes = receipt.results.map { "\($0.outcome.rawValue)\($0.orderId.map { " \($0)" } ?? "")" }.joined(separator: ", ")
+        world.note(
+            "\(DemoWorld.clockText(clock.now()))  \(system) → hub: Shopify \(post.headers["x-shopify-topic"] ?? "webhook") (signed, through the shopify pack): \(outcomes)"
+        )
     }
 
     /// `{ "orders": [...], "exceptions": [...], "deliveries": { subscription: count } }`.
@@ -83,7 +102,7 @@ public struct DemoRun: Sendable {
     }
 
     static func text(hub: Hub, world: DemoWorld, json: JSONValue) async throws -> String {
-        var out = "Waybill demo: a distributor of industrial components, 7 systems, one hub.\n"
+        var out = "Waybill demo: a distributor of industrial components, 8 systems, one hub.\n"
         out += world.log.joined(separator: "\n") + "\n\n== Orders ==\n"
         if case .array(let orders)? = json["orders"] {
             for order in orders {

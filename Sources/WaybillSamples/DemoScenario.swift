@@ -55,6 +55,18 @@ enum DemoScenario {
                 }
             ),
             (
+                110, "A maintenance shop buys bearings and bolts on the Shopify storefront (SHOPIFY-820982911946154508)",
+                {
+                    world.shopifyOrder(
+                        id: 820_982_911_946_154_508, number: 1101,
+                        customer: (id: 7_290_182_766_601, first: "Rosa", last: "Diaz", email: "rosa@riverside-maintenance.example"),
+                        lines: [
+                            (id: 13_391_441_666_089_001, sku: "BRG-6204", quantity: 8, price: "12.50"),
+                            (id: 13_391_441_666_089_002, sku: "BLT-M8", quantity: 24, price: "2.50"),
+                        ])
+                }
+            ),
+            (
                 120, "Prairie Ag places a second order in the CRM (SO-1005)",
                 {
                     world.send(

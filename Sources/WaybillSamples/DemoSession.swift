@@ -34,10 +34,26 @@ public final class DemoSession: Sendable {
         world.takeOutgoing().map { (system: $0.0, events: $0.1) }
     }
 
+    /// A payload a system posts in its own shape, with its headers (a signed Shopify webhook).
+    public struct NativePost: Sendable {
+        public let system: String
+        public let body: [UInt8]
+        public let headers: [String: String]
+    }
+
+    /// The native payloads the systems have queued (`POST /v1/inbound/{system}` takes them).
+    public func takeNativePosts() -> [NativePost] {
+        world.takeNativePosts().map { NativePost(system: $0.system, body: $0.body, headers: $0.headers) }
+    }
+
     /// Hands a delivered CloudEvent body to the simulated system behind `subscription`.
     /// Returns false if the body is not a CloudEvent of the catalog.
     @discardableResult
     public func receive(subscription: String, body: [UInt8]) -> Bool {
+        if subscription == "erp-salesorders" {
+            world.erpSalesOrder(body)
+            return (try? JSONParser.parse(body))?["entity"] != nil
+        }
         guard let json = try? JSONParser.parse(body), case .string(let typeName)? = json["type"], let type = EventType(rawValue: typeName),
             let data = json["data"]
         else { return false }

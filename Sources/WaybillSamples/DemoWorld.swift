@@ -24,6 +24,9 @@ final class DemoWorld: Sendable {
         var factories: [String: EventFactory] = [:]
         /// Events the systems have sent and the hub has not taken yet: (system, body).
         var outgoing: [(String, [UInt8])] = []
+        /// Payloads systems post in their own shape (the storefront's signed Shopify webhooks).
+        var nativeOutgoing: [NativePost] = []
+        var webhookCounter = 0
         /// What each subscription has been told: (time, type, subject).
         var received: [String: [(Timestamp, EventType, String)]] = [:]
         // WMS
@@ -46,6 +49,13 @@ final class DemoWorld: Sendable {
         var customerOfOrder: [String: String] = [:]
         /// The readable timeline.
         var log: [String] = []
+    }
+
+    /// A system's own payload with the headers it sends (its signature among them).
+    struct NativePost: Sendable {
+        var system: String
+        var body: [UInt8]
+        var headers: [String: String]
     }
 
     let clock: ManualClock
@@ -98,6 +108,10 @@ final class DemoWorld: Sendable {
     /// The in-process adapter: every simulated system takes what it is sent.
     var adapter: InProcessAdapter {
         InProcessAdapter { [self] delivery in
+            if delivery.subscription.name == "erp-salesorders" {
+                erpSalesOrder(delivery.body)
+                return .delivered(statusCode: 204)
+            }
             guard case .object(let members)? = try? JSONParser.parse(delivery.body),
                 case .object(let data)? = members.first(where: { $0.0 == "data" })?.1
             else {

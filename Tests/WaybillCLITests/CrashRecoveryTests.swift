@@ -103,6 +103,6 @@ struct DemoCommandTests {
         let json = try JSONParser.parse(Array(first))
         guard case .array(let orders)? = json["orders"] else { Issue.record("no orders"); return }
         let statuses = orders.compactMap { order -> String? in if case .string(let s)? = order["status"] { s } else { nil } }
-        #expect(statuses == ["closed", "closed", "closed", "closed", "cancelled"])
+        #expect(statuses == ["closed", "closed", "closed", "closed", "closed", "cancelled"])
     }
 }

@@ -40,13 +40,19 @@ struct DemoOverHTTPTests {
             """
         for system in DemoLandscape.systems() {
             yaml += "  - name: \(system.name)\n"
-            if !system.publishes.isEmpty {
+            if system.inbound != nil {
+                yaml += "    inbound: { pack: shopify, secret: \"\(DemoLandscape.shopSecret)\" }\n"
+            } else if !system.publishes.isEmpty {
                 yaml += "    apiKey: \"key-\(system.name)\"\n"
                 yaml += "    publishes: [\(system.publishes.sorted().map(\.rawValue).joined(separator: ", "))]\n"
             }
-            yaml += "    subscribes:\n"
+            if !system.subscriptions.isEmpty { yaml += "    subscribes:\n" }
             for s in system.subscriptions {
-                yaml += "      - name: \(s.name)\n"
+                if let mapping = s.mapping {
+                    yaml += "      - pack: \(mapping.name.replacingOccurrences(of: "pack ", with: ""))\n        name: \(s.name)\n"
+                } else {
+                    yaml += "      - name: \(s.name)\n"
+                }
                 yaml += "        types: [\(s.types.sorted().map(\.rawValue).joined(separator: ", "))]\n"
                 yaml += "        webhook: { url: \"http://127.0.0.1:\(receiverPort)/hooks/\(s.name)\", secret: \"\(secret(s.name.rawValue))\" }\n"
             }
@@ -104,6 +110,17 @@ struct DemoOverHTTPTests {
                 step.run()
                 var deliveredBefore = log.snapshot.count
                 for _ in 0..<1_000 {
+                    // The storefront's signed Shopify webhooks, to the native route.
+                    let posts = session.takeNativePosts()
+                    for post in posts {
+                        var request = HTTPClientRequest(url: "\(base)/v1/inbound/\(post.system)")
+                        request.method = .POST
+                        request.headers.add(name: "content-type", value: "application/json")
+                        for (name, value) in post.headers { request.headers.add(name: name, value: value) }
+                        request.body = .bytes(ByteBuffer(bytes: post.body))
+                        let answer = try await client.execute(request, timeout: .seconds(10))
+                        #expect(answer.status.code == 202, "\(step.title): \(post.system) posted \(answer.status.code)")
+                    }
                     let outgoing = session.takeOutgoing()
                     for (system, events) in outgoing {
                         let answer = try await call(
@@ -113,7 +130,7 @@ struct DemoOverHTTPTests {
                     // Quiet: nothing pending, so every reaction of this round is queued.
                     while try await pending() > 0 { try await Task.sleep(for: .milliseconds(20)) }
                     let delivered = log.snapshot.count
-                    if outgoing.isEmpty && delivered == deliveredBefore { break }
+                    if outgoing.isEmpty && posts.isEmpty && delivered == deliveredBefore { break }
                     deliveredBefore = delivered
                     session.clock.advance(milliseconds: 60_000)
                 }
@@ -134,7 +151,7 @@ struct DemoOverHTTPTests {
         }
         let overHTTP = normalised(views.body?["items"])
         let inProcess = normalised(reference.json["orders"])
-        #expect(overHTTP.count == 5)
+        #expect(overHTTP.count == 6)
         #expect(overHTTP == inProcess, "\(zip(overHTTP, inProcess).first { $0 != $1 }.map { "HTTP \($0)\nin-process \($1)" } ?? "")")
         for (subscription, told) in reference.told {
             let perOrder = { (list: [(EventType, String)]) in Dictionary(grouping: list, by: \.1).mapValues { $0.map(\.0) } }

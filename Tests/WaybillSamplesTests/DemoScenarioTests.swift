@@ -12,7 +12,11 @@ struct DemoScenarioTests {
         let run = try await DemoRun.play(store: try temporaryStore(), seed: 42)
         let orders = try await run.hub.store.read { try $0.orders(status: nil, customer: nil, updatedSince: nil, after: nil, limit: 100) }
         let statuses = Dictionary(uniqueKeysWithValues: orders.map { ($0.orderId.rawValue, $0.status) })
-        #expect(statuses == ["SO-1001": .closed, "SO-1002": .closed, "SO-1003": .closed, "SO-1004": .closed, "SO-1005": .cancelled])
+        #expect(
+            statuses == [
+                "SO-1001": .closed, "SO-1002": .closed, "SO-1003": .closed, "SO-1004": .closed, "SO-1005": .cancelled,
+                "SHOPIFY-820982911946154508": .closed,
+            ])
         let split = try #require(orders.first { $0.orderId == "SO-1001" })
         #expect(split.shipments.count == 2)
         #expect(Set(split.shipments.compactMap(\.warehouse)) == ["DAL", "MEM"])
@@ -63,7 +67,7 @@ struct DemoScenarioTests {
                 }
             }
         }
-        #expect(requests == 5)
+        #expect(requests == 6)
     }
 
     @Test("the same seed gives byte-identical JSON")
@@ -109,5 +113,20 @@ struct DemoScenarioTests {
         let after = try await run.hub.store.read { try $0.projectionDigest() }
         #expect(before == after)
         #expect(before.contains("SO-1001"))
+    }
+
+    @Test(
+        "the storefront's order arrives as a signed Shopify webhook through the pack and ends like the others; NetSuite gets salesOrder records in its own ids")
+    func storefrontAndNetSuite() async throws {
+        let run = try await DemoRun.play(store: try temporaryStore(), seed: 42)
+        let web = try #require(try await run.hub.order("SHOPIFY-820982911946154508"))
+        #expect(web.status == .closed && web.origin == "shop")
+        #expect(web.customerId == "SHOPIFY-C7290182766601" && web.placement.customerPO == "#1101")
+        #expect(web.lines.map(\.sku) == ["BRG-6204", "BLT-M8"] && web.total == Money(minorUnits: 160_00, currency: .usd))
+        #expect(web.externalIds["shop"] == "820982911946154508", "Shopify's 64-bit order id, exact")
+        let salesOrders = run.told["erp-salesorders"] ?? []
+        #expect(salesOrders.count == 6 && salesOrders.allSatisfy { $0.0 == .orderAccepted })
+        #expect(run.text.contains("NetSuite salesOrder for SO-1001: entity 100045, 3 items (100-6204, 100-0840, 200-0002)"))
+        #expect(run.text.contains("shop → hub: Shopify orders/create (signed, through the shopify pack)"))
     }
 }
