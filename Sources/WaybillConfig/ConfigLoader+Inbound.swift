@@ -11,34 +11,12 @@ extension ConfigReader {
     /// scheme (Shopify's HMAC for `shopify`), else the system's API key.
     mutating func readInbound(_ node: Node, _ path: String) -> NativeInbound? {
         let members = mapping(node, path, allowed: ["pack", "mapping", "signature", "secret", "secretEnv"])
-        let packName = string(members["pack"], join(path, "pack"))
-        let file = string(members["mapping"], join(path, "mapping"))
-        guard packName != nil || file != nil else {
+        let packName = members["pack"]?.string
+        guard members["pack"] != nil || members["mapping"] != nil else {
             problem(path, node, "needs a pack: (\(Packs.all.keys.sorted().joined(separator: ", "))) or a mapping: file")
             return nil
         }
-        var mapping: Mapping?
-        if let packName {
-            do {
-                mapping = try Packs.mapping(packName)
-                if mapping == nil {
-                    problem(join(path, "pack"), members["pack"], "there is no pack \(packName) (packs: \(Packs.all.keys.sorted().joined(separator: ", ")))")
-                }
-            } catch {
-                problem(join(path, "pack"), members["pack"], "the pack does not load: \(error)")
-            }
-        }
-        if let file {
-            let resolved = file.hasPrefix("/") ? file : URL(fileURLWithPath: directory).appendingPathComponent(file).path
-            do {
-                let own = try MappingLoader.load(path: resolved, name: file)
-                mapping = mapping.map { $0.overriding(with: own) } ?? own
-            } catch {
-                for mappingProblem in error.problems { problem(join(path, "mapping"), members["mapping"], mappingProblem.description) }
-                return nil
-            }
-        }
-        guard let mapping else { return nil }
+        guard let mapping = packOrMapping(members, path) else { return nil }
         let scheme = string(members["signature"], join(path, "signature")) ?? (packName == "shopify" ? "shopify" : "api-key")
         let authentication: NativeInbound.Authentication
         switch scheme {
@@ -59,6 +37,22 @@ extension ConfigReader {
 extension ConfigReader {
     /// A subscription's `pack:` and/or `mapping:` (outbound bodies; the file over the pack).
     mutating func outboundMapping(_ members: [String: Node], _ path: String, types: Set<EventType>) -> Mapping? {
+        guard members["pack"] != nil || members["mapping"] != nil else { return nil }
+        let mapping = packOrMapping(members, path)
+        if let mapping, mapping.outbound.keys.allSatisfy({ !types.contains($0) }) {
+            problem(
+                join(path, members["pack"] != nil ? "pack" : "mapping"), members["mapping"] ?? members["pack"],
+                "it has no outbound body for any of the subscription's types")
+        }
+        return mapping
+    }
+}
+
+extension ConfigReader {
+    /// The mapping that `pack:` and `mapping:` name: the pack, the file, or the file laid over the
+    /// pack field by field. Problems are reported at the key that names the culprit, a mapping
+    /// file's own with its file and line.
+    mutating func packOrMapping(_ members: [String: Node], _ path: String) -> Mapping? {
         var mapping: Mapping?
         if let packName = string(members["pack"], join(path, "pack")) {
             do {
@@ -79,11 +73,6 @@ extension ConfigReader {
                 for mappingProblem in error.problems { problem(join(path, "mapping"), members["mapping"], mappingProblem.description) }
                 return nil
             }
-        }
-        if let mapping, mapping.outbound.keys.allSatisfy({ !types.contains($0) }) {
-            problem(
-                join(path, members["pack"] != nil ? "pack" : "mapping"), members["mapping"] ?? members["pack"],
-                "it has no outbound body for any of the subscription's types")
         }
         return mapping
     }

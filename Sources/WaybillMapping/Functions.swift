@@ -105,7 +105,10 @@ enum Functions {
             return Value(scope.headers[try string(first).lowercased()].map(JSONValue.string), path: "header \(try string(first))")
         case "timestamp":
             if first.isAbsent { return first }
-            guard let t = Timestamp(rfc3339: try string(first)) else {
+            if case .number(let n)? = first.json, let milliseconds = Int64(n) {
+                return Value(.string(Timestamp(milliseconds: milliseconds).rfc3339), path: first.path)  // epoch milliseconds
+            }
+            guard let t = Timestamp(rfc3339: withColonOffset(try string(first))) else {
                 throw MappingError(.typeMismatch, "\(try string(first).debugDescription) is not an RFC 3339 timestamp", inputPath: first.path)
             }
             return Value(.string(t.rfc3339), path: first.path)
@@ -158,12 +161,22 @@ enum Functions {
             inputPath: value.path)
     }
 
+    /// `2024-10-02T09:04:43.000+0000` (ISO 8601's basic offset, as Salesforce writes it) with the
+    /// offset's colon RFC 3339 wants; anything else unchanged.
+    static func withColonOffset(_ text: String) -> String {
+        let characters = Array(text)
+        guard characters.count > 5, characters[characters.count - 5] == "+" || characters[characters.count - 5] == "-",
+            characters.suffix(4).allSatisfy(\.isNumber), text.contains("T")
+        else { return text }
+        return String(characters.dropLast(2)) + ":" + String(characters.suffix(2))
+    }
+
     /// The calendar date of an RFC 3339 timestamp: in `zone` (an IANA name such as
     /// America/Chicago) when given, else at the timestamp's own offset. A bare date passes.
     static func date(_ value: Value, zone: String?) throws(MappingError) -> String {
         let text = try string(value)
         if text.count == 10, CalendarDate(text) != nil { return text }
-        guard let instant = Timestamp(rfc3339: text) else {
+        guard let instant = Timestamp(rfc3339: withColonOffset(text)) else {
             throw MappingError(.typeMismatch, "\(text.debugDescription) is not a date or an RFC 3339 timestamp", inputPath: value.path)
         }
         guard let zone else { return String(text.prefix(10)) }

@@ -39,6 +39,8 @@ struct ExpressionTests {
             ("date($.created_at)", .string("2024-10-02")),
             ("date($.created_at, 'Europe/Berlin')", .string("2024-10-03")),
             ("-$.line_items[1].price", .number("-5.5")),
+            ("timestamp('2024-10-02T09:04:43.000+0000')", .string("2024-10-02T09:04:43Z")),
+            ("timestamp(1727859883000)", .string("2024-10-02T09:04:43Z")),
         ])
     func evaluates(_ text: String, _ expected: JSONValue) throws {
         #expect(try value(text) == expected, "\(text)")
