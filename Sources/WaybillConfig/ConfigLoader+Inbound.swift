@@ -66,6 +66,7 @@ extension ConfigReader {
         }
         if let file = string(members["mapping"], join(path, "mapping")) {
             let resolved = file.hasPrefix("/") ? file : URL(fileURLWithPath: directory).appendingPathComponent(file).path
+            mappingFiles.append(resolved)
             do {
                 let own = try MappingLoader.load(path: resolved, name: file)
                 mapping = mapping.map { $0.overriding(with: own) } ?? own

@@ -27,7 +27,8 @@ public enum ConfigLoader {
         }
         var reader = ConfigReader(environment: environment)
         reader.directory = directory ?? FileManager.default.currentDirectoryPath
-        let config = reader.read(node)
+        var config = reader.read(node)
+        config.mappingFiles = reader.mappingFiles
         if !reader.problems.isEmpty { throw ConfigProblems(problems: reader.problems) }
         return config
     }
@@ -38,6 +39,8 @@ struct ConfigReader {
     let environment: [String: String]
     /// Where mapping files are found.
     var directory = "."
+    /// The mapping files read, resolved.
+    var mappingFiles: [String] = []
     var problems: [ConfigProblem] = []
     /// Which entry each key or token was given to, by its key path.
     var secretOwners: [String: String] = [:]

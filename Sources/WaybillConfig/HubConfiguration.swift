@@ -78,6 +78,8 @@ public struct HubConfiguration: Sendable, Equatable {
     public var rateLimit = RateLimit.standard
     public var users: [User] = []
     public var systems: [SystemConfiguration] = []
+    /// The mapping files the configuration names, resolved (for `waybill check` to find their tests).
+    public var mappingFiles: [String] = []
 
     public init() {}
 

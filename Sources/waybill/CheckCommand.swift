@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import WaybillConfig
+import WaybillMapping
 
 /// `waybill check`: validates a configuration file and prints each problem with its key path and line.
 struct CheckCommand: ParsableCommand {
@@ -13,6 +14,18 @@ struct CheckCommand: ParsableCommand {
         do {
             let loaded = try ConfigLoader.load(path: config, environment: ProcessInfo.processInfo.environment)
             let subscriptions = loaded.systems.reduce(0) { $0 + $1.system.subscriptions.count }
+            // The mapping tests beside the mapping files must load: their mapping, their fixtures.
+            var problems: [String] = []
+            let directories = Set(loaded.mappingFiles.map { URL(fileURLWithPath: $0).deletingLastPathComponent().path })
+            for directory in directories.sorted() {
+                for test in (try? TestCommand.testFiles(at: directory)) ?? [] {
+                    do { _ = try MappingTestFile.load(path: test) } catch { problems += error.problems.map { "\(test): \($0)" } }
+                }
+            }
+            guard problems.isEmpty else {
+                for problem in problems { print("\(config): \(problem)") }
+                throw ExitCode(1)
+            }
             print("\(config): valid — \(loaded.systems.count) systems, \(subscriptions) subscriptions, \(loaded.users.count) users")
         } catch let problems as ConfigProblems {
             for problem in problems.problems { print("\(config): \(problem)") }

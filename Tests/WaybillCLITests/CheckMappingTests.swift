@@ -36,4 +36,19 @@ struct CheckMappingTests {
         #expect(text.contains("shop.yml:6") && text.contains("expected a value"), "\(text)")
         #expect(text.contains("systems[0].inbound.mapping"), "\(text)")
     }
+
+    @Test("a mapping test beside a mapping that names a fixture that is not there fails waybill check, naming the fixture")
+    func missingFixture() throws {
+        let directory = try temporaryDirectory("waybill-check-fixture")
+        try "events:\n  - type: o2c.order.cancelled\n    id: $.id\n    data: { orderId: $.order }\n"
+            .write(to: directory.appendingPathComponent("shop.yml"), atomically: true, encoding: .utf8)
+        try "mapping: shop.yml\ntests:\n  - name: a cancellation\n    input: cancel.json\n    expect: []\n"
+            .write(to: directory.appendingPathComponent("shop.test.yml"), atomically: true, encoding: .utf8)
+        let config = directory.appendingPathComponent("waybill.yml")
+        try "systems:\n  - name: shop\n    apiKey: \"key-shop\"\n    inbound: { mapping: shop.yml }\n".write(to: config, atomically: true, encoding: .utf8)
+        let (status, output) = try runWaybill(["check", "--config", config.path])
+        let text = String(decoding: output, as: UTF8.self)
+        #expect(status != 0)
+        #expect(text.contains("shop.test.yml") && text.contains("cancel.json"), "\(text)")
+    }
 }
