@@ -70,7 +70,7 @@ let package = Package(
         .target(
             name: "WaybillWebhooks",
             dependencies: [
-                "WaybillEngine", "WaybillCore",
+                "WaybillEngine", "WaybillCore", "WaybillMapping",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),

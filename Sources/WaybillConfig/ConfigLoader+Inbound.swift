@@ -78,3 +78,56 @@ extension ConfigReader {
         return mapping
     }
 }
+
+extension ConfigReader {
+    /// `http: { method, url, headers, auth: { bearer | bearerEnv | basic: { user, password | passwordEnv } | oauth2: { tokenUrl, clientId, clientSecret | clientSecretEnv, scope } }, capture: location | $.path }`.
+    mutating func readHTTPCall(_ node: Node, _ path: String) -> HTTPCall? {
+        let m = mapping(node, path, allowed: ["method", "url", "headers", "auth", "capture"])
+        let method = (string(m["method"], join(path, "method")) ?? "POST").uppercased()
+        if !["POST", "PUT", "PATCH", "DELETE", "GET"].contains(method) {
+            problem(join(path, "method"), m["method"], "expected POST, PUT, PATCH, DELETE or GET")
+        }
+        guard let url = string(m["url"], join(path, "url"), required: true) else { return nil }
+        if !(url.hasPrefix("http://") || url.hasPrefix("https://")) { problem(join(path, "url"), m["url"], "expected an http:// or https:// URL") }
+        var headers: [String: String] = [:]
+        if let h = m["headers"], case .mapping(let pairs) = h {
+            for (key, value) in pairs { if let k = key.string, let v = value.string { headers[k] = v } }
+        }
+        var authentication = HTTPCall.Authentication.none
+        if let authNode = m["auth"] {
+            let a = mapping(authNode, join(path, "auth"), allowed: ["bearer", "bearerEnv", "basic", "oauth2"])
+            if a["bearer"] != nil || a["bearerEnv"] != nil {
+                if let token = secret(a, "bearer", join(path, "auth"), required: true) { authentication = .bearer(token: token) }
+            } else if let basic = a["basic"] {
+                let b = mapping(basic, join(path, "auth.basic"), allowed: ["user", "password", "passwordEnv"])
+                if let user = string(b["user"], join(path, "auth.basic.user"), required: true),
+                    let password = secret(b, "password", join(path, "auth.basic"), required: true)
+                {
+                    authentication = .basic(user: user, password: password)
+                }
+            } else if let oauth = a["oauth2"] {
+                let o = mapping(oauth, join(path, "auth.oauth2"), allowed: ["tokenUrl", "clientId", "clientSecret", "clientSecretEnv", "scope"])
+                if let tokenURL = string(o["tokenUrl"], join(path, "auth.oauth2.tokenUrl"), required: true),
+                    let clientId = string(o["clientId"], join(path, "auth.oauth2.clientId"), required: true),
+                    let clientSecret = secret(o, "clientSecret", join(path, "auth.oauth2"), required: true)
+                {
+                    authentication = .oauth2(
+                        tokenURL: tokenURL, clientId: clientId, clientSecret: clientSecret, scope: string(o["scope"], join(path, "auth.oauth2.scope")))
+                }
+            } else {
+                problem(join(path, "auth"), authNode, "expected bearer, basic or oauth2")
+            }
+        }
+        var capture = HTTPCall.Capture.none
+        if let text = string(m["capture"], join(path, "capture")) {
+            if text == "location" {
+                capture = .location
+            } else {
+                do { capture = .body(try ExpressionParser.parse(text)) } catch {
+                    problem(join(path, "capture"), m["capture"], "expected location or a JSON path such as $.id: \(error.message)")
+                }
+            }
+        }
+        return HTTPCall(method: method, url: url, headers: headers, authentication: authentication, capture: capture)
+    }
+}

@@ -126,9 +126,19 @@ class SQLiteReader: StoreReader {
     }
 
     func crossReference(kind: String, system: SystemName, external: String) throws -> String? {
-        try query("SELECT canonical FROM cross_references WHERE kind = ? AND system = ? AND external = ?").first(
+        let bind: (inout DirectBinding) -> Void = {
+            $0.bind(kind); $0.bind(system.rawValue); $0.bind(external)
+        }
+        if let canonical = try query("SELECT canonical FROM cross_references WHERE kind = ? AND system = ? AND external = ?").first(bind, { $0.string(0) }) {
+            return canonical
+        }
+        return try query("SELECT canonical FROM external_ids WHERE kind = ? AND system = ? AND external = ?").first(bind) { $0.string(0) }
+    }
+
+    func externalId(kind: String, system: SystemName, canonical: String) throws -> String? {
+        try query("SELECT external FROM external_ids WHERE kind = ? AND system = ? AND canonical = ?").first(
             {
-                $0.bind(kind); $0.bind(system.rawValue); $0.bind(external)
+                $0.bind(kind); $0.bind(system.rawValue); $0.bind(canonical)
             }
         ) { $0.string(0) }
     }

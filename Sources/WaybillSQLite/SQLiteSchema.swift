@@ -195,6 +195,16 @@ enum SQLiteSchema {
                     CREATE UNIQUE INDEX kept_payloads_by_delivery ON kept_payloads (system, delivery_id) WHERE delivery_id IS NOT NULL;
                     """)
         }
+        migrator.registerMigration("v13: ids systems gave our records (captured from their answers)") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE external_ids (
+                        kind TEXT NOT NULL, system TEXT NOT NULL, canonical TEXT NOT NULL, external TEXT NOT NULL,
+                        PRIMARY KEY (kind, system, canonical)
+                    ) WITHOUT ROWID;
+                    CREATE INDEX external_ids_by_external ON external_ids (kind, system, external);
+                    """)
+        }
         return migrator
     }
 }

@@ -246,6 +246,12 @@ final class SQLiteTransaction: SQLiteReader, StoreTransaction {
         try db.execute(sql: "DELETE FROM kept_payloads WHERE id = ?", arguments: [id])
     }
 
+    func saveExternalId(kind: String, system: SystemName, canonical: String, external: String) throws {
+        try db.execute(
+            sql: "INSERT OR REPLACE INTO external_ids (kind, system, canonical, external) VALUES (?, ?, ?, ?)",
+            arguments: [kind, system.rawValue, canonical, external])
+    }
+
     func keepRefused(_ event: RefusedEvent) throws {
         try statement("INSERT OR REPLACE INTO refused (seq, record_key, code, refused_at) VALUES (?, ?, ?, ?)")
             .execute(arguments: [event.seq, event.key, event.code, event.refusedAt.milliseconds])

@@ -22,8 +22,11 @@ public protocol StoreReader {
     func heartbeats() throws -> [String: Timestamp]
     func customer(_ id: CustomerID) throws -> CustomerRecord?
     func product(_ sku: SKU) throws -> ProductRecord?
-    /// The canonical id a system's own id maps to (`kind` is `customer`, `product` or `order`).
+    /// The canonical id a system's own id maps to (`kind` is `customer`, `product` or `order`),
+    /// from the cross-references and the ids captured from the system's answers.
     func crossReference(kind: String, system: SystemName, external: String) throws -> String?
+    /// The system's own id for a record of ours, captured from its answer to a call.
+    func externalId(kind: String, system: SystemName, canonical: String) throws -> String?
     func openReceivables(of customer: CustomerID) throws -> Int64
     func orderForInvoice(_ invoice: InvoiceID) throws -> OrderID?
 
@@ -93,6 +96,9 @@ public protocol StoreTransaction: StoreReader {
     func save(_ customer: CustomerRecord) throws
     func save(_ product: ProductRecord) throws
     func saveCrossReference(kind: String, system: SystemName, external: String, canonical: String) throws
+    /// Records the id a system gave a record of ours (captured from its answer to a call that
+    /// created it). Kept across rebuilds: it is not derived from the log.
+    func saveExternalId(kind: String, system: SystemName, canonical: String, external: String) throws
     func adjustReceivables(of customer: CustomerID, by delta: Int64) throws
     func indexInvoice(_ invoice: InvoiceID, order: OrderID) throws
 

@@ -55,6 +55,7 @@ struct ServeCommand: AsyncParsableCommand {
             adapters: AdapterRegistry([
                 AdapterSettings.webhook(url: "", secret: "").kind: WebhookAdapter(client: client, clock: clock),
                 AdapterSettings.x12File(set: "", directory: "").kind: X12FileAdapter(hub: hub),
+                AdapterSettings.http(HTTPCall(method: "POST", url: "")).kind: HTTPCallAdapter(client: client),
             ]),
             concurrency: deliveryConcurrency, logger: logger)
         let app = Application(

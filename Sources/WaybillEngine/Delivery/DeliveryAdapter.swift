@@ -20,6 +20,9 @@ public struct OutboundDelivery: Sendable {
 /// What the subscriber made of an attempt.
 public enum DeliveryOutcome: Sendable, Equatable {
     case delivered(statusCode: Int?)
+    /// Delivered, and the answer named the record the system created for the order (its id,
+    /// kept as the system's id for the order).
+    case created(statusCode: Int, externalId: String)
     case failed(statusCode: Int?, error: String)
     /// The endpoint says it is gone for good (HTTP 410): no further attempts.
     case gone(statusCode: Int)

@@ -39,6 +39,10 @@ public final class DeliveryScheduler: Sendable {
                     if attempt.gone {
                         try tx.setSubscription(attempt.job.subscription, disabled: true, reason: "the endpoint answered 410 Gone", at: now, by: "hub")
                     }
+                    // The system named the record it created: later calls address it by that id.
+                    if let (system, external) = attempt.created, let order = RecordKey.orderId(of: attempt.job.key) {
+                        try tx.saveExternalId(kind: "order", system: system, canonical: order.rawValue, external: external)
+                    }
                 }
             }
             return batches.map { _ in () }
@@ -289,6 +293,8 @@ public final class DeliveryScheduler: Sendable {
         switch outcome {
         case .delivered(let code):
             return Attempt(job: job, result: .delivered(statusCode: code, at: now))
+        case .created(let code, let external):
+            return Attempt(job: job, result: .delivered(statusCode: code, at: now), created: (subscription.system, external))
         case .gone(let code):
             // Kept pending (due at once) while the subscription is disabled; enabling resumes it.
             return Attempt(
@@ -316,4 +322,6 @@ struct Attempt: Sendable {
     let job: DeliveryJob
     let result: AttemptResult
     var gone = false
+    /// The record the system created for the delivery's order, by its own id.
+    var created: (system: SystemName, externalId: String)?
 }

@@ -27,7 +27,10 @@ enum SubscriberBody {
         if let original = try replace("customerId", in: &data, with: { try reader.customer(CustomerID($0))?.externalIds[system] }) {
             canonical.append(("customerId", .string(original)))
         }
-        if let original = try replace("orderId", in: &data, with: { try reader.order(OrderID($0))?.externalIds[system] }) {
+        if let original = try replace(
+            "orderId", in: &data,
+            with: { try reader.order(OrderID($0))?.externalIds[system] ?? reader.externalId(kind: "order", system: SystemName(system), canonical: $0) })
+        {
             canonical.append(("orderId", .string(original)))
         }
         if let i = data.firstIndex(where: { $0.0 == "lines" }), case .array(var lines) = data[i].1 {
@@ -64,7 +67,9 @@ enum SubscriberBody {
             switch kind {
             case "customer": return (try? reader.customer(CustomerID(id)))??.externalIds[system]
             case "product": return (try? reader.product(SKU(id)))??.externalIds[system]
-            case "order": return (try? reader.order(OrderID(id)))??.externalIds[system]
+            case "order":
+                return (try? reader.order(OrderID(id)))??.externalIds[system]
+                    ?? (try? reader.externalId(kind: "order", system: SystemName(system), canonical: id)) ?? nil
             default: return nil
             }
         }

@@ -10,12 +10,15 @@ public enum AdapterSettings: Sendable, Equatable {
     case webhook(url: String, secret: String)
     /// Write an X12 document (855, 856, 810) for the trading partner into `directory`, atomically.
     case x12File(set: String, directory: String)
+    /// A REST call per delivery (see `HTTPCall`).
+    case http(HTTPCall)
 
     public var kind: String {
         switch self {
         case .inProcess: return "inProcess"
         case .webhook: return "webhook"
         case .x12File: return "x12File"
+        case .http: return "http"
         }
     }
 }
