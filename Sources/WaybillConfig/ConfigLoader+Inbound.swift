@@ -131,3 +131,30 @@ extension ConfigReader {
         return HTTPCall(method: method, url: url, headers: headers, authentication: authentication, capture: capture)
     }
 }
+
+extension ConfigReader {
+    /// `soap: { url, version: "1.1" | "1.2", action, operation, namespace, security: { user, password | passwordEnv }, retryFaults: [...] }`.
+    mutating func readSOAPCall(_ node: Node, _ path: String) -> SOAPCall? {
+        let m = mapping(node, path, allowed: ["url", "version", "action", "operation", "namespace", "security", "retryFaults"])
+        guard let url = string(m["url"], join(path, "url"), required: true),
+            let operation = string(m["operation"], join(path, "operation"), required: true),
+            let namespace = string(m["namespace"], join(path, "namespace"), required: true)
+        else { return nil }
+        if !(url.hasPrefix("http://") || url.hasPrefix("https://")) { problem(join(path, "url"), m["url"], "expected an http:// or https:// URL") }
+        let versionText = string(m["version"], join(path, "version")) ?? "1.1"
+        guard let version = SOAPCall.Version(rawValue: versionText) else {
+            problem(join(path, "version"), m["version"], "expected \"1.1\" or \"1.2\"")
+            return nil
+        }
+        var call = SOAPCall(url: url, version: version, action: string(m["action"], join(path, "action")), operation: operation, namespace: namespace)
+        if let security = m["security"] {
+            let s = mapping(security, join(path, "security"), allowed: ["user", "password", "passwordEnv"])
+            call.user = string(s["user"], join(path, "security.user"), required: true)
+            call.password = secret(s, "password", join(path, "security"), required: true)
+        }
+        if m["retryFaults"] != nil {
+            call.retryFaults = Set(sequence(m["retryFaults"], join(path, "retryFaults")).compactMap(\.string))
+        }
+        return call
+    }
+}

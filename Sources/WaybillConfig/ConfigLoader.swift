@@ -330,7 +330,7 @@ struct ConfigReader {
     }
 
     mutating func readSubscription(_ node: Node, _ path: String, system: SystemName, isPartner: Bool) -> Subscription? {
-        let m = mapping(node, path, allowed: ["name", "types", "webhook", "x12", "http", "csv", "retry", "mapping", "pack"])
+        let m = mapping(node, path, allowed: ["name", "types", "webhook", "x12", "http", "soap", "csv", "retry", "mapping", "pack"])
         let name = string(m["name"], join(path, "name"), required: true)
         let types = eventTypes(m["types"], join(path, "types"))
         if m["types"] == nil { problem(join(path, "types"), node, "is required") }
@@ -362,10 +362,12 @@ struct ConfigReader {
             if let set, let directory { adapter = .x12File(set: set, directory: directory) }
         } else if let http = m["http"] {
             adapter = readHTTPCall(http, join(path, "http")).map(AdapterSettings.http)
+        } else if let soap = m["soap"] {
+            adapter = readSOAPCall(soap, join(path, "soap")).map(AdapterSettings.soap)
         } else if m["csv"] != nil {
             problem(join(path, "csv"), m["csv"], "CSV delivery is not supported by this version yet")
         } else {
-            problem(path, node, "a subscription needs an adapter: webhook, http or x12")
+            problem(path, node, "a subscription needs an adapter: webhook, http, soap or x12")
         }
         var retry = RetrySchedule.standard
         if let r = m["retry"] {

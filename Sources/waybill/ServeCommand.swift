@@ -56,6 +56,7 @@ struct ServeCommand: AsyncParsableCommand {
                 AdapterSettings.webhook(url: "", secret: "").kind: WebhookAdapter(client: client, clock: clock),
                 AdapterSettings.x12File(set: "", directory: "").kind: X12FileAdapter(hub: hub),
                 AdapterSettings.http(HTTPCall(method: "POST", url: "")).kind: HTTPCallAdapter(client: client),
+                AdapterSettings.soap(SOAPCall(url: "", operation: "", namespace: "")).kind: SOAPAdapter(client: client),
             ]),
             concurrency: deliveryConcurrency, logger: logger)
         let app = Application(

@@ -24,6 +24,8 @@ public enum DeliveryOutcome: Sendable, Equatable {
     /// kept as the system's id for the order).
     case created(statusCode: Int, externalId: String)
     case failed(statusCode: Int?, error: String)
+    /// The system refuses this delivery for good (a SOAP `Client` fault): dead at once, no retry.
+    case refused(statusCode: Int?, error: String)
     /// The endpoint says it is gone for good (HTTP 410): no further attempts.
     case gone(statusCode: Int)
 }

@@ -299,6 +299,8 @@ public final class DeliveryScheduler: Sendable {
             // Kept pending (due at once) while the subscription is disabled; enabling resumes it.
             return Attempt(
                 job: job, result: .retry(statusCode: code, error: "the endpoint answered \(code) Gone; subscription disabled", nextAttemptAt: now), gone: true)
+        case .refused(let code, let error):
+            return Attempt(job: job, result: .dead(statusCode: code, error: error, at: now))
         case .failed(let code, let error):
             guard let delay = subscription.retry.backoff(afterFailedAttempts: job.attempts + 1, unit: hub.random.unit()) else {
                 return Attempt(job: job, result: .dead(statusCode: code, error: error, at: now))

@@ -12,6 +12,8 @@ public enum AdapterSettings: Sendable, Equatable {
     case x12File(set: String, directory: String)
     /// A REST call per delivery (see `HTTPCall`).
     case http(HTTPCall)
+    /// A SOAP 1.1 / 1.2 call per delivery (see `SOAPCall`).
+    case soap(SOAPCall)
 
     public var kind: String {
         switch self {
@@ -19,6 +21,7 @@ public enum AdapterSettings: Sendable, Equatable {
         case .webhook: return "webhook"
         case .x12File: return "x12File"
         case .http: return "http"
+        case .soap: return "soap"
         }
     }
 }
