@@ -330,7 +330,7 @@ struct ConfigReader {
     }
 
     mutating func readSubscription(_ node: Node, _ path: String, system: SystemName, isPartner: Bool) -> Subscription? {
-        let m = mapping(node, path, allowed: ["name", "types", "webhook", "x12", "http", "soap", "csv", "retry", "mapping", "pack"])
+        let m = mapping(node, path, allowed: ["name", "types", "webhook", "x12", "http", "soap", "csv", "retry", "mapping", "pack", "retired"])
         let name = string(m["name"], join(path, "name"), required: true)
         let types = eventTypes(m["types"], join(path, "types"))
         if m["types"] == nil { problem(join(path, "types"), node, "is required") }
@@ -378,8 +378,18 @@ struct ConfigReader {
             if delays.isEmpty { problem(join(path, "retry.schedule"), r, "expected at least one delay") } else { retry = RetrySchedule(delays: delays) }
         }
         let outbound = outboundMapping(m, path, types: types)
+        var retired = false
+        if let flag = m["retired"] {
+            guard let value = flag.bool else {
+                problem(join(path, "retired"), flag, "expected true or false")
+                return nil
+            }
+            retired = value
+        }
         guard let name, let adapter else { return nil }
-        return Subscription(name: SubscriptionName(name), system: system, types: types, adapter: adapter, retry: retry, mapping: outbound)
+        var subscription = Subscription(name: SubscriptionName(name), system: system, types: types, adapter: adapter, retry: retry, mapping: outbound)
+        subscription.retired = retired
+        return subscription
     }
 
     func distance(_ a: String, _ b: String) -> Int {

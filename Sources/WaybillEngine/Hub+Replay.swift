@@ -34,4 +34,25 @@ extension Hub {
             return n
         }
     }
+
+    /// A cutover's explicit step: moves the deliveries of `from` (a retired subscription) not yet
+    /// delivered to `to`, a subscription of the same system, which sends them from now on. They
+    /// keep their ids (and so their idempotency keys) and their order per order. Audited.
+    ///
+    /// - Throws: `WaybillError(.invalidPayload)` when either is not configured or they belong to
+    ///   different systems.
+    public func moveDeliveries(from: SubscriptionName, to: SubscriptionName, by actor: String) async throws -> Int {
+        guard let old = landscape.subscriptions[from], let new = landscape.subscriptions[to] else {
+            throw WaybillError(.invalidPayload, "both \(from) and \(to) must be configured (the one replaced as retired: true)")
+        }
+        guard old.system == new.system else {
+            throw WaybillError(.invalidPayload, "\(from) is \(old.system)'s and \(to) is \(new.system)'s: deliveries move within one system")
+        }
+        let now = clock.now()
+        return try await store.write { tx in
+            let n = try tx.moveDeliveries(from: from, to: to, at: now)
+            try tx.audit(AuditEntry(at: now, actor: actor, action: "move", target: "subscription:\(from)", detail: "\(n) deliveries to \(to)"))
+            return n
+        }
+    }
 }

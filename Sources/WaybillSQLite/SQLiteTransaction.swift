@@ -390,6 +390,16 @@ final class SQLiteTransaction: SQLiteReader, StoreTransaction {
         return requeued
     }
 
+    func moveDeliveries(from: SubscriptionName, to: SubscriptionName, at: Timestamp) throws -> Int {
+        try db.execute(
+            sql: "UPDATE outbox SET subscription = ?, status = 0, next_attempt_at = ?, attempts = 0 WHERE subscription = ? AND status <> 1",
+            arguments: [to.rawValue, at.milliseconds, from.rawValue])
+        let moved = db.changesCount
+        // What the new subscription has delivered of each key is learnt again from its rows.
+        if moved > 0 { try db.execute(sql: "DELETE FROM delivery_progress WHERE subscription IN (?, ?)", arguments: [from.rawValue, to.rawValue]) }
+        return moved
+    }
+
     func setSubscription(_ name: SubscriptionName, disabled: Bool, reason: String?, at: Timestamp, by: String) throws {
         try statement(
             """

@@ -122,6 +122,9 @@ public protocol StoreTransaction: StoreReader {
     /// ranges; they keep their ids (and so their `webhook-id`). Returns how many.
     func requeueDeliveries(subscription: SubscriptionName, seqs: ClosedRange<Int64>?, received: ClosedRange<Timestamp>?, at: Timestamp) throws -> Int
     func setSubscription(_ name: SubscriptionName, disabled: Bool, reason: String?, at: Timestamp, by: String) throws
+    /// Moves a subscription's deliveries not yet delivered (pending and dead) to another
+    /// subscription (a cutover); they keep their ids and their order per key. Returns how many.
+    func moveDeliveries(from: SubscriptionName, to: SubscriptionName, at: Timestamp) throws -> Int
     /// Records that hub process `node` is alive at `at` (a small real write: a store that cannot
     /// take writes fails it).
     func beat(node: String, at: Timestamp) throws

@@ -10,6 +10,9 @@ struct CheckCommand: ParsableCommand {
     @Option(help: "The configuration file.")
     var config: String
 
+    @Option(help: "The configuration in use now: also print what changing it to --config will do to subscriptions (a cutover).")
+    var against: String?
+
     func run() throws {
         do {
             let loaded = try ConfigLoader.load(path: config, environment: ProcessInfo.processInfo.environment)
@@ -27,6 +30,10 @@ struct CheckCommand: ParsableCommand {
                 throw ExitCode(1)
             }
             print("\(config): valid — \(loaded.systems.count) systems, \(subscriptions) subscriptions, \(loaded.users.count) users")
+            if let against {
+                let current = try ConfigLoader.load(path: against, environment: ProcessInfo.processInfo.environment)
+                for line in Cutover.changes(from: current.landscape, to: loaded.landscape) { print(line) }
+            }
         } catch let problems as ConfigProblems {
             for problem in problems.problems { print("\(config): \(problem)") }
             throw ExitCode(1)

@@ -19,7 +19,7 @@ struct ReplayCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "replay",
         abstract: "Resend deliveries, reprocess refused events, or rebuild the projections from the log.",
-        subcommands: [Delivery.self, Subscription.self, Events.self, Rebuild.self]
+        subcommands: [Delivery.self, Subscription.self, Events.self, Rebuild.self, Move.self]
     )
 
     /// Options every replay takes.
@@ -134,6 +134,25 @@ struct ReplayCommand: AsyncParsableCommand {
             }
             let items: [JSONValue] = results.map { seq, result in .members([("seq", .int(Int(seq))), ("result", result.json)]) }
             ReplayCommand.print(.members([("reprocessed", .array(items))]))
+        }
+    }
+
+    struct Move: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "A cutover's explicit step: move a retired subscription's undelivered deliveries to the subscription replacing it.")
+
+        @Option(help: "The retired subscription.")
+        var from: String
+
+        @Option(help: "The subscription that replaces it (same system).")
+        var to: String
+
+        @OptionGroup var common: Common
+
+        func run() async throws {
+            let hub = try await common.open()
+            let moved = try await hub.moveDeliveries(from: SubscriptionName(from), to: SubscriptionName(to), by: common.actor)
+            ReplayCommand.print(.members([("from", .string(from)), ("to", .string(to)), ("moved", .int(moved))]))
         }
     }
 

@@ -15,7 +15,7 @@ import WaybillWebhooks
 /// A legacy ERP's SOAP 1.1 endpoint on loopback that answers the faults it is told to.
 final class SOAPCounterpart: Sendable {
     struct State {
-        /// What to answer next, in order; then success.
+        /// What to answer next, in order (a fault's envelope, or "" for success); then success.
         var script: [String] = []
         var received: [(action: String, body: String)] = []
     }
@@ -39,7 +39,7 @@ final class SOAPCounterpart: Sendable {
                 s.received.append((action, body))
                 return s.script.isEmpty ? nil : s.script.removeFirst()
             }
-            guard let next else {
+            guard let next, !next.isEmpty else {
                 return Response(
                     status: .ok, headers: [.contentType: "text/xml"],
                     body: .init(

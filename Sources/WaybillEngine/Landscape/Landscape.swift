@@ -69,6 +69,9 @@ public struct Subscription: Sendable, Equatable {
     /// The body the subscriber is sent, per event type (a pack or the system's mapping file);
     /// without it, the canonical event in the subscriber's own ids.
     public var mapping: Mapping?
+    /// Being replaced (a cutover): no new deliveries are written for it, and those already
+    /// written are still delivered through it — or moved to its successor by a command.
+    public var retired = false
 
     public init(
         name: SubscriptionName, system: SystemName, types: Set<EventType>, adapter: AdapterSettings, retry: RetrySchedule = .standard, mapping: Mapping? = nil
@@ -116,6 +119,7 @@ public struct Landscape: Sendable {
             byName[system.name] = system
             for subscription in system.subscriptions {
                 subscriptions[subscription.name] = subscription
+                guard !subscription.retired else { continue }
                 for type in subscription.types { routes[type, default: []].append(subscription) }
             }
         }
