@@ -31,7 +31,8 @@ public struct CSVFileAdapter: DeliveryAdapter {
     /// `<subscription>-<delivery id>.csv`, with anything but letters, digits, `-`, `_` and `.`
     /// in the delivery id replaced by `_`.
     static func fileName(subscription: SubscriptionName, delivery: String) -> String {
-        let safe = String(delivery.unicodeScalars.map { $0.isASCII && (CharacterSet.alphanumerics.contains($0) || "-_.".unicodeScalars.contains($0)) ? Character($0) : "_" })
+        let safe = String(
+            delivery.unicodeScalars.map { $0.isASCII && (CharacterSet.alphanumerics.contains($0) || "-_.".unicodeScalars.contains($0)) ? Character($0) : "_" })
         return "\(subscription.rawValue)-\(safe).csv"
     }
 

@@ -45,10 +45,23 @@ struct CSVTable {
             guard !name.isEmpty else { throw Problem(row: 1, column: i + 1, message: "the header names no column here") }
             guard seen.insert(name).inserted else { throw Problem(row: 1, column: i + 1, columnName: name, message: "the header names \(name) twice") }
         }
-        var rows: [(number: Int, fields: [String])] = []
+        var read: [(number: Int, fields: [String])] = []
         var number = 1
         while let fields = reader.next() {
             number += 1
+            read.append((number, fields))
+        }
+        // A quoted field that is never closed runs to the end of the file: the reader takes it
+        // as the last field of the last row. Every well-formed quoted field has an even number
+        // of quotes, so an odd count names that row.
+        if body.count(where: { $0 == 0x22 }) % 2 == 1 {
+            let (row, fields) = read.last ?? (1, header)
+            let column = min(fields.count, header.count)
+            throw Problem(row: row, column: column, columnName: header[column - 1], message: "a quoted field is not closed before the end of the file")
+        }
+        var rows: [(number: Int, fields: [String])] = []
+        rows.reserveCapacity(read.count)
+        for (number, fields) in read {
             if fields.count == 1, fields[0].isEmpty { continue }
             if fields.count < header.count {
                 throw Problem(
@@ -60,15 +73,6 @@ struct CSVTable {
                     row: number, column: header.count + 1, message: "the row has \(fields.count) fields and the header only \(header.count)")
             }
             rows.append((number, fields))
-        }
-        // A quoted field that is never closed runs to the end of the file: the reader takes it
-        // as the last field of the last row. Every well-formed quoted field has an even number
-        // of quotes, so an odd count names that row.
-        if body.count(where: { $0 == 0x22 }) % 2 == 1 {
-            let last = rows.last
-            throw Problem(
-                row: last?.number ?? number, column: last.map { $0.fields.count }, columnName: last.map { _ in header[header.count - 1] },
-                message: "a quoted field is not closed before the end of the file")
         }
         return CSVTable(header: header, rows: rows)
     }

@@ -34,7 +34,9 @@ public struct CSVFileSettings: Sendable, Equatable {
     public var header: Bool
     public var bom: Bool
 
-    public init(directory: String, rows: WaybillMapping.Expression? = nil, columns: [Column], delimiter: Character = ",", header: Bool = true, bom: Bool = false) {
+    public init(
+        directory: String, rows: WaybillMapping.Expression? = nil, columns: [Column], delimiter: Character = ",", header: Bool = true, bom: Bool = false
+    ) {
         self.directory = directory
         self.rows = rows
         self.columns = columns
