@@ -113,3 +113,16 @@ public struct CSVInbox: Sendable {
 extension String {
     fileprivate func leftPadded(to width: Int) -> String { count >= width ? self : String(repeating: "0", count: width - count) + self }
 }
+
+extension CSVInbox {
+    /// For `waybill bench --csv`: the rows a file reads to.
+    public static func read(_ bytes: [UInt8], delimiter: Character) throws -> Int {
+        try CSVTable.read(bytes, delimiter: delimiter).rows.count
+    }
+
+    /// For `waybill bench --csv`: how many canonical events a whole file maps to, as the inbox
+    /// maps it (nothing stored).
+    public static func events(_ bytes: [UInt8], name: String, settings: CSVInbound, system: SystemName) throws -> Int {
+        try map(bytes, name: name, settings: settings, system: system).count
+    }
+}
