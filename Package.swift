@@ -34,6 +34,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/yaslab/CSV.swift", from: "2.5.2"),
     ],
     targets: [
         // Pure domain: canonical model, event catalog, lifecycle, rules. Foundation only.
@@ -51,13 +52,14 @@ let package = Package(
                 "WaybillStore", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ]
         ),
-        // Ingest pipeline, delivery scheduler, adapters, EDI gateway: the hub itself.
+        // Ingest pipeline, delivery scheduler, adapters, EDI gateway, CSV files: the hub itself.
         .target(
             name: "WaybillEngine",
             dependencies: [
                 "WaybillCore", "WaybillStore", "WaybillX12", "WaybillMapping", .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "CSV", package: "CSV.swift"),
             ]
         ),
         // The sample distributor `waybill demo` plays: its landscape, simulated systems and scenario.

@@ -9,11 +9,26 @@ extension ConfigReader {
     /// a system that posts its own payloads. A pack and a mapping file together: the file's
     /// rules override the pack's, field by field. The signature defaults to the pack's own
     /// scheme (Shopify's HMAC for `shopify`), else the system's API key.
-    mutating func readInbound(_ node: Node, _ path: String) -> NativeInbound? {
-        let members = mapping(node, path, allowed: ["pack", "mapping", "signature", "secret", "secretEnv"])
+    ///
+    /// `csv: { directory, delimiter, mapping | pack }` in the same block: a directory of CSV files
+    /// watched for the system (`CSVInbox`), each row mapped by its own mapping. A block with only
+    /// `csv:` takes no posts.
+    mutating func readInbound(_ node: Node, _ path: String) -> (NativeInbound?, CSVInbound?) {
+        let members = mapping(node, path, allowed: ["pack", "mapping", "signature", "secret", "secretEnv", "csv"])
+        let csv = members["csv"].flatMap { readCSVInbound($0, join(path, "csv")) }
+        if members["csv"] != nil, members["pack"] == nil, members["mapping"] == nil {
+            for key in ["signature", "secret", "secretEnv"] where members[key] != nil {
+                problem(join(path, key), members[key], "only a pack: or mapping: for posts is signed; csv: files are not")
+            }
+            return (nil, csv)
+        }
+        return (readNativeInbound(members, node, path), csv)
+    }
+
+    mutating func readNativeInbound(_ members: [String: Node], _ node: Node, _ path: String) -> NativeInbound? {
         let packName = members["pack"]?.string
         guard members["pack"] != nil || members["mapping"] != nil else {
-            problem(path, node, "needs a pack: (\(Packs.all.keys.sorted().joined(separator: ", "))) or a mapping: file")
+            problem(path, node, "needs a pack: (\(Packs.all.keys.sorted().joined(separator: ", "))) or a mapping: file, or csv:")
             return nil
         }
         guard let mapping = packOrMapping(members, path) else { return nil }
@@ -156,5 +171,83 @@ extension ConfigReader {
             call.retryFaults = Set(sequence(m["retryFaults"], join(path, "retryFaults")).compactMap(\.string))
         }
         return call
+    }
+}
+
+extension ConfigReader {
+    /// A one-character delimiter (default `,`): not a quote, a line break or a letter or digit.
+    mutating func delimiter(_ node: Node?, _ path: String) -> Character? {
+        guard let node else { return "," }
+        guard let text = string(node, path) else { return nil }
+        let value = text == "\\t" ? "\t" : text
+        guard value.count == 1, let c = value.first, c != "\"", !c.isNewline, !c.isLetter, !c.isNumber, c.unicodeScalars.count == 1 else {
+            problem(path, node, "expected one character such as \",\" \";\" \"|\" or \"\\t\" (not a quote, a line break, a letter or a digit)")
+            return nil
+        }
+        return c
+    }
+
+    mutating func flag(_ node: Node?, _ path: String, default value: Bool) -> Bool {
+        guard let node else { return value }
+        guard let text = string(node, path) else { return value }
+        switch text {
+        case "true": return true
+        case "false": return false
+        default:
+            problem(path, node, "expected true or false")
+            return value
+        }
+    }
+
+    /// `csv: { directory, rows, columns: [{ name, value }], delimiter, header, bom }` on a subscription.
+    mutating func readCSVFile(_ node: Node, _ path: String) -> CSVFileSettings? {
+        let m = mapping(node, path, allowed: ["directory", "rows", "columns", "delimiter", "header", "bom"])
+        let directory = string(m["directory"], join(path, "directory"), required: true)
+        var rows: WaybillMapping.Expression?
+        if let text = string(m["rows"], join(path, "rows")) {
+            do { rows = try ExpressionParser.parse(text) } catch {
+                problem(join(path, "rows"), m["rows"], "expected an expression such as $.data.lines: \(error.message)")
+            }
+        }
+        var columns: [CSVFileSettings.Column] = []
+        var names: Set<String> = []
+        let entries = sequence(m["columns"], join(path, "columns"))
+        if entries.isEmpty { problem(join(path, "columns"), m["columns"] ?? node, "expected at least one column: { name, value }") }
+        for (i, entry) in entries.enumerated() {
+            let columnPath = "\(path).columns[\(i)]"
+            let c = mapping(entry, columnPath, allowed: ["name", "value"])
+            let name = string(c["name"], join(columnPath, "name"), required: true)
+            if let name, !names.insert(name).inserted { problem(join(columnPath, "name"), c["name"], "column \(name) is named twice") }
+            guard let text = string(c["value"], join(columnPath, "value"), required: true) else { continue }
+            do {
+                let value = try ExpressionParser.parse(text)
+                for variable in value.variablesRead where variable != "row" || rows == nil {
+                    problem(
+                        join(columnPath, "value"), c["value"],
+                        variable == "row" ? "$row is bound only when rows: is given" : "$\(variable) is not bound here (only $row, with rows:)")
+                }
+                if let name { columns.append(.init(name: name, value: value)) }
+            } catch {
+                problem(join(columnPath, "value"), c["value"], "expected an expression such as $.data.orderId: \(error.message)")
+            }
+        }
+        let delimiter = delimiter(m["delimiter"], join(path, "delimiter"))
+        let header = flag(m["header"], join(path, "header"), default: true)
+        let bom = flag(m["bom"], join(path, "bom"), default: false)
+        guard let directory, let delimiter, !columns.isEmpty, columns.count == entries.count else { return nil }
+        return CSVFileSettings(directory: directory, rows: rows, columns: columns, delimiter: delimiter, header: header, bom: bom)
+    }
+
+    /// `inbound: { csv: { directory, delimiter, mapping | pack } }`.
+    mutating func readCSVInbound(_ node: Node, _ path: String) -> CSVInbound? {
+        let m = mapping(node, path, allowed: ["directory", "delimiter", "mapping", "pack"])
+        let directory = string(m["directory"], join(path, "directory"), required: true)
+        let delimiter = delimiter(m["delimiter"], join(path, "delimiter"))
+        guard m["pack"] != nil || m["mapping"] != nil else {
+            problem(path, node, "needs a mapping: file (or a pack:) that maps each row")
+            return nil
+        }
+        guard let mapping = packOrMapping(m, path), let directory, let delimiter else { return nil }
+        return CSVInbound(directory: directory, delimiter: delimiter, mapping: mapping)
     }
 }

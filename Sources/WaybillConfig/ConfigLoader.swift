@@ -267,10 +267,10 @@ struct ConfigReader {
             for type in publishes where type.isHubOnly {
                 problem(join(path, "publishes"), s["publishes"], "\(type.rawValue) is emitted by the hub; systems cannot publish it")
             }
-            let inbound = s["inbound"].flatMap { readInbound($0, join(path, "inbound")) }
-            if let inbound {
-                // What its mapping sends is what it publishes, unless publishes says otherwise.
-                let mapped = Set(inbound.mapping.events.map(\.type))
+            let (inbound, csv) = s["inbound"].map { readInbound($0, join(path, "inbound")) } ?? (nil, nil)
+            if inbound != nil || csv != nil {
+                // What its mappings send is what it publishes, unless publishes says otherwise.
+                let mapped = Set(((inbound?.mapping.events ?? []) + (csv?.mapping.events ?? [])).map(\.type))
                 if s["publishes"] == nil {
                     publishes = mapped
                 } else {
@@ -280,7 +280,9 @@ struct ConfigReader {
                 }
             }
             let signed = inbound.map { $0.authentication != .apiKey } ?? false
-            let apiKey = secret(s, "apiKey", path, required: !publishes.isEmpty && !signed)
+            // A system that only drops CSV files never posts: it needs no API key.
+            let filesOnly = csv != nil && inbound == nil && s["publishes"] == nil
+            let apiKey = secret(s, "apiKey", path, required: !publishes.isEmpty && !signed && !filesOnly)
             claim(apiKey, s, "apiKey", path)
             let limit = rateLimit(s["rateLimit"], join(path, "rateLimit"))
             if s["rateLimit"] != nil, s["apiKey"] == nil, s["apiKeyEnv"] == nil {
@@ -298,7 +300,8 @@ struct ConfigReader {
             }
             config.systems.append(
                 SystemConfiguration(
-                    system: ConnectedSystem(name: SystemName(name), publishes: publishes, subscriptions: subscriptions, x12: x12, inbound: inbound),
+                    system: ConnectedSystem(
+                        name: SystemName(name), publishes: publishes, subscriptions: subscriptions, x12: x12, inbound: inbound, csv: csv),
                     apiKey: apiKey,
                     rateLimit: limit))
         }
@@ -364,10 +367,10 @@ struct ConfigReader {
             adapter = readHTTPCall(http, join(path, "http")).map(AdapterSettings.http)
         } else if let soap = m["soap"] {
             adapter = readSOAPCall(soap, join(path, "soap")).map(AdapterSettings.soap)
-        } else if m["csv"] != nil {
-            problem(join(path, "csv"), m["csv"], "CSV delivery is not supported by this version yet")
+        } else if let csv = m["csv"] {
+            adapter = readCSVFile(csv, join(path, "csv")).map(AdapterSettings.csv)
         } else {
-            problem(path, node, "a subscription needs an adapter: webhook, http, soap or x12")
+            problem(path, node, "a subscription needs an adapter: webhook, http, soap, x12 or csv")
         }
         var retry = RetrySchedule.standard
         if let r = m["retry"] {

@@ -40,6 +40,9 @@ struct BenchCommand: AsyncParsableCommand {
     @Flag(help: "Measure X12 850 parsing and mapping speed (MB/s on one core) instead.")
     var edi = false
 
+    @Flag(help: "Measure CSV inbound reading and mapping speed (MB/s on one core) instead.")
+    var csv = false
+
     @Flag(help: "Measure only the lifecycle (pure core) on decoded events, without a store.")
     var lifecycleOnly = false
 
@@ -54,6 +57,7 @@ struct BenchCommand: AsyncParsableCommand {
 
     func run() async throws {
         if edi { return try EDIBenchmark.run(json: json) }
+        if csv { return try CSVBenchmark.run(json: json) }
         let dir = directory.map { URL(fileURLWithPath: $0) } ?? FileManager.default.temporaryDirectory.appendingPathComponent("waybill-bench-\(getpid())")
         try? FileManager.default.removeItem(at: dir)
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)

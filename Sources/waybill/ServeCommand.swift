@@ -57,6 +57,7 @@ struct ServeCommand: AsyncParsableCommand {
                 AdapterSettings.x12File(set: "", directory: "").kind: X12FileAdapter(hub: hub),
                 AdapterSettings.http(HTTPCall(method: "POST", url: "")).kind: HTTPCallAdapter(client: client),
                 AdapterSettings.soap(SOAPCall(url: "", operation: "", namespace: "")).kind: SOAPAdapter(client: client),
+                AdapterSettings.csv(CSVFileSettings(directory: "", columns: [])).kind: CSVFileAdapter(hub: hub),
             ]),
             concurrency: deliveryConcurrency, logger: logger)
         let app = Application(
@@ -70,6 +71,7 @@ struct ServeCommand: AsyncParsableCommand {
             services: [
                 app, DeliveryService(scheduler: scheduler), HousekeepingService(hub: hub),
                 EDIInboxService(inbox: EDIInbox(hub: hub, logger: logger), logger: logger),
+                CSVInboxService(inbox: CSVInbox(hub: hub, logger: logger), logger: logger),
             ],
             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         do {
@@ -137,6 +139,26 @@ struct EDIInboxService: Service {
                 // The store (or the answer directory) refused: the files stay where they are and
                 // are tried again.
                 logger.error("EDI inbound directories: will retry", metadata: ["waybill.error": "\(error)"])
+                try? await Task.sleep(for: .seconds(2))
+            }
+            try? await Task.sleep(for: .milliseconds(500))
+        }
+    }
+}
+
+/// Watches the systems' CSV directories (every 500 ms) until graceful shutdown. A file being
+/// handled when shutdown comes is finished first.
+struct CSVInboxService: Service {
+    let inbox: CSVInbox
+    let logger: Logger
+
+    func run() async throws {
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            do {
+                try await inbox.processPending()
+            } catch {
+                // The store (or the directory) refused: the files stay where they are and are tried again.
+                logger.error("CSV inbound directories: will retry", metadata: ["waybill.error": "\(error)"])
                 try? await Task.sleep(for: .seconds(2))
             }
             try? await Task.sleep(for: .milliseconds(500))

@@ -14,6 +14,8 @@ public enum AdapterSettings: Sendable, Equatable {
     case http(HTTPCall)
     /// A SOAP 1.1 / 1.2 call per delivery (see `SOAPCall`).
     case soap(SOAPCall)
+    /// A CSV file per delivery, written atomically (see `CSVFileSettings`).
+    case csv(CSVFileSettings)
 
     public var kind: String {
         switch self {
@@ -22,6 +24,7 @@ public enum AdapterSettings: Sendable, Equatable {
         case .x12File: return "x12File"
         case .http: return "http"
         case .soap: return "soap"
+        case .csv: return "csv"
         }
     }
 }
@@ -94,13 +97,19 @@ public struct ConnectedSystem: Sendable, Equatable {
     public var x12: X12Partner?
     /// Set when the system posts its own payloads, mapped (`POST /v1/inbound/{system}`).
     public var inbound: NativeInbound?
+    /// Set when the system drops CSV files into a watched directory.
+    public var csv: CSVInbound?
 
-    public init(name: SystemName, publishes: Set<EventType>, subscriptions: [Subscription], x12: X12Partner? = nil, inbound: NativeInbound? = nil) {
+    public init(
+        name: SystemName, publishes: Set<EventType>, subscriptions: [Subscription], x12: X12Partner? = nil, inbound: NativeInbound? = nil,
+        csv: CSVInbound? = nil
+    ) {
         self.name = name
         self.publishes = publishes
         self.subscriptions = subscriptions
         self.x12 = x12
         self.inbound = inbound
+        self.csv = csv
     }
 }
 

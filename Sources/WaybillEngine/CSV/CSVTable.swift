@@ -1,0 +1,110 @@
+import CSV
+import WaybillCore
+
+/// A CSV file read whole: the header's column names and the data rows, every row as long as the
+/// header. UTF-8 (a byte order mark is skipped), CRLF or LF line ends, RFC 4180 quoting (a
+/// quoted field may hold the delimiter, `""` and line breaks). Read with CSV.swift.
+struct CSVTable {
+    /// A file that cannot be read as CSV, or a row that cannot be mapped: where, and why.
+    struct Problem: Error, Sendable, Equatable, CustomStringConvertible {
+        /// 1-based; the header is row 1 (a record, not a line: a quoted line break stays in its
+        /// row); 0 when the file is not text at all.
+        var row: Int
+        /// 1-based, when one column is at fault.
+        var column: Int?
+        var columnName: String?
+        var message: String
+
+        var description: String {
+            guard row > 0 else { return message }
+            var place = "row \(row)"
+            if let column { place += ", column \(column)\(columnName.map { " (\($0))" } ?? "")" }
+            return "\(place): \(message)"
+        }
+    }
+
+    var header: [String]
+    /// Each data row with its row number (the header is row 1); blank lines are left out.
+    var rows: [(number: Int, fields: [String])]
+
+    static func read(_ bytes: [UInt8], delimiter: Character) throws(Problem) -> CSVTable {
+        var body = bytes[...]
+        if body.starts(with: [0xEF, 0xBB, 0xBF]) { body = body.dropFirst(3) }
+        guard let text = String(validating: body, as: UTF8.self) else {
+            let line = firstInvalidLine(body)
+            throw Problem(row: 0, message: "line \(line) is not UTF-8")
+        }
+        guard let scalar = delimiter.unicodeScalars.first else { throw Problem(row: 1, message: "no delimiter") }
+        let reader: CSVReader
+        do { reader = try CSVReader(string: text, hasHeaderRow: false, delimiter: scalar) } catch {
+            throw Problem(row: 1, message: "cannot be read as CSV: \(error)")
+        }
+        guard let header = reader.next(), header != [""] else { throw Problem(row: 1, message: "the file has no header row") }
+        var seen: Set<String> = []
+        for (i, name) in header.enumerated() {
+            guard !name.isEmpty else { throw Problem(row: 1, column: i + 1, message: "the header names no column here") }
+            guard seen.insert(name).inserted else { throw Problem(row: 1, column: i + 1, columnName: name, message: "the header names \(name) twice") }
+        }
+        var read: [(number: Int, fields: [String])] = []
+        var number = 1
+        while let fields = reader.next() {
+            number += 1
+            read.append((number, fields))
+        }
+        // A quoted field that is never closed runs to the end of the file: the reader takes it
+        // as the last field of the last row. Every well-formed quoted field has an even number
+        // of quotes, so an odd count names that row.
+        if body.count(where: { $0 == 0x22 }) % 2 == 1 {
+            let (row, fields) = read.last ?? (1, header)
+            let column = min(fields.count, header.count)
+            throw Problem(row: row, column: column, columnName: header[column - 1], message: "a quoted field is not closed before the end of the file")
+        }
+        var rows: [(number: Int, fields: [String])] = []
+        rows.reserveCapacity(read.count)
+        for (number, fields) in read {
+            if fields.count == 1, fields[0].isEmpty { continue }
+            if fields.count < header.count {
+                throw Problem(
+                    row: number, column: fields.count + 1, columnName: header[fields.count],
+                    message: "the row has \(fields.count) fields and the header \(header.count): \(header[fields.count]) is missing")
+            }
+            if fields.count > header.count {
+                throw Problem(
+                    row: number, column: header.count + 1, message: "the row has \(fields.count) fields and the header only \(header.count)")
+            }
+            rows.append((number, fields))
+        }
+        return CSVTable(header: header, rows: rows)
+    }
+
+    /// The 1-based line holding the first byte that is not UTF-8.
+    static func firstInvalidLine(_ bytes: ArraySlice<UInt8>) -> Int {
+        for (i, line) in bytes.split(separator: 0x0A, omittingEmptySubsequences: false).enumerated()
+        where String(validating: line, as: UTF8.self) == nil {
+            return i + 1
+        }
+        return 1
+    }
+
+    /// A data row as the mapping sees it: `{column: text}`, an empty cell null.
+    func payload(_ fields: [String]) -> JSONValue {
+        var members: [(String, JSONValue)] = []
+        members.reserveCapacity(header.count)
+        for (name, field) in zip(header, fields) { members.append((name, field.isEmpty ? .null : .string(field))) }
+        return .object(members)
+    }
+
+    /// The column an input path (`$.quantity`, `$['unit price']`) reads, 1-based, with its name.
+    func column(of inputPath: String?) -> (Int, String)? {
+        guard let inputPath, inputPath.hasPrefix("$") else { return nil }
+        let rest = inputPath.dropFirst()
+        var name: Substring?
+        if rest.hasPrefix("."), let end = rest.dropFirst().firstIndex(where: { $0 == "." || $0 == "[" }) ?? Optional(rest.endIndex) {
+            name = rest[rest.index(after: rest.startIndex)..<end]
+        } else if rest.hasPrefix("['"), let end = rest.range(of: "']") {
+            name = rest[rest.index(rest.startIndex, offsetBy: 2)..<end.lowerBound]
+        }
+        guard let name, let index = header.firstIndex(of: String(name)) else { return nil }
+        return (index + 1, header[index])
+    }
+}
