@@ -10,7 +10,8 @@ public enum DemoLandscape {
 
     /// The storefront's Shopify app secret (it signs the webhooks).
     public static let shopSecret = "shpss_demo_5ae2f0b3c1d94e8a"
-    // The packs ship in the binary and load (a test keeps them loading).
+    // The packs are constants compiled into the binary, and `MappingFileTests` loads every one:
+    // loading them cannot fail at run time unless the binary itself is broken.
     static let shopify = try! Packs.mapping("shopify")!
     static let netsuite = try! Packs.mapping("netsuite")!
 
