@@ -52,9 +52,12 @@ extension Hub {
         let result = try Mapper(mapping).inbound(payload, headers: headers)
         var items: [IngestItem] = []
         for (index, event) in result.events.enumerated() {
-            let raw = JSONWriter.bytes(event.cloudEvent(source: system.source))
+            // Decoded from the value the mapping built (the very value `raw` is written from),
+            // not parsed back from the bytes.
+            let cloudEvent = event.cloudEvent(source: system.source)
+            let raw = JSONWriter.bytes(cloudEvent)
             do {
-                items.append(.event(try InboundEvent.decode(try JSONParser.parse(raw), raw: raw)))
+                items.append(.event(try InboundEvent.decode(cloudEvent, raw: raw)))
             } catch {
                 let rule = mapping.events.first { $0.type == event.type }?.location ?? "\(mapping.name) events"
                 throw MappingError(

@@ -55,6 +55,8 @@ struct DemoOverHTTPTests {
                 }
                 yaml += "        types: [\(s.types.sorted().map(\.rawValue).joined(separator: ", "))]\n"
                 yaml += "        webhook: { url: \"http://127.0.0.1:\(receiverPort)/hooks/\(s.name)\", secret: \"\(secret(s.name.rawValue))\" }\n"
+                // A transient failure on a busy machine is retried within seconds, not the default hours.
+                yaml += "        retry: { schedule: [100ms, 250ms, 500ms, 1s, 2s, 4s, 8s, 15s] }\n"
             }
         }
         return yaml
@@ -97,6 +99,10 @@ struct DemoOverHTTPTests {
 
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await receivers.runService() }
+            // The receivers too, before anything is delivered to them.
+            for _ in 0..<100 where (try? await client.execute(HTTPClientRequest(url: "http://127.0.0.1:\(receiverPort)/"), timeout: .seconds(1))) == nil {
+                try await Task.sleep(for: .milliseconds(50))
+            }
             let ready = try await waitUntilReady(client, base)
             try #require(ready)
 
@@ -128,7 +134,12 @@ struct DemoOverHTTPTests {
                         #expect(answer.status == 202, "\(step.title): \(system) posted \(answer.status)")
                     }
                     // Quiet: nothing pending, so every reaction of this round is queued.
-                    while try await pending() > 0 { try await Task.sleep(for: .milliseconds(20)) }
+                    // Bounded: a delivery that cannot get through fails the test instead of hanging it.
+                    let deadline = ContinuousClock.now + .seconds(90)
+                    while try await pending() > 0 {
+                        try #require(ContinuousClock.now < deadline, "\(step.title): deliveries still pending after 90 s")
+                        try await Task.sleep(for: .milliseconds(20))
+                    }
                     let delivered = log.snapshot.count
                     if outgoing.isEmpty && posts.isEmpty && delivered == deliveredBefore { break }
                     deliveredBefore = delivered
