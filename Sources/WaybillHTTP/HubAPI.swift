@@ -330,7 +330,8 @@ public struct HubAPI: Sendable {
         min(max(text.flatMap { Int($0) } ?? value, 1), largest)
     }
 
-    func resolve(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+    /// The exception the path names, and the person acting on it: its queue's role, or admin.
+    func workedException(_ request: Request, _ context: BasicRequestContext) async throws -> (user: (name: String, role: Role), record: ExceptionRecord) {
         let user = try access.user(of: request, roles: Role.everyone)
         guard let id = Int64(try context.parameters.require("id")) else { throw Problem(.badRequest, "invalid_path", "the exception id is not a number") }
         guard let record = try await hub.store.read({ try $0.exception(id) }) else {
@@ -339,6 +340,12 @@ public struct HubAPI: Sendable {
         guard user.role == .admin || record.kind.role == user.role else {
             throw Problem(.forbidden, "forbidden", "\(record.kind.rawValue) exceptions are worked by \(record.kind.role.rawValue)")
         }
+        return (user, record)
+    }
+
+    func resolve(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+        let (user, record) = try await workedException(request, context)
+        let id = record.id
         let now = hub.clock.now()
         let resolved = try await hub.store.write { tx in
             let done = try tx.resolveException(id: id, at: now, by: user.name)
@@ -352,14 +359,8 @@ public struct HubAPI: Sendable {
 
     /// Applies the refused event behind an exception again, once its cause is fixed.
     func reprocess(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
-        let user = try access.user(of: request, roles: Role.everyone)
-        guard let id = Int64(try context.parameters.require("id")) else { throw Problem(.badRequest, "invalid_path", "the exception id is not a number") }
-        guard let record = try await hub.store.read({ try $0.exception(id) }) else {
-            throw Problem(.notFound, "unknown_exception", "no exception \(id)")
-        }
-        guard user.role == .admin || record.kind.role == user.role else {
-            throw Problem(.forbidden, "forbidden", "\(record.kind.rawValue) exceptions are worked by \(record.kind.role.rawValue)")
-        }
+        let (user, record) = try await workedException(request, context)
+        let id = record.id
         let result: EventResult
         do {
             result = try await hub.reprocess(exception: id, by: user.name)

@@ -67,11 +67,13 @@ struct ServeCommand: AsyncParsableCommand {
                 FileHandle.standardError.write(Data("waybill listening on \(channel.localAddress?.description ?? "?")\n".utf8))
             },
             logger: logger)
+        let edi = EDIInbox(hub: hub, logger: logger)
+        let csv = CSVInbox(hub: hub, logger: logger)
         let group = ServiceGroup(
             services: [
                 app, DeliveryService(scheduler: scheduler), HousekeepingService(hub: hub),
-                EDIInboxService(inbox: EDIInbox(hub: hub, logger: logger), logger: logger),
-                CSVInboxService(inbox: CSVInbox(hub: hub, logger: logger), logger: logger),
+                DirectoryWatchService(what: "X12", logger: logger, processPending: { [edi] in try await edi.processPending() }),
+                DirectoryWatchService(what: "CSV", logger: logger, processPending: { [csv] in try await csv.processPending() }),
             ],
             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         do {
@@ -125,40 +127,20 @@ struct HousekeepingService: Service {
     }
 }
 
-/// Watches the trading partners' inbound directories (every 500 ms) until graceful shutdown.
-/// A file being handled when shutdown comes is finished first.
-struct EDIInboxService: Service {
-    let inbox: EDIInbox
+/// Watches inbound directories (every 500 ms) until graceful shutdown: the trading partners'
+/// X12 files, the systems' CSV files. A file being handled when shutdown comes is finished first;
+/// when the store (or a directory) refuses, the files stay where they are and are tried again.
+struct DirectoryWatchService: Service {
+    let what: String
     let logger: Logger
+    let processPending: @Sendable () async throws -> Void
 
     func run() async throws {
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             do {
-                try await inbox.processPending()
+                try await processPending()
             } catch {
-                // The store (or the answer directory) refused: the files stay where they are and
-                // are tried again.
-                logger.error("EDI inbound directories: will retry", metadata: ["waybill.error": "\(error)"])
-                try? await Task.sleep(for: .seconds(2))
-            }
-            try? await Task.sleep(for: .milliseconds(500))
-        }
-    }
-}
-
-/// Watches the systems' CSV directories (every 500 ms) until graceful shutdown. A file being
-/// handled when shutdown comes is finished first.
-struct CSVInboxService: Service {
-    let inbox: CSVInbox
-    let logger: Logger
-
-    func run() async throws {
-        while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            do {
-                try await inbox.processPending()
-            } catch {
-                // The store (or the directory) refused: the files stay where they are and are tried again.
-                logger.error("CSV inbound directories: will retry", metadata: ["waybill.error": "\(error)"])
+                logger.error("inbound directories: will retry", metadata: ["waybill.directories": "\(what)", "waybill.error": "\(error)"])
                 try? await Task.sleep(for: .seconds(2))
             }
             try? await Task.sleep(for: .milliseconds(500))
