@@ -135,6 +135,26 @@ class SQLiteReader: StoreReader {
         return try query("SELECT canonical FROM external_ids WHERE kind = ? AND system = ? AND external = ?").first(bind) { $0.string(0) }
     }
 
+    func systemsWithOwnIds() throws -> Set<SystemName> {
+        // Distinct systems by walking each table's (kind, system, …) key from one system to the
+        // next: a few index seeks per system, however many ids there are.
+        var systems: Set<SystemName> = []
+        for table in ["cross_references", "external_ids"] {
+            for kind in ["customer", "product", "order"] {
+                var after = ""
+                while let next = try query("SELECT system FROM \(table) WHERE kind = ? AND system > ? ORDER BY system LIMIT 1").first(
+                    {
+                        $0.bind(kind); $0.bind(after)
+                    }, { $0.string(0) })
+                {
+                    systems.insert(SystemName(next))
+                    after = next
+                }
+            }
+        }
+        return systems
+    }
+
     func externalId(kind: String, system: SystemName, canonical: String) throws -> String? {
         try query("SELECT external FROM external_ids WHERE kind = ? AND system = ? AND canonical = ?").first(
             {

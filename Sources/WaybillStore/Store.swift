@@ -27,6 +27,9 @@ public protocol StoreReader {
     func crossReference(kind: String, system: SystemName, external: String) throws -> String?
     /// The system's own id for a record of ours, captured from its answer to a call.
     func externalId(kind: String, system: SystemName, canonical: String) throws -> String?
+    /// The systems that have ids of their own for any customer, product or order (in the
+    /// cross-references or captured from their answers): the others are sent the hub's ids.
+    func systemsWithOwnIds() throws -> Set<SystemName>
     func openReceivables(of customer: CustomerID) throws -> Int64
     func orderForInvoice(_ invoice: InvoiceID) throws -> OrderID?
 

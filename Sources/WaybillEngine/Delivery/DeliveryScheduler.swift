@@ -15,6 +15,8 @@ public final class DeliveryScheduler: Sendable {
     private let inFlight = Mutex(Set<Int64>())
     private let inFlightPerEndpoint = Mutex([String: Int]())
     private let breakers = Mutex([String: CircuitBreaker]())
+    /// Subscribers' own ids looked up lately (see `SubscriberBody`).
+    let subscriberIds = SubscriberIds()
     private let wakeup = Wakeup()
     /// Attempt results of concurrent deliveries share one transaction (and one fsync).
     private let recorder: GroupCommitter<[Attempt], Void>
@@ -241,6 +243,11 @@ public final class DeliveryScheduler: Sendable {
         do {
             try await recorder.submit(outcomes)
             hub.storeHealth.succeeded(at: hub.clock.now())
+            // A captured id is in the store now: the next call must address the record by it.
+            for attempt in outcomes {
+                guard let (system, _) = attempt.created, let order = RecordKey.orderId(of: attempt.job.key) else { continue }
+                subscriberIds.forget(.init(kind: "order", system: system, id: order.rawValue))
+            }
         } catch is CancellationError {
             throw CancellationError()  // shutting down: the results are recorded after restart
         } catch {
@@ -277,10 +284,7 @@ public final class DeliveryScheduler: Sendable {
                 return Attempt(job: job, result: .dead(statusCode: nil, error: "event #\(job.seq) has no body to deliver", at: hub.clock.now()))
             }
             // In the subscriber's own ids (and through its outbound mapping, if it has one).
-            let canonical = body
-            body = try await hub.store.read { reader in
-                try SubscriberBody.make(canonical, type: job.type, subscription: subscription, reader: reader)
-            }
+            body = try await SubscriberBody.make(body, type: job.type, subscription: subscription, ids: subscriberIds, store: hub.store)
         } catch {
             return Attempt(
                 job: job, result: .dead(statusCode: nil, error: "event #\(job.seq) could not be prepared for delivery: \(error)", at: hub.clock.now()))
