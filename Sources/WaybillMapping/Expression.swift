@@ -50,13 +50,6 @@ public indirect enum Expression: Sendable, Equatable {
         return names
     }
 
-    /// The functions the expression calls.
-    public var functionsCalled: [String] {
-        var names: [String] = []
-        visit { if case .call(let name, _) = $0 { names.append(name) } }
-        return names
-    }
-
     /// The variables (`$name`) the expression reads.
     public var variablesRead: [String] {
         var names: [String] = []

@@ -63,9 +63,7 @@ struct CutoverTests {
             group.addTask { try await soapApp.runService() }
             group.addTask { try await restApp.runService() }
             for port in [soapPort, restPort] {
-                for _ in 0..<100 where (try? await client.execute(HTTPClientRequest(url: "http://127.0.0.1:\(port)/"), timeout: .seconds(1))) == nil {
-                    try await Task.sleep(for: .milliseconds(50))
-                }
+                try await waitUntilListening(client, "http://127.0.0.1:\(port)/")
             }
             // Before the cutover: SO-1 reaches the legacy ERP; SO-2 and SO-3 are written for it, not yet sent.
             _ = try await before.ingest(body: order("SO-1"))

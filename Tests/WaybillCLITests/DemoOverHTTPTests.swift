@@ -100,9 +100,7 @@ struct DemoOverHTTPTests {
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await receivers.runService() }
             // The receivers too, before anything is delivered to them.
-            for _ in 0..<100 where (try? await client.execute(HTTPClientRequest(url: "http://127.0.0.1:\(receiverPort)/"), timeout: .seconds(1))) == nil {
-                try await Task.sleep(for: .milliseconds(50))
-            }
+            try await waitUntilListening(client, "http://127.0.0.1:\(receiverPort)/")
             let ready = try await waitUntilReady(client, base)
             try #require(ready)
 

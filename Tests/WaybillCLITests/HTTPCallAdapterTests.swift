@@ -125,9 +125,7 @@ struct HTTPCallAdapterTests {
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await app.runService() }
             // Up once it answers (any status) on its port.
-            for _ in 0..<100 where (try? await client.execute(HTTPClientRequest(url: "\(base)/token"), timeout: .seconds(1))) == nil {
-                try await Task.sleep(for: .milliseconds(50))
-            }
+            try await waitUntilListening(client, "\(base)/token")
             #expect(try await scheduler.deliverDue() == 1)  // token-1 refused, token-2 fetched; created, but the answer is lost
             var pending = try await hub.store.read { try $0.deliveries(DeliveryFilter(subscription: "erp-salesorders")) }
             #expect(pending.first?.status == .pending && pending.first?.lastStatusCode == 502)

@@ -96,9 +96,7 @@ struct SOAPAdapterTests {
 
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await app.runService() }
-            for _ in 0..<100 where (try? await client.execute(HTTPClientRequest(url: "http://127.0.0.1:\(port)/"), timeout: .seconds(1))) == nil {
-                try await Task.sleep(for: .milliseconds(50))
-            }
+            try await waitUntilListening(client, "http://127.0.0.1:\(port)/")
             #expect(try await scheduler.deliverDue() == 1)  // Server fault: retried later
             let first = try #require(try await hub.store.read { try $0.deliveries(DeliveryFilter(subscription: "legacy-orders")) }.first)
             #expect(first.status == .pending && first.lastError?.contains("SOAP fault soap:Server: database busy") == true)

@@ -64,6 +64,13 @@ func event(_ system: String, _ id: String, _ type: String, _ subject: String, _ 
 
 func batch(_ events: [String]) -> [UInt8] { Array("[\(events.joined(separator: ","))]".utf8) }
 
+/// Waits (up to 5 seconds) until a server on loopback answers `url` at all, whatever its status.
+func waitUntilListening(_ client: HTTPClient, _ url: String) async throws {
+    for _ in 0..<100 where (try? await client.execute(HTTPClientRequest(url: url), timeout: .seconds(1))) == nil {
+        try await Task.sleep(for: .milliseconds(50))
+    }
+}
+
 /// Polls `/health/ready` for up to 15 seconds.
 func waitUntilReady(_ client: HTTPClient, _ base: String) async throws -> Bool {
     for _ in 0..<150 {

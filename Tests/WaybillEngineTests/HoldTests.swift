@@ -16,10 +16,7 @@ struct HoldTests {
 
     @Test("a hold after acceptance reaches the warehouse; a shipment confirmed while held is recorded with a finance exception")
     func holdAfterAcceptance() async throws {
-        let (hub, _) = try makeHub()
-        let recorder = Recorder()
-        let scheduler = DeliveryScheduler(hub: hub, adapters: AdapterRegistry([AdapterSettings.inProcess.kind: recorder.adapter]))
-        _ = try await hub.ingest(body: batch(masterData))
+        let (hub, _, recorder, scheduler) = try await makeDeliveryHub()
         _ = try await hub.ingest(body: placed("SO-1"))
         #expect(try await hub.ingest(body: hold).map(\.outcome) == [.accepted])
         while try await scheduler.deliverDue() > 0 {}

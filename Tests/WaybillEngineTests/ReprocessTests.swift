@@ -62,15 +62,9 @@ struct ReprocessTests {
 
     @Test("an allocation refused while the order was on hold applies when reprocessed after the release, and reaches subscribers after the acceptance")
     func allocationAfterRelease() async throws {
-        let (hub, _) = try makeHub(systems: SequencingTests.systems)
-        let recorder = Recorder()
-        let scheduler = DeliveryScheduler(hub: hub, adapters: AdapterRegistry([AdapterSettings.inProcess.kind: recorder.adapter]))
+        let (hub, _, recorder, scheduler) = try await makeDeliveryHub(systems: SequencingTests.systems)
         _ = try await hub.ingest(
-            body: batch(
-                masterData + [
-                    event(
-                        "erp", "m-9", .customerUpserted, subject: "C-9", #"{"customerId":"C-9","name":"Tight","currency":"USD","creditLimit":"10.00"}"#)
-                ]))
+            body: event("erp", "m-9", .customerUpserted, subject: "C-9", #"{"customerId":"C-9","name":"Tight","currency":"USD","creditLimit":"10.00"}"#))
         _ = try await hub.ingest(body: order(for: "C-9"))
         #expect(try await hub.order("SO-1")?.status == .onHold)
         let allocation = try await hub.ingest(

@@ -30,11 +30,7 @@ struct SequencingTests {
     ]
 
     func setUp() async throws -> (Hub, ManualClock, Recorder, DeliveryScheduler) {
-        let (hub, clock) = try makeHub(systems: Self.systems)
-        let recorder = Recorder()
-        let scheduler = DeliveryScheduler(hub: hub, adapters: AdapterRegistry([AdapterSettings.inProcess.kind: recorder.adapter]))
-        _ = try await hub.ingest(body: batch(masterData))
-        return (hub, clock, recorder, scheduler)
+        try await makeDeliveryHub(systems: Self.systems)
     }
 
     func drain(_ scheduler: DeliveryScheduler) async throws {

@@ -13,10 +13,7 @@ struct StoreFailureTests {
         "while the store fails: ingest answers errors, delivery and housekeeping keep running and back off; afterwards all resumes, nothing acknowledged lost")
     func failAndRecover() async throws {
         let store = FailingStore(try temporaryStore())
-        let (hub, _) = try makeHub(store: store, systems: DeliveryTests.systems)
-        let recorder = Recorder()
-        let scheduler = DeliveryScheduler(hub: hub, adapters: AdapterRegistry([AdapterSettings.inProcess.kind: recorder.adapter]))
-        _ = try await hub.ingest(body: batch(masterData))
+        let (hub, _, recorder, scheduler) = try await makeDeliveryHub(store: store, systems: DeliveryTests.systems)
         #expect(try await hub.ingest(body: placed("SO-1")).map(\.outcome) == [.accepted])
         #expect(hub.storeHealth.problem == nil)
 

@@ -21,6 +21,20 @@ func makeHub(store: (any Store)? = nil, systems: [ConnectedSystem] = DemoLandsca
     return (hub, clock)
 }
 
+/// A hub over `systems` (with `store` if given) whose subscribers are one in-process recorder,
+/// its scheduler, and the standard master data ingested.
+func makeDeliveryHub(
+    store: (any Store)? = nil, systems: [ConnectedSystem] = DemoLandscape.systems()
+) async throws -> (
+    hub: Hub, clock: ManualClock, recorder: Recorder, scheduler: DeliveryScheduler
+) {
+    let (hub, clock) = try makeHub(store: store, systems: systems)
+    let recorder = Recorder()
+    let scheduler = DeliveryScheduler(hub: hub, adapters: AdapterRegistry([AdapterSettings.inProcess.kind: recorder.adapter]))
+    _ = try await hub.ingest(body: batch(masterData))
+    return (hub, clock, recorder, scheduler)
+}
+
 /// A CloudEvent body.
 func event(_ system: String, _ id: String, _ type: EventType, subject: String, time: String = "2026-12-01T08:00:00Z", _ data: String) -> [UInt8] {
     Array(
