@@ -67,7 +67,7 @@ extension ConfigReader {
     /// The mapping that `pack:` and `mapping:` name: the pack, the file, or the file laid over the
     /// pack field by field. Problems are reported at the key that names the culprit, a mapping
     /// file's own with its file and line.
-    mutating func packOrMapping(_ members: [String: Node], _ path: String) -> Mapping? {
+    mutating func packOrMapping(_ members: [String: Node], _ path: String, fileKey: String = "mapping") -> Mapping? {
         var mapping: Mapping?
         if let packName = string(members["pack"], join(path, "pack")) {
             do {
@@ -79,14 +79,14 @@ extension ConfigReader {
                 problem(join(path, "pack"), members["pack"], "the pack does not load: \(error)")
             }
         }
-        if let file = string(members["mapping"], join(path, "mapping")) {
+        if let file = string(members[fileKey], join(path, fileKey)) {
             let resolved = file.hasPrefix("/") ? file : URL(fileURLWithPath: directory).appendingPathComponent(file).path
             mappingFiles.append(resolved)
             do {
                 let own = try MappingLoader.load(path: resolved, name: file)
                 mapping = mapping.map { $0.overriding(with: own) } ?? own
             } catch {
-                for mappingProblem in error.problems { problem(join(path, "mapping"), members["mapping"], mappingProblem.description) }
+                for mappingProblem in error.problems { problem(join(path, fileKey), members[fileKey], mappingProblem.description) }
                 return nil
             }
         }

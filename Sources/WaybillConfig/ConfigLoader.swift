@@ -333,10 +333,18 @@ struct ConfigReader {
     }
 
     mutating func readSubscription(_ node: Node, _ path: String, system: SystemName, isPartner: Bool) -> Subscription? {
-        let m = mapping(node, path, allowed: ["name", "types", "webhook", "x12", "http", "soap", "csv", "retry", "mapping", "pack", "retired"])
+        let m = mapping(node, path, allowed: ["name", "types", "webhook", "x12", "http", "soap", "csv", "retry", "mapping", "pack", "retired", "validation"])
         let name = string(m["name"], join(path, "name"), required: true)
-        let types = eventTypes(m["types"], join(path, "types"))
-        if m["types"] == nil { problem(join(path, "types"), node, "is required") }
+        let validation = m["validation"].flatMap { readValidation($0, join(path, "validation")) }
+        // A validating subscription is sent the validation requests, and nothing else.
+        let types = m["validation"] != nil && m["types"] == nil ? [.orderValidationRequested] : eventTypes(m["types"], join(path, "types"))
+        if m["types"] == nil && m["validation"] == nil { problem(join(path, "types"), node, "is required") }
+        if m["validation"] != nil, m["types"] != nil, types != [.orderValidationRequested] {
+            problem(join(path, "types"), m["types"], "a validation subscription is sent o2c.order.validation_requested only (leave types out)")
+        }
+        if m["validation"] != nil, m["http"] == nil, m["soap"] == nil {
+            problem(join(path, "validation"), m["validation"], "a validation is a call: the subscription needs an http or soap adapter")
+        }
         var adapter: AdapterSettings?
         if let webhook = m["webhook"] {
             let w = mapping(webhook, join(path, "webhook"), allowed: ["url", "secret", "secretEnv"])
@@ -392,7 +400,30 @@ struct ConfigReader {
         guard let name, let adapter else { return nil }
         var subscription = Subscription(name: SubscriptionName(name), system: system, types: types, adapter: adapter, retry: retry, mapping: outbound)
         subscription.retired = retired
+        subscription.validation = validation
         return subscription
+    }
+
+    /// `validation: { name, fallback: accept | hold | park, timeout: 2s, answer: file.yml }`.
+    mutating func readValidation(_ node: Node, _ path: String) -> ValidationSettings? {
+        let m = mapping(node, path, allowed: ["name", "fallback", "timeout", "answer"])
+        let name = string(m["name"], join(path, "name"), required: true)
+        var settings = ValidationSettings(name: name ?? "")
+        if let text = string(m["fallback"], join(path, "fallback")) {
+            if let fallback = ValidationFallback(rawValue: text) {
+                settings.fallback = fallback
+            } else {
+                problem(join(path, "fallback"), m["fallback"], "expected accept, hold or park")
+            }
+        }
+        if let timeout = m["timeout"] {
+            if let ms = duration(timeout, join(path, "timeout")) {
+                if ms <= 0 { problem(join(path, "timeout"), timeout, "must be more than 0") } else { settings.timeoutMilliseconds = ms }
+            }
+        }
+        if m["answer"] != nil { settings.answer = packOrMapping(m, path, fileKey: "answer") }
+        guard name != nil else { return nil }
+        return settings
     }
 
     func distance(_ a: String, _ b: String) -> Int {

@@ -26,6 +26,9 @@ public final class Hub: Sendable {
     ) {
         self.store = store
         self.landscape = landscape
+        var policies = policies
+        // The validations are the landscape's validating subscriptions (one source of truth).
+        if policies.validations.isEmpty { policies.validations = landscape.validations }
         self.lifecycle = OrderLifecycle(policies: policies)
         self.clock = clock
         self.random = random

@@ -50,6 +50,19 @@ public struct Mapper: Sendable {
         return Inbound(deliveryId: deliveryId, skipped: false, events: events)
     }
 
+    /// The data of the first event rule whose `when` holds, rendered from `payload` — a system's
+    /// answer to a call the hub made (a validation), where the hub supplies the envelope.
+    ///
+    /// - Throws: `MappingError` naming the rule and the input path; `.missingValue` when no rule applies.
+    public func answer(_ payload: JSONValue) throws(MappingError) -> JSONValue {
+        let scope = Scope(root: payload, maps: mapping.maps)
+        for rule in mapping.events {
+            if let when = rule.when, !(try Self.condition(when, in: scope)) { continue }
+            return try Self.render(rule.data, in: scope)
+        }
+        throw MappingError(.missingValue, "no rule of the mapping applies to the answer")
+    }
+
     /// The payload's own delivery id (its `deliveryId` rule), or nil when the mapping names none
     /// or the payload lacks it.
     public func deliveryId(_ payload: JSONValue, headers: [String: String]) -> String? {

@@ -44,6 +44,7 @@ public struct HTTPCallAdapter: DeliveryAdapter {
             let status = response.status
             switch status {
             case 200..<300:
+                if delivery.subscription.validation != nil { return .answered(statusCode: status, body: response.body) }
                 guard let external = Self.captured(call.capture, response: response) else { return .delivered(statusCode: status) }
                 return .created(statusCode: status, externalId: external)
             case 410: return .gone(statusCode: status)
@@ -82,7 +83,8 @@ public struct HTTPCallAdapter: DeliveryAdapter {
             request.headers.replaceOrAdd(name: "authorization", value: "Bearer \(token)")
         }
         if call.method.uppercased() != "GET" && call.method.uppercased() != "DELETE" { request.body = .bytes(ByteBuffer(bytes: delivery.body)) }
-        let response = try await client.execute(request, timeout: timeout)
+        let limit = delivery.subscription.validation.map { TimeAmount.milliseconds($0.timeoutMilliseconds) } ?? timeout
+        let response = try await client.execute(request, timeout: limit)
         let body = try await response.body.collect(upTo: 1 << 20)
         return Answer(status: Int(response.status.code), location: response.headers.first(name: "location"), body: Array(buffer: body))
     }

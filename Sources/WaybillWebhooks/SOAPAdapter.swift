@@ -4,6 +4,7 @@ import NIOCore
 import NIOHTTP1
 import WaybillCore
 import WaybillEngine
+import WaybillMapping
 
 #if canImport(FoundationXML)
 import FoundationXML
@@ -49,10 +50,17 @@ public struct SOAPAdapter: DeliveryAdapter {
         request.headers.add(name: "user-agent", value: "Waybill")
         request.body = .bytes(ByteBuffer(string: SOAPEnvelope.make(call, content: content, messageId: delivery.deliveryId)))
         do {
-            let response = try await client.execute(request, timeout: timeout)
+            let limit = delivery.subscription.validation.map { TimeAmount.milliseconds($0.timeoutMilliseconds) } ?? timeout
+            let response = try await client.execute(request, timeout: limit)
             let status = Int(response.status.code)
             let body = Array(buffer: try await response.body.collect(upTo: 1 << 20))
-            if (200..<300).contains(status) { return .delivered(statusCode: status) }
+            if (200..<300).contains(status) {
+                guard delivery.subscription.validation != nil else { return .delivered(statusCode: status) }
+                // A validation's answer: the content of the SOAP Body, read as JSON for its mapping.
+                do { return .answered(statusCode: status, body: JSONWriter.bytes(try XMLInput.soapContent(body))) } catch {
+                    return .refused(statusCode: status, error: "the answer from \(call.url) is not XML: \(error)")
+                }
+            }
             if let fault = SOAPFault.read(body) {
                 let error = "SOAP fault \(fault.code)\(fault.reason.isEmpty ? "" : ": \(fault.reason)") from \(call.url)"
                 return call.retryFaults.contains(fault.localCode) ? .failed(statusCode: status, error: error) : .refused(statusCode: status, error: error)

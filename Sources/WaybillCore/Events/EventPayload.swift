@@ -17,6 +17,7 @@ public enum EventPayload: Sendable, Equatable {
     case creditMemoPosted(CreditMemoPosting)
     case returnAuthorized(ReturnNotice)
     case returnReceived(ReturnNotice)
+    case orderValidated(ValidationAnswer)
 
     /// Decodes `data` for `type`, naming the JSON path of the first problem.
     ///
@@ -41,7 +42,8 @@ public enum EventPayload: Sendable, Equatable {
         case .creditMemoPosted: return .creditMemoPosted(try CreditMemoPosting(reader))
         case .returnAuthorized: return .returnAuthorized(try ReturnNotice(reader))
         case .returnReceived: return .returnReceived(try ReturnNotice(reader))
-        case .orderAccepted, .orderAcknowledged, .invoiceRequested, .orderStatusChanged:
+        case .orderValidated: return .orderValidated(try ValidationAnswer(reader))
+        case .orderAccepted, .orderAcknowledged, .invoiceRequested, .orderStatusChanged, .orderValidationRequested:
             throw WaybillError(.hubOnlyType, "\(type.rawValue) is emitted by the hub and cannot be sent to it", at: "\(path.dropLast(5)).type")
         }
     }
@@ -62,6 +64,7 @@ public enum EventPayload: Sendable, Equatable {
         case .invoicePosted(let p): return p.orderId
         case .creditMemoPosted(let p): return p.orderId
         case .returnAuthorized(let p), .returnReceived(let p): return p.orderId
+        case .orderValidated(let p): return p.orderId
         }
     }
 
@@ -82,6 +85,7 @@ public enum EventPayload: Sendable, Equatable {
         case .creditMemoPosted(var p): p.orderId = id; return .creditMemoPosted(p)
         case .returnAuthorized(var p): p.orderId = id; return .returnAuthorized(p)
         case .returnReceived(var p): p.orderId = id; return .returnReceived(p)
+        case .orderValidated(var p): p.orderId = id; return .orderValidated(p)
         }
     }
 
@@ -103,6 +107,7 @@ public enum EventPayload: Sendable, Equatable {
         case .paymentReceived(let p): return p.json
         case .creditMemoPosted(let p): return p.json
         case .returnAuthorized(let p), .returnReceived(let p): return p.json
+        case .orderValidated(let p): return p.json
         }
     }
 }

@@ -23,11 +23,16 @@ public enum EventType: String, Sendable, CaseIterable, Comparable {
     case returnAuthorized = "o2c.return.authorized"
     case returnReceived = "o2c.return.received"
     case orderStatusChanged = "o2c.order.status_changed"
+    /// The hub asks the validating systems (`validations:`) about an order before accepting it:
+    /// the canonical order, sent through each validation's adapter.
+    case orderValidationRequested = "o2c.order.validation_requested"
+    /// A validating system's answer (or the fallback applied without one), as the hub recorded it.
+    case orderValidated = "o2c.order.validated"
 
     /// Types only the hub emits; a system sending one is refused.
     public var isHubOnly: Bool {
         switch self {
-        case .orderAccepted, .orderAcknowledged, .invoiceRequested, .orderStatusChanged: return true
+        case .orderAccepted, .orderAcknowledged, .invoiceRequested, .orderStatusChanged, .orderValidationRequested: return true
         default: return false
         }
     }

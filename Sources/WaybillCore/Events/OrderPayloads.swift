@@ -138,6 +138,8 @@ public struct OrderCancellation: Sendable, Equatable {
 /// The kinds of hold an order can carry.
 public enum HoldKind: String, Sendable, CaseIterable {
     case credit, pricing, tax
+    /// A validation call before acceptance answered no, or could not be made (`fallback: hold`).
+    case validation
 }
 
 /// `o2c.order.held` / `o2c.order.released`.
@@ -156,7 +158,8 @@ public struct HoldNotice: Sendable, Equatable {
         orderId = OrderID(try data.string("orderId"))
         let name = try data.string("hold")
         guard let kind = HoldKind(rawValue: name) else {
-            throw WaybillError(.invalidPayload, "\"\(name)\" is not one of credit, pricing, tax", at: data.field("hold"))
+            throw WaybillError(
+                .invalidPayload, "\"\(name)\" is not one of \(HoldKind.allCases.map(\.rawValue).joined(separator: ", "))", at: data.field("hold"))
         }
         hold = kind
         reason = try data.optionalString("reason")

@@ -83,10 +83,8 @@ extension OrderLifecycle {
             effects.append(.raise(ExceptionDraft(kind, code, "order \(state.orderId): \(hold.reason ?? "")")))
             effects.append(.emit(HubEvent(.orderHeld, HoldNotice(orderId: state.orderId, hold: hold.kind, reason: hold.reason).json)))
         }
-        if holds.isEmpty {
-            state.released = true
-            effects.append(.emit(HubEvent(acceptanceOf: state)))
-        }
+        requestValidations(&state, effects: &effects)
+        acceptIfClear(&state, effects: &effects)
     }
 
     /// A credit hold when the order value plus open receivables exceeds the customer's limit.
@@ -176,11 +174,14 @@ extension OrderLifecycle {
         }
         state.holds[index].state = .released
         if let reason = notice.reason { state.holds[index].reason = reason }
-        effects.append(.settle(notice.hold == .credit ? .creditHold : .pricing))
-        if state.activeHolds.isEmpty && !state.released {
-            state.released = true
-            effects.append(.emit(HubEvent(acceptanceOf: state)))
+        effects.append(.settle(Self.exceptionKind(of: notice.hold)))
+        // A person released the last hold: validations that held the order are overridden.
+        if state.activeHolds.isEmpty {
+            for i in state.validations.indices where !state.validations[i].allowsAcceptance && state.validations[i].status != .pending {
+                state.validations[i].status = .overridden
+            }
         }
+        acceptIfClear(&state, effects: &effects)
     }
 }
 

@@ -57,6 +57,7 @@ public struct OrderLifecycle: Sendable {
         case .creditMemoPosted(let memo): try applyCreditMemo(memo, to: &next, effects: &effects)
         case .returnAuthorized(let notice): try applyReturn(notice, received: false, to: &next)
         case .returnReceived(let notice): try applyReturn(notice, received: true, to: &next)
+        case .orderValidated(let answer): try applyValidation(answer, to: &next, effects: &effects)
         case .customerUpserted, .productUpserted, .paymentReceived:
             throw WaybillError(.invalidPayload, "not an order event")
         }

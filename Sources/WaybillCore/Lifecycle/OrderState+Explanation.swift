@@ -10,6 +10,12 @@ extension OrderState {
             return "Received; waiting for master data: " + gaps.map(\.detail).joined(separator: "; ") + "."
         }
         var parts: [String] = []
+        for v in validations {
+            switch v.status {
+            case .pending: parts.append("waiting for the \(v.name) validation" + (v.reason.map { " (\($0); calling again)" } ?? ""))
+            case .passed, .failed, .unavailable, .overridden: break
+            }
+        }
         for hold in activeHolds {
             parts.append("on \(hold.kind.rawValue) hold" + (hold.reason.map { " (\($0))" } ?? ""))
         }
@@ -73,6 +79,9 @@ extension OrderState {
             } else {
                 parts.append("invoices paid")
             }
+        }
+        for v in validations where v.status == .unavailable && v.fallback == .accept {
+            parts.append("accepted without the \(v.name) validation (\(v.reason ?? "unavailable"))")
         }
         guard var text = parts.first.map({ $0.prefix(1).uppercased() + $0.dropFirst() }) else { return "Accepted." }
         if parts.count > 1 { text += "; " + parts.dropFirst().joined(separator: "; ") }

@@ -51,6 +51,18 @@ extension OrderState {
                     })
             ),
             (
+                "validations",
+                validations.isEmpty
+                    ? nil
+                    : .array(
+                        validations.map {
+                            .members([
+                                ("validation", .string($0.name)), ("status", .string($0.status.rawValue)),
+                                ("fallback", $0.fallback.map { .string($0.rawValue) }), ("reason", $0.reason.map(JSONValue.string)),
+                            ])
+                        })
+            ),
+            (
                 "lines",
                 .array(
                     lines.map { line in

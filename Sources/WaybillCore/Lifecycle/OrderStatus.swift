@@ -12,6 +12,8 @@ extension OrderState {
     public var status: OrderStatus {
         if cancelled { return .cancelled }
         if !validated { return .received }
+        // Waiting for a validation's answer before acceptance (credit, availability, tax).
+        if !released && validations.contains(where: { $0.status == .pending }) { return .received }
         if holds.contains(where: { $0.state == .active }) { return .onHold }
         // One pass over the lines, no allocation: this runs several times per event.
         var activeCount = 0, shippedCount = 0, anyShipped = false, anyBackordered = false, allAllocated = true, anyAllocated = false

@@ -19,6 +19,8 @@ public struct OrderLine: Sendable, Equatable {
     public var promiseDate: CalendarDate?
     public var expectedDate: CalendarDate?
     public var warehouse: String?
+    /// Tax on the line, as a tax engine answered before acceptance (in the order's currency).
+    public var tax: Amount?
 
     public init(lineId: LineID, sku: SKU, uom: UnitOfMeasure, unitPrice: UnitPrice, ordered: Quantity) {
         self.lineId = lineId
@@ -67,6 +69,12 @@ public struct OrderLine: Sendable, Equatable {
         out.key("invoiced"); out.quantity(invoiced)
         out.key("returned"); out.quantity(returned)
         out.key("credited"); out.quantity(credited)
+        if let tax {
+            out.key("tax"); out.string(tax.text)
+        }
+        if let promiseDate {
+            out.key("promiseDate"); out.string(promiseDate.text)
+        }
         out.endObject()
     }
 

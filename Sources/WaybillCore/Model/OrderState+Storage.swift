@@ -2,7 +2,8 @@
 /// exactly. It is rewritten on every event, so it is kept small and cheap to produce; the event
 /// log (JSON) stays the source of truth and the projection can always be rebuilt from it.
 extension OrderState {
-    static let storageVersion: UInt8 = 1
+    /// 2 added each line's tax and the order's validations; version 1 records are still read.
+    static let storageVersion: UInt8 = 2
 
     public var storageBytes: [UInt8] {
         var w = BinaryWriter(capacity: 128 + lines.count * 48)
@@ -27,6 +28,7 @@ extension OrderState {
                 w.signed(q.scaled)
             }
             w.optionalString(l.promiseDate?.text); w.optionalString(l.expectedDate?.text); w.optionalString(l.warehouse)
+            if let tax = l.tax { w.byte(1); w.signed(tax.micros) } else { w.byte(0) }
         }
         w.unsigned(UInt64(holds.count))
         for h in holds { w.string(h.kind.rawValue); w.string(h.state.rawValue); w.optionalString(h.reason) }
@@ -46,6 +48,8 @@ extension OrderState {
             w.unsigned(UInt64(list.count))
             for id in list { w.string(id) }
         }
+        w.unsigned(UInt64(validations.count))
+        for v in validations { w.string(v.name); w.string(v.status.rawValue); w.optionalString(v.fallback?.rawValue); w.optionalString(v.reason) }
         w.int(version)
         return w.bytes
     }
@@ -54,7 +58,7 @@ extension OrderState {
     public init(storage bytes: [UInt8]) throws(WaybillError) {
         var r = BinaryReader(bytes)
         let v = try r.byte()
-        guard v == Self.storageVersion else { throw WaybillError(.invalidPayload, "stored order state has unknown version \(v)") }
+        guard v == 1 || v == Self.storageVersion else { throw WaybillError(.invalidPayload, "stored order state has unknown version \(v)") }
         let orderId = OrderID(try r.string())
         let origin = SystemName(try r.string())
         let placement = try PlacedOrder(reading: &r)
@@ -86,6 +90,7 @@ extension OrderState {
             line.promiseDate = try r.optionalString().flatMap(CalendarDate.init)
             line.expectedDate = try r.optionalString().flatMap(CalendarDate.init)
             line.warehouse = try r.optionalString()
+            if v >= 2, try r.byte() == 1 { line.tax = Amount(micros: try r.signed()) }
             lines.append(line)
         }
         for _ in 0..<(try r.count()) {
@@ -114,6 +119,14 @@ extension OrderState {
         for _ in 0..<(try r.count()) { creditMemos.append(CreditMemoID(try r.string())) }
         for _ in 0..<(try r.count()) { returns.append(RMAID(try r.string())) }
         for _ in 0..<(try r.count()) { payments.append(PaymentID(try r.string())) }
+        if v >= 2 {
+            for _ in 0..<(try r.count()) {
+                validations.append(
+                    ValidationRecord(
+                        name: try r.string(), status: ValidationRecord.Status(rawValue: try r.string()) ?? .pending,
+                        fallback: try r.optionalString().flatMap(ValidationFallback.init(rawValue:)), reason: try r.optionalString()))
+            }
+        }
         version = try r.int()
         guard r.isAtEnd else { throw WaybillError(.invalidPayload, "stored order state has trailing bytes") }
     }

@@ -31,6 +31,8 @@ public struct OrderState: Sendable, Equatable {
         var creditMemos: [CreditMemoID] = []
         var returns: [RMAID] = []
         var payments: [PaymentID] = []
+        /// The validations the order must pass before acceptance, and where each stands.
+        var validations: [ValidationRecord] = []
         /// How many events changed this order.
         var version: Int = 0
     }
@@ -171,6 +173,13 @@ public struct OrderState: Sendable, Equatable {
         get { box.fields.payments }
         set { unique().fields.payments = newValue }
         _modify { yield &unique().fields.payments }
+    }
+
+    /// The validations the order must pass before acceptance, and where each stands.
+    public var validations: [ValidationRecord] {
+        get { box.fields.validations }
+        set { unique().fields.validations = newValue }
+        _modify { yield &unique().fields.validations }
     }
 
     /// How many events changed this order.

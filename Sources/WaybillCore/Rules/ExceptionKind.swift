@@ -15,11 +15,14 @@ public enum ExceptionKind: String, Sendable, CaseIterable {
     /// A trading partner's interchange that could not be read, a 997 that rejects one of ours,
     /// or an acknowledgement that did not come within the partner's window.
     case edi
+    /// A validation call before acceptance that could not be made (timeout, error, circuit
+    /// open) or answered no without naming another hold.
+    case validation
 
     /// Who works this queue.
     public var role: Role {
         switch self {
-        case .mapping, .sequencing, .invariant, .invalidEvent, .edi: return .support
+        case .mapping, .sequencing, .invariant, .invalidEvent, .edi, .validation: return .support
         case .backorder, .carrier: return .service
         case .creditHold, .pricing, .invoiceMismatch, .paymentMismatch: return .finance
         }

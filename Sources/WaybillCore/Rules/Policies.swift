@@ -10,6 +10,9 @@ public struct Policies: Sendable, Equatable {
     public var priceToleranceBasisPoints: Int64
     /// How long an event for an unknown order may wait before a `sequencing` exception.
     public var parkTimeoutMilliseconds: Int64
+    /// The validations every order must pass before it is accepted (credit, availability, tax):
+    /// the names of the validating subscriptions in `waybill.yml`, asked once the order is mapped.
+    public var validations: [String] = []
 
     public init(invoiceOn: InvoicePolicy = .shipment, priceToleranceBasisPoints: Int64 = 50, parkTimeoutMilliseconds: Int64 = 15 * 60_000) {
         self.invoiceOn = invoiceOn

@@ -28,6 +28,8 @@ public enum DeliveryOutcome: Sendable, Equatable {
     case refused(statusCode: Int?, error: String)
     /// The endpoint says it is gone for good (HTTP 410): no further attempts.
     case gone(statusCode: Int)
+    /// A validation call's answer (2xx), as JSON — mapped into the order's `o2c.order.validated`.
+    case answered(statusCode: Int?, body: [UInt8])
 }
 
 /// Delivers events to subscribers of one kind (webhook, in-process, X12 file, …).

@@ -15,6 +15,9 @@ public final class DeliveryScheduler: Sendable {
     private let inFlight = Mutex(Set<Int64>())
     private let inFlightPerEndpoint = Mutex([String: Int]())
     private let breakers = Mutex([String: CircuitBreaker]())
+    /// Validation deliveries admitted while their endpoint's circuit is open, to be settled by
+    /// their fallback without a call.
+    let shortCircuited = Mutex(Set<Int64>())
     /// Subscribers' own ids looked up lately (see `SubscriberBody`).
     let subscriberIds = SubscriberIds()
     private let wakeup = Wakeup()
@@ -182,9 +185,12 @@ public final class DeliveryScheduler: Sendable {
                     admitted.append(job)
                     continue
                 }
-                guard !probing.contains(key) else { continue }
-                if breaker.allows(at: now) {
+                if !probing.contains(key), breaker.allows(at: now) {
                     probing.insert(key)
+                    admitted.append(job)
+                } else if job.attempts == 0, hub.landscape.subscriptions[job.subscription]?.validation != nil {
+                    // An order must not wait for a circuit to close: its fallback applies at once.
+                    shortCircuited.withLock { _ = $0.insert(job.id) }
                     admitted.append(job)
                 }
                 breakers[key] = breaker
@@ -292,7 +298,24 @@ public final class DeliveryScheduler: Sendable {
         let delivery = OutboundDelivery(
             id: job.id, deliveryId: "wbd_\(job.id)", subscription: subscription, type: job.type, key: job.key,
             body: body, traceparent: trace, attempt: job.attempts + 1)
-        let outcome = await adapter.deliver(delivery)
+        var outcome: DeliveryOutcome
+        if shortCircuited.withLock({ $0.remove(job.id) }) != nil {
+            // A validation whose system's circuit is open: not called; the fallback applies now.
+            outcome = .failed(statusCode: nil, error: "circuit open: \(subscription.system) failed repeatedly and is not called for a while")
+        } else {
+            outcome = await adapter.deliver(delivery)
+        }
+        if let settings = subscription.validation {
+            do {
+                outcome = try await settleValidation(outcome, job: job, subscription: subscription, settings: settings)
+            } catch {
+                // The answer could not be recorded (the store failed): called again shortly.
+                let now = hub.clock.now()
+                return Attempt(
+                    job: job,
+                    result: .retry(statusCode: nil, error: "the answer could not be recorded: \(error)", nextAttemptAt: now.adding(milliseconds: 1_000)))
+            }
+        }
         let now = hub.clock.now()
         switch outcome {
         case .delivered(let code):
@@ -305,6 +328,8 @@ public final class DeliveryScheduler: Sendable {
                 job: job, result: .retry(statusCode: code, error: "the endpoint answered \(code) Gone; subscription disabled", nextAttemptAt: now), gone: true)
         case .refused(let code, let error):
             return Attempt(job: job, result: .dead(statusCode: code, error: error, at: now))
+        case .answered(let code, _):
+            return Attempt(job: job, result: .delivered(statusCode: code, at: now))
         case .failed(let code, let error):
             guard let delay = subscription.retry.backoff(afterFailedAttempts: job.attempts + 1, unit: hub.random.unit()) else {
                 return Attempt(job: job, result: .dead(statusCode: code, error: error, at: now))

@@ -72,6 +72,10 @@ public struct Subscription: Sendable, Equatable {
     /// The body the subscriber is sent, per event type (a pack or the system's mapping file);
     /// without it, the canonical event in the subscriber's own ids.
     public var mapping: Mapping?
+    /// Set when the subscription is a validation call made before an order is accepted: it
+    /// receives `o2c.order.validation_requested`, and its system's answer becomes the order's
+    /// `o2c.order.validated` event.
+    public var validation: ValidationSettings?
     /// Being replaced (a cutover): no new deliveries are written for it, and those already
     /// written are still delivered through it — or moved to its successor by a command.
     public var retired = false
@@ -85,6 +89,33 @@ public struct Subscription: Sendable, Equatable {
         self.adapter = adapter
         self.retry = retry
         self.mapping = mapping
+    }
+}
+
+/// A validation call made before acceptance (`validation:` on a subscription): its name in the
+/// order's validations, the fallback when the system cannot answer in time, and how its answer
+/// reads.
+///
+/// ```yaml
+/// subscribes:
+///   - name: tax-check
+///     http: { method: POST, url: "https://tax.example/v1/quote" }
+///     validation: { name: tax, timeout: 2s, fallback: accept, answer: tax-answer.yml }
+/// ```
+public struct ValidationSettings: Sendable, Equatable {
+    public var name: String
+    public var fallback: ValidationFallback
+    /// How long a call may take before it counts as unavailable.
+    public var timeoutMilliseconds: Int64
+    /// Maps the system's answer to `o2c.order.validated` data (`outcome`, `reason`, `hold`,
+    /// `lines[].tax`, `lines[].promiseDate`); without it the answer is read as that data.
+    public var answer: Mapping?
+
+    public init(name: String, fallback: ValidationFallback = .park, timeoutMilliseconds: Int64 = 5_000, answer: Mapping? = nil) {
+        self.name = name
+        self.fallback = fallback
+        self.timeoutMilliseconds = timeoutMilliseconds
+        self.answer = answer
     }
 }
 
@@ -117,6 +148,9 @@ public struct ConnectedSystem: Sendable, Equatable {
 public struct Landscape: Sendable {
     public let systems: [SystemName: ConnectedSystem]
     public let subscriptions: [SubscriptionName: Subscription]
+    /// The validations every order must pass before acceptance: the names of the validating
+    /// subscriptions that are not retired, sorted.
+    public let validations: [String]
     /// Each event type's subscriptions by name, with what routing needs to know of them.
     private let routes: [EventType: [(name: SubscriptionName, system: SystemName, partner: Bool)]]
 
@@ -134,6 +168,7 @@ public struct Landscape: Sendable {
         }
         self.systems = byName
         self.subscriptions = subscriptions
+        self.validations = Set(subscriptions.values.filter { !$0.retired }.compactMap { $0.validation?.name }).sorted()
         self.routes = routes.mapValues { route in
             route.sorted { $0.name < $1.name }.map { ($0.name, $0.system, byName[$0.system]?.x12 != nil) }
         }
