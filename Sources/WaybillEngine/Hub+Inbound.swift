@@ -23,14 +23,22 @@ extension Hub {
     /// caller. Idempotent by the events' ids, which the mapping derives from the payload (and its
     /// delivery id): the same webhook twice is `duplicate` the second time.
     ///
+    /// An XML body (`Content-Type: …xml`) is read as JSON first (`XMLInput`): a SOAP envelope's
+    /// Body content, or the whole document.
+    ///
     /// - Throws: `UnmappedPayload` when the mapping cannot map it (nothing ingested, the payload
-    ///   kept); `WaybillError` when the body is not JSON or the system takes no native payloads.
+    ///   kept); `WaybillError` when the body is not JSON (or XML) or the system takes no native payloads.
     public func receive(native body: [UInt8], from system: SystemName, headers: [String: String]) async throws -> NativeReceipt {
         guard let settings = landscape.systems[system]?.inbound else {
             throw WaybillError(.unknownPartner, "\(system) takes no payloads of its own (no inbound: mapping or pack in the configuration)")
         }
         let payload: JSONValue
-        do { payload = try JSONParser.parse(body) } catch { throw WaybillError(.invalidJSON, "the body is not JSON: \(error)", at: "$") }
+        if headers["content-type"]?.lowercased().contains("xml") == true {
+            // XML and SOAP posts map like JSON: a SOAP envelope's Body content, or the document.
+            do { payload = try XMLInput.soapContent(body) } catch { throw WaybillError(.invalidPayload, "\(error.message)", at: "$") }
+        } else {
+            do { payload = try JSONParser.parse(body) } catch { throw WaybillError(.invalidJSON, "the body is not JSON: \(error)", at: "$") }
+        }
         let mapped: (deliveryId: String?, skipped: Bool, items: [IngestItem])
         do {
             mapped = try Self.map(payload, mapping: settings.mapping, system: system, headers: headers)

@@ -13,7 +13,9 @@ import FoundationXML
 /// ```xml
 /// <Quote><Line no="1"><Tax>0.83</Tax></Line><Line no="2"><Tax>1.10</Tax></Line></Quote>
 /// ```
-/// reads as `{"Quote": {"Line": [{"@no": "1", "Tax": "0.83"}, {"@no": "2", "Tax": "1.10"}]}}`.
+/// reads as `{"Quote": {"Line": [{"@no": "1", "Tax": "0.83"}, {"@no": "2", "Tax": "1.10"}]}}`;
+/// a mapping reads it as `$.Quote.Line[0]['@no']`. Text beside child elements or attributes is
+/// `#text` (`$p['#text']`).
 public enum XMLInput {
     /// The document as JSON, or the parser's error with its line and column.
     public static func json(_ bytes: [UInt8]) throws(MappingError) -> JSONValue {

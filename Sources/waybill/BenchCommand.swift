@@ -55,6 +55,12 @@ struct BenchCommand: AsyncParsableCommand {
     )
     var mapped = false
 
+    @Flag(
+        help:
+            "Measure order ingest with a tax validation whose service answers after 2 s against none, the scheduler running (--orders orders, --concurrency submitters)."
+    )
+    var validation = false
+
     func run() async throws {
         if edi { return try EDIBenchmark.run(json: json) }
         if csv { return try CSVBenchmark.run(json: json) }
@@ -63,6 +69,7 @@ struct BenchCommand: AsyncParsableCommand {
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { if directory == nil { try? FileManager.default.removeItem(at: dir) } }
         if mapped { return try await MappedBenchmark.run(orders: orders, concurrency: concurrency, directory: dir, json: json) }
+        if validation { return try await ValidationBenchmark.run(orders: orders, concurrency: concurrency, directory: dir, json: json) }
 
         let workload = BenchWorkload()
         let store = try SQLiteStore(path: dir.appendingPathComponent("hub.sqlite").path)

@@ -28,6 +28,23 @@ struct NativeInboundTests {
             inbound: { pack: shopify, secret: "\(secret)" }
           - name: wms
             inbound: { mapping: wms.yml, signature: standard-webhooks, secret: "\(standardSecret)" }
+          - name: legacy
+            apiKey: "key-legacy"
+            publishes: [o2c.product.upserted]
+            inbound: { mapping: legacy.yml }
+        """
+    /// A legacy ERP's SOAP 1.1 item message: the Body's content, read as JSON, maps like JSON.
+    static let legacyMapping = """
+        events:
+          - type: o2c.product.upserted
+            id: concat('item-', $.ItemUpdate.Item['@number'], '-', $.ItemUpdate.Revision)
+            subject: $.ItemUpdate.Item['@number']
+            data:
+              sku: $.ItemUpdate.Item['@number']
+              baseUom: $.ItemUpdate.Item.Unit
+              listPrice: $.ItemUpdate.Item.Price
+              currency: "USD"
+              description?: $.ItemUpdate.Item.Pack[1]['@unit']
         """
     static let wmsMapping = """
         events:
@@ -48,6 +65,7 @@ struct NativeInboundTests {
     func app() async throws -> (Application<RouterResponder<BasicRequestContext>>, Hub) {
         let directory = try temporaryDirectory("waybill-inbound")
         try Self.wmsMapping.write(to: directory.appendingPathComponent("wms.yml"), atomically: true, encoding: .utf8)
+        try Self.legacyMapping.write(to: directory.appendingPathComponent("legacy.yml"), atomically: true, encoding: .utf8)
         let configuration = try ConfigLoader.parse(Self.configuration, environment: [:], directory: directory.path)
         let hub = Hub(
             store: try SQLiteStore(path: directory.appendingPathComponent("hub.sqlite").path), landscape: configuration.landscape,
@@ -93,6 +111,37 @@ struct NativeInboundTests {
         let order = try #require(try await hub.order("SHOPIFY-450789469"))
         #expect(order.status == .accepted && order.lines.count == 3 && order.total == Money(minorUnits: 597_00, currency: .usd))
         #expect(try await hub.store.read { try $0.orderCount() } == 1, "no second order")
+    }
+
+    @Test(
+        "a SOAP 1.1 post from a legacy ERP maps like JSON (the Body's content: elements, attributes, repeated elements); XML that does not parse is 400 naming line and column"
+    )
+    func soapPost() async throws {
+        let (app, hub) = try await app()
+        let envelope = """
+            <?xml version="1.0" encoding="utf-8"?>
+            <soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/" xmlns:erp="urn:legacy-erp">
+              <soap:Body>
+                <erp:ItemUpdate>
+                  <erp:Revision>7</erp:Revision>
+                  <erp:Item number="WIDGET-9"><erp:Unit>EA</erp:Unit><erp:Price>12.50</erp:Price>
+                    <erp:Pack unit="CS">12</erp:Pack><erp:Pack unit="PL">480</erp:Pack></erp:Item>
+                </erp:ItemUpdate>
+              </soap:Body>
+            </soap:Envelope>
+            """
+        let fields: HTTPFields = [.contentType: "text/xml; charset=utf-8", .authorization: "Bearer key-legacy"]
+        try await app.test(.router) { client in
+            let answer = try await client.execute(uri: "/v1/inbound/legacy", method: .post, headers: fields, body: ByteBuffer(string: envelope))
+            #expect(answer.status == .accepted, "\(String(buffer: answer.body))")
+            let broken = try await client.execute(
+                uri: "/v1/inbound/legacy", method: .post, headers: fields, body: ByteBuffer(string: "<soap:Envelope><soap:Body></soap:Envelope>"))
+            #expect(broken.status == .badRequest)
+            #expect(String(buffer: broken.body).contains("line 1, column"), "\(String(buffer: broken.body))")
+        }
+        let product = try #require(try await hub.store.read { try $0.product(SKU("WIDGET-9")) })
+        #expect(product.baseUom == UnitOfMeasure("EA") && product.listPrice?.text == "12.50")
+        #expect(product.description == "PL", "repeated elements are an array; attributes are @name")
     }
 
     @Test("a wrong or missing Shopify HMAC is 401 and stores nothing")
