@@ -22,5 +22,6 @@ public enum CanonicalFields {
         .creditMemoPosted: ["creditMemoId", "invoiceId", "lines", "orderId", "total"],
         .returnAuthorized: ["lines", "orderId", "reason", "rmaId"],
         .returnReceived: ["lines", "orderId", "reason", "rmaId"],
+        .orderValidated: ["fallback", "hold", "lines", "orderId", "outcome", "reason", "validation"],
     ]
 }
