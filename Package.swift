@@ -63,7 +63,12 @@ let package = Package(
             ]
         ),
         // The sample distributor `waybill demo` plays: its landscape, simulated systems and scenario.
-        .target(name: "WaybillSamples", dependencies: ["WaybillEngine", "WaybillCore", "WaybillStore", "WaybillMapping"]),
+        .target(
+            name: "WaybillSamples",
+            dependencies: [
+                "WaybillEngine", "WaybillCore", "WaybillStore", "WaybillMapping", "WaybillWebhooks", .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"), .product(name: "CSV", package: "CSV.swift"),
+            ]),
         // The `waybill bench` workloads: the order stream, the store-free lifecycle run, the raw SQLite append baseline.
         .target(name: "WaybillBench", dependencies: ["WaybillCore", .product(name: "GRDB", package: "GRDB.swift")]),
         // The configuration file (waybill.yml): decoded and validated with key paths and lines.

@@ -61,7 +61,10 @@ public enum DemoLandscape {
             ConnectedSystem(
                 name: "wms", publishes: [.inventoryAllocated, .inventoryBackordered, .shipmentConfirmed],
                 subscriptions: [
-                    subscription("wms-orders", "wms", [.orderAccepted, .orderHeld, .orderReleased, .orderChanged, .orderCancelled], adapter: adapter)
+                    // Orders to pick, a row per line, and what happens to them after (held, released,
+                    // changed, cancelled): two files a 3PL takes apart (`DemoTransports`).
+                    subscription("wms-orders", "wms", [.orderAccepted], adapter: adapter),
+                    subscription("wms-notices", "wms", [.orderHeld, .orderReleased, .orderChanged, .orderCancelled], adapter: adapter),
                 ]),
             ConnectedSystem(
                 name: "tms", publishes: [.shipmentTracking, .shipmentDelivered],

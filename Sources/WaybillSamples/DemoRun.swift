@@ -1,6 +1,10 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
 import WaybillCore
 import WaybillEngine
 import WaybillStore
+import WaybillWebhooks
 
 /// Plays the demo scenario against a store and reports what happened.
 ///
@@ -20,27 +24,65 @@ public struct DemoRun: Sendable {
 
     /// Plays every step, settling the landscape after each (ingest what systems sent, deliver
     /// what is due, repeat until quiet), and collects the order views.
+    ///
+    /// The 3PL's warehouse trades CSV files with the hub through two directories (made in a
+    /// temporary directory, removed afterwards), and NetSuite is a REST service on loopback
+    /// reached with OAuth 2.0; the other systems take their deliveries in process.
     public static func play(store: any Store, seed: UInt64, policies: Policies = Policies()) async throws -> DemoRun {
-        let clock = ManualClock(start)
-        let world = DemoWorld(clock: clock)
-        let hub = Hub(
-            store: store, landscape: Landscape(systems: DemoLandscape.systems()), policies: policies, clock: clock,
-            random: HubRandom(seed: seed))
-        var registry = AdapterRegistry()
-        registry.register(AdapterSettings.inProcess.kind, world.adapter)
-        let scheduler = DeliveryScheduler(hub: hub, adapters: registry, concurrency: 1)
-        for step in DemoScenario.steps(world: world) {
-            clock.set(start.adding(milliseconds: step.minutes * 60_000))
-            world.note("\n\(DemoWorld.clockText(clock.now()))  ▸ \(step.title)")
-            step.action()
-            try await settle(hub: hub, world: world, scheduler: scheduler, clock: clock)
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("waybill-demo-\(UUID().uuidString)")
+        let transports = DemoTransports(
+            toWarehouse: directory.appendingPathComponent("to-3pl").path, fromWarehouse: directory.appendingPathComponent("from-3pl").path)
+        for path in [transports.toWarehouse, transports.fromWarehouse] {
+            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         }
-        let json = try await report(hub: hub)
-        let told = Dictionary(uniqueKeysWithValues: world.subscriptionsTold.map { ($0, world.received(by: $0).map { ($0.1, $0.2) }) })
-        return DemoRun(hub: hub, json: json, text: try await text(hub: hub, world: world, json: json), told: told)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let clock = ManualClock(start)
+        let world = DemoWorld(clock: clock, transports: transports)
+        let netsuite = DemoNetSuite(world: world)
+        let client = HTTPClient(eventLoopGroupProvider: .singleton)
+        do {
+            let run = try await withThrowingTaskGroup(of: DemoRun?.self, returning: DemoRun.self) { group in
+                let listening = AsyncStream<Int>.makeStream()
+                group.addTask {
+                    try await netsuite.serve { port in
+                        listening.continuation.yield(port)
+                        listening.continuation.finish()
+                    }
+                    return nil
+                }
+                var ports = listening.stream.makeAsyncIterator()
+                guard let port = await ports.next(), port > 0 else { throw WaybillError(.invalidPayload, "the demo's NetSuite service did not start") }
+                let hub = Hub(
+                    store: store, landscape: Landscape(systems: try transports.systems(erpURL: "http://127.0.0.1:\(port)/services/rest")),
+                    policies: policies, clock: clock, random: HubRandom(seed: seed))
+                var registry = AdapterRegistry()
+                registry.register(AdapterSettings.inProcess.kind, world.adapter)
+                registry.register("http", HTTPCallAdapter(client: client))
+                registry.register("csv", CSVFileAdapter(hub: hub))
+                let scheduler = DeliveryScheduler(hub: hub, adapters: registry, concurrency: 1)
+                var quiet = Logger(label: "waybill.demo.csv")
+                quiet.logLevel = .warning  // the demo's own timeline says what the inbox did
+                let inbox = CSVInbox(hub: hub, settle: .zero, logger: quiet)
+                for step in DemoScenario.steps(world: world) {
+                    clock.set(start.adding(milliseconds: step.minutes * 60_000))
+                    world.note("\n\(DemoWorld.clockText(clock.now()))  ▸ \(step.title)")
+                    step.action()
+                    try await settle(hub: hub, world: world, scheduler: scheduler, inbox: inbox, clock: clock)
+                }
+                let json = try await report(hub: hub)
+                let told = Dictionary(uniqueKeysWithValues: world.subscriptionsTold.map { ($0, world.received(by: $0).map { ($0.1, $0.2) }) })
+                group.cancelAll()
+                return DemoRun(hub: hub, json: json, text: try await text(hub: hub, world: world, json: json), told: told)
+            }
+            try await client.shutdown()
+            return run
+        } catch {
+            try? await client.shutdown()
+            throw error
+        }
     }
 
-    static func settle(hub: Hub, world: DemoWorld, scheduler: DeliveryScheduler, clock: ManualClock) async throws {
+    static func settle(hub: Hub, world: DemoWorld, scheduler: DeliveryScheduler, inbox: CSVInbox, clock: ManualClock) async throws {
         for _ in 0..<1_000 {
             let posts = world.takeNativePosts()
             for post in posts { try await deliver(post, hub: hub, world: world, clock: clock) }
@@ -52,9 +94,14 @@ public struct DemoRun: Sendable {
                     let event = try? JSONParser.parse(raw)
                     let type = event.flatMap { if case .string(let t)? = $0["type"] { t } else { nil } } ?? "?"
                     let subject = event.flatMap { if case .string(let t)? = $0["subject"] { t } else { nil } } ?? ""
-                    let outcome = result.outcome.rawValue + (result.code.map { " (\($0))" } ?? "")
-                    world.note("\(DemoWorld.clockText(clock.now()))  \(system) → hub: \(type) \(result.orderId?.rawValue ?? subject): \(outcome)")
+                    world.note("\(DemoWorld.clockText(clock.now()))  \(system) → hub: \(type) \(result.orderId?.rawValue ?? subject): \(Self.outcome(result))")
                 }
+            }
+            // The 3PL's file of what it did, read by the hub's CSV inbox, whole or not at all.
+            let dropped = try world.dropWarehouseFile()
+            for handled in try await inbox.processPending() {
+                let outcomes = handled.results.map { "\($0.orderId?.rawValue ?? "?") \(Self.outcome($0))" }.joined(separator: ", ")
+                world.note("\(DemoWorld.clockText(clock.now()))  hub reads \(handled.file): \(handled.reason ?? outcomes)")
             }
             var delivered = 0
             while true {
@@ -62,11 +109,15 @@ public struct DemoRun: Sendable {
                 if n == 0 { break }
                 delivered += n
             }
-            if batches.isEmpty && posts.isEmpty && delivered == 0 { break }
+            // The hub's files for the 3PL, taken in the order they were written.
+            let taken = try world.pickUpWarehouseFiles()
+            if batches.isEmpty && posts.isEmpty && delivered == 0 && !dropped && taken == 0 { break }
             clock.advance(milliseconds: 60_000)
         }
         try await hub.expireParkedEvents()
     }
+
+    static func outcome(_ result: EventResult) -> String { result.outcome.rawValue + (result.code.map { " (\($0))" } ?? "") }
 
     /// A system's own payload, as `POST /v1/inbound/{system}` takes it: its signature checked,
     /// then mapped by its pack and ingested.

@@ -47,6 +47,10 @@ final class DemoWorld: Sendable {
         var openInvoices: [(customerId: String, invoiceId: String, total: String)] = []
         var paymentCounter = 300
         var customerOfOrder: [String: String] = [:]
+        // The 3PL on files: rows for its next file, files dropped, row references.
+        var warehouseRows: [[String]] = []
+        var warehouseFiles = 0
+        var warehouseReferences = 0
         /// The readable timeline.
         var log: [String] = []
     }
@@ -60,12 +64,22 @@ final class DemoWorld: Sendable {
 
     let clock: ManualClock
     let state = Mutex(State())
+    /// Set when the 3PL trades files and NetSuite is reached over REST (`waybill demo`).
+    let transports: DemoTransports?
 
-    init(clock: ManualClock) { self.clock = clock }
+    init(clock: ManualClock, transports: DemoTransports? = nil) {
+        self.clock = clock
+        self.transports = transports
+    }
 
-    /// Queues an event from `system`.
+    /// Queues an event from `system` (a row of the 3PL's next file, when it trades files).
     func send(_ system: String, _ type: EventType, subject: String, _ data: JSONValue) {
         let now = clock.now()
+        if system == "wms", transports != nil {
+            let row = warehouseRow(type, data)
+            state.withLock { $0.warehouseRows.append(row) }
+            return
+        }
         state.withLock { s in
             var factory = s.factories[system] ?? EventFactory(system: system)
             let body = factory.make(type, subject: subject, at: now, data: data)
@@ -131,7 +145,7 @@ final class DemoWorld: Sendable {
         }
         switch (subscription, type) {
         case ("wms-orders", .orderAccepted): wmsAllocate(data)
-        case ("wms-orders", .orderCancelled): wmsCancel(data)
+        case ("wms-orders", .orderCancelled), ("wms-notices", .orderCancelled): wmsCancel(data)
         case ("tms-shipments", .shipmentConfirmed): tmsBook(data)
         case ("erp-orders", .orderHeld) where DemoWorld.string(data["hold"]) == "credit": state.withLock { $0.creditHolds.append(subject) }
         case ("erp-orders", .invoiceRequested): erpInvoice(data)

@@ -129,4 +129,21 @@ struct DemoScenarioTests {
         #expect(run.text.contains("NetSuite salesOrder for SO-1001: entity 100045, 3 items (100-6204, 100-0840, 200-0002)"))
         #expect(run.text.contains("shop → hub: Shopify orders/create (signed, through the shopify pack)"))
     }
+
+    @Test("the 3PL trades CSV files both ways and NetSuite is reached over REST: files written for it and dropped by it, NetSuite's record ids captured")
+    func filesAndREST() async throws {
+        let run = try await DemoRun.play(store: try temporaryStore(), seed: 42)
+        #expect(run.text.contains("wms drops 3pl-0001.csv: 2 rows (allocation, backorder)"))
+        #expect(run.text.contains("hub reads 3pl-0001.csv: SO-1001 accepted, SO-1001 accepted"))
+        #expect(run.text.contains("wms takes wms-orders-wbd_"))
+        let toWarehouse = try await run.hub.store.read { try $0.deliveries(DeliveryFilter(subscription: "wms-orders")) }
+        #expect(toWarehouse.count == 6 && toWarehouse.allSatisfy { $0.status == .delivered })
+        let fromWarehouse = try await run.hub.store.read { try $0.inboundEvents(after: 0, limit: 10_000) }.filter { $0.event.source == "/systems/wms" }
+        #expect(fromWarehouse.count >= 12 && fromWarehouse.allSatisfy { $0.event.eventId.hasPrefix("3pl-R") }, "every 3PL event came from a file")
+        var captured: [String] = []
+        for order in ["SO-1001", "SO-1002", "SO-1003", "SO-1004", "SO-1005", "SHOPIFY-820982911946154508"] {
+            captured.append(try await run.hub.store.read { try $0.externalId(kind: "order", system: "erp", canonical: order) } ?? "none")
+        }
+        #expect(Set(captured).count == 6 && captured.allSatisfy { Int($0).map { $0 >= 4711 } ?? false }, "NetSuite's ids, from Location: \(captured)")
+    }
 }
