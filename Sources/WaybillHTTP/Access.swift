@@ -77,6 +77,14 @@ struct AccessControl: Sendable {
     }
 }
 
+extension AccessControl {
+    /// The calling person as the engine's operations take them.
+    func person(of request: Request, roles: Set<Role>) throws -> Person {
+        let (name, role) = try user(of: request, roles: roles)
+        return Person(name: name, role: role)
+    }
+}
+
 extension Role {
     /// Every role.
     static let everyone: Set<Role> = Set(Role.allCases)

@@ -79,16 +79,15 @@ public struct HubAPI: Sendable {
             try await subscriptions(request, name: context.parameters.get("name"))
         }
         router.post("/v1/subscriptions/:name/enable") { request, context in try await enable(request, context) }
+        router.post("/v1/subscriptions/:name/disable") { request, context in try await disable(request, context) }
+        router.post("/v1/orders/:id/release") { request, context in try await release(request, context) }
+        router.get("/v1/deliveries/bulk-retry") { request, _ in try await bulkRetryPreview(request) }
+        router.post("/v1/deliveries/bulk-retry") { request, _ in try await bulkRetry(request) }
         router.post("/v1/subscriptions/:name/replay") { request, context in try await replay(request, context) }
         router.get("/v1/audit") { request, _ in try await auditLog(request) }
         router.post("/v1/edi/:partner") { request, context in try await receiveEDI(request, context) }
         router.get("/v1/edi/interchanges") { request, _ in try await interchanges(request) }
         return router
-    }
-
-    /// Writes who did what, in the same transaction as the action.
-    func audit(_ tx: any StoreTransaction, _ actor: String, _ action: String, _ target: String, _ detail: String? = nil) throws {
-        try tx.audit(AuditEntry(at: hub.clock.now(), actor: actor, action: action, target: target, detail: detail))
     }
 
     func subscription(named name: String) throws -> Subscription {
@@ -99,14 +98,21 @@ public struct HubAPI: Sendable {
     }
 
     func enable(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
-        let user = try access.user(of: request, roles: [])
-        let subscription = try subscription(named: try context.parameters.require("name"))
-        let now = hub.clock.now()
-        try await hub.store.write { tx in
-            try tx.setSubscription(subscription.name, disabled: false, reason: nil, at: now, by: user.name)
-            try audit(tx, user.name, "enable", "subscription:\(subscription.name)")
-        }
-        return json(.members([("name", .string(subscription.name.rawValue)), ("state", .string("active"))]))
+        try await setSubscription(request, context, enabled: true)
+    }
+
+    func disable(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+        try await setSubscription(request, context, enabled: false)
+    }
+
+    func setSubscription(_ request: Request, _ context: BasicRequestContext, enabled: Bool) async throws -> Response {
+        let person = try access.person(of: request, roles: [.support])
+        let name = SubscriptionName(try context.parameters.require("name"))
+        var request = request
+        let body = try await request.collectBody(upTo: 16 * 1024)
+        let reason = (try? JSONParser.parse(Array(buffer: body))).flatMap { if case .string(let r)? = $0["reason"] { r } else { nil } }
+        try await operation { try await hub.setSubscription(name, enabled: enabled, reason: reason, by: person) }
+        return json(.members([("name", .string(name.rawValue)), ("state", .string(enabled ? "active" : "disabled"))]))
     }
 
     /// Resends a subscription's deliveries over a sequence or time range; they keep their webhook-id.
@@ -330,45 +336,61 @@ public struct HubAPI: Sendable {
         min(max(text.flatMap { Int($0) } ?? value, 1), largest)
     }
 
-    /// The exception the path names, and the person acting on it: its queue's role, or admin.
-    func workedException(_ request: Request, _ context: BasicRequestContext) async throws -> (user: (name: String, role: Role), record: ExceptionRecord) {
-        let user = try access.user(of: request, roles: Role.everyone)
+    /// The exception id the path names.
+    func exceptionId(_ context: BasicRequestContext) throws -> Int64 {
         guard let id = Int64(try context.parameters.require("id")) else { throw Problem(.badRequest, "invalid_path", "the exception id is not a number") }
-        guard let record = try await hub.store.read({ try $0.exception(id) }) else {
-            throw Problem(.notFound, "unknown_exception", "no exception \(id)")
-        }
-        guard user.role == .admin || record.kind.role == user.role else {
-            throw Problem(.forbidden, "forbidden", "\(record.kind.rawValue) exceptions are worked by \(record.kind.role.rawValue)")
-        }
-        return (user, record)
+        return id
+    }
+
+    /// An optional JSON body's text member (`note`, `reason`).
+    func optionalText(_ request: Request, _ key: String) async throws -> String? {
+        var request = request
+        let body = try await request.collectBody(upTo: 16 * 1024)
+        guard body.readableBytes > 0 else { return nil }
+        guard let value = try? JSONParser.parse(Array(buffer: body)) else { throw Problem(.badRequest, "invalid_json", "the body is not JSON") }
+        if case .string(let text)? = value[key] { return text }
+        return nil
+    }
+
+    /// Runs an engine operation, its refusal as a problem.
+    @discardableResult
+    func operation<T: Sendable>(_ body: () async throws -> T) async throws -> T {
+        do { return try await body() } catch let refused as OperationRefused { throw Problem(refused) }
     }
 
     func resolve(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
-        let (user, record) = try await workedException(request, context)
-        let id = record.id
-        let now = hub.clock.now()
-        let resolved = try await hub.store.write { tx in
-            let done = try tx.resolveException(id: id, at: now, by: user.name)
-            if done { try audit(tx, user.name, "resolve", "exception:\(id)") }
-            return done
-        }
-        guard resolved else { throw Problem(.conflict, "already_resolved", "exception \(id) is already resolved") }
-        context.logger.info("exception resolved", metadata: ["waybill.exception": "\(id)", "waybill.user": "\(user.name)"])
-        return json(.members([("id", .int(Int(id))), ("status", .string("resolved")), ("resolvedBy", .string(user.name))]))
+        let person = try access.person(of: request, roles: Role.everyone)
+        let id = try exceptionId(context)
+        let note = try await optionalText(request, "note")
+        try await operation { try await hub.resolve(exception: id, note: note, by: person) }
+        context.logger.info("exception resolved", metadata: ["waybill.exception": "\(id)", "waybill.user": "\(person.name)"])
+        return json(.members([("id", .int(Int(id))), ("status", .string("resolved")), ("resolvedBy", .string(person.name))]))
     }
 
     /// Applies the refused event behind an exception again, once its cause is fixed.
     func reprocess(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
-        let (user, record) = try await workedException(request, context)
-        let id = record.id
-        let result: EventResult
-        do {
-            result = try await hub.reprocess(exception: id, by: user.name)
-        } catch let error as WaybillError where error.code == .notRefused {
-            throw Problem(.conflict, error)
-        }
-        context.logger.info("event reprocessed", metadata: ["waybill.exception": "\(id)", "waybill.user": "\(user.name)"])
+        let person = try access.person(of: request, roles: Role.everyone)
+        let id = try exceptionId(context)
+        let record = try await operation { try await hub.exception(id, workedBy: person) }
+        let result = try await operation { try await hub.reprocess(exception: id, by: person) }
+        context.logger.info("event reprocessed", metadata: ["waybill.exception": "\(id)", "waybill.user": "\(person.name)"])
         return json(.members([("exception", .int(Int(id))), ("seq", record.eventSeq.map { .int(Int($0)) }), ("result", result.json)]))
+    }
+
+    /// Releases an order's hold: `{"hold": "credit", "note": "…"}`; the hold's owners (finance
+    /// for credit and pricing, support for validation) or admin.
+    func release(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+        let person = try access.person(of: request, roles: Role.everyone)
+        let order = OrderID(try context.parameters.require("id"))
+        var request = request
+        let body = try await request.collectBody(upTo: 16 * 1024)
+        guard let value = try? JSONParser.parse(Array(buffer: body)), case .string(let holdName)? = value["hold"], let kind = HoldKind(rawValue: holdName)
+        else {
+            throw Problem(.badRequest, "invalid_payload", "send {\"hold\": \"\(HoldKind.allCases.map(\.rawValue).joined(separator: "|"))\", \"note\": \"…\"}")
+        }
+        let note: String? = if case .string(let n)? = value["note"] { n } else { nil }
+        let result = try await operation { try await hub.releaseHold(order: order, hold: kind, note: note, by: person) }
+        return json(.members([("orderId", .string(order.rawValue)), ("hold", .string(kind.rawValue)), ("result", result.json)]), status: .accepted)
     }
 
     // MARK: Deliveries and subscriptions
@@ -389,13 +411,51 @@ public struct HubAPI: Sendable {
     }
 
     func retry(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
-        let user = try access.user(of: request, roles: [.support])
+        let person = try access.person(of: request, roles: [.support])
         guard let id = Int64(try context.parameters.require("id")) else { throw Problem(.badRequest, "invalid_path", "the delivery id is not a number") }
-        guard try await hub.retry(delivery: id, by: user.name) else {
-            throw Problem(.notFound, "unknown_delivery", "no delivery \(id)")
-        }
-        context.logger.info("delivery retried", metadata: ["waybill.delivery_id": "\(id)", "waybill.user": "\(user.name)"])
+        try await operation { try await hub.retry(delivery: id, by: person) }
+        context.logger.info("delivery retried", metadata: ["waybill.delivery_id": "\(id)", "waybill.user": "\(person.name)"])
         return json(.members([("id", .int(Int(id))), ("status", .string("pending"))]), status: .accepted)
+    }
+
+    /// The filter of a bulk retry, from the query: `subscription`, `status`, `order`, `type`.
+    func bulkFilter(_ request: Request) throws -> (DeliveryFilter, EventType?) {
+        let query = request.uri.queryParameters
+        var filter = DeliveryFilter()
+        if let s = query.get("subscription"), !s.isEmpty { filter.subscription = SubscriptionName(s) }
+        if let s = query.get("status"), !s.isEmpty {
+            guard let status = DeliveryStatus(rawValue: s), status != .delivered else {
+                throw Problem(.badRequest, "invalid_query", "status is pending or dead")
+            }
+            filter.status = status
+        }
+        if let o = query.get("order"), !o.isEmpty { filter.key = RecordKey.order(OrderID(o)) }
+        var type: EventType?
+        if let t = query.get("type"), !t.isEmpty {
+            guard let known = EventType(rawValue: t) else { throw Problem(.badRequest, "invalid_query", "\(t) is not an event type of the catalog") }
+            type = known
+        }
+        return (filter, type)
+    }
+
+    /// What a bulk retry with the query's filter would touch: `{filter, count}`.
+    func bulkRetryPreview(_ request: Request) async throws -> Response {
+        _ = try access.person(of: request, roles: [.support])
+        let (filter, type) = try bulkFilter(request)
+        let count = try await hub.bulkRetryPreview(filter, type: type).count
+        return json(.members([("filter", .string(Hub.describe(filter, type: type))), ("count", .int(count))]))
+    }
+
+    /// Retries every delivery the query's filter names, given the count the caller was shown
+    /// (`?expected=`): a different count now is 409 and nothing is done.
+    func bulkRetry(_ request: Request) async throws -> Response {
+        let person = try access.person(of: request, roles: [.support])
+        let (filter, type) = try bulkFilter(request)
+        guard let expected = request.uri.queryParameters.get("expected").flatMap({ Int($0) }) else {
+            throw Problem(.badRequest, "invalid_query", "give ?expected=<count>, the count GET /v1/deliveries/bulk-retry showed")
+        }
+        let n = try await operation { try await hub.bulkRetry(filter, type: type, expected: expected, by: person) }
+        return json(.members([("filter", .string(Hub.describe(filter, type: type))), ("requeued", .int(n))]), status: .accepted)
     }
 
     func subscriptions(_ request: Request, name: String?) async throws -> Response {

@@ -127,8 +127,13 @@ enum OpenAPIDocument {
                 "403": { $ref: "#/components/responses/Problem" }
           /v1/exceptions/{id}/resolve:
             post:
-              summary: Resolve an exception (its queue's role, admin); audited
+              summary: Resolve an exception (its queue's role, admin), with an optional note; audited
               parameters: [{ $ref: "#/components/parameters/id" }]
+              requestBody:
+                required: false
+                content:
+                  application/json:
+                    schema: { type: object, properties: { note: { type: string } } }
               responses:
                 "200": { description: resolved }
                 "403": { $ref: "#/components/responses/Problem" }
@@ -178,9 +183,46 @@ enum OpenAPIDocument {
               responses: { "200": { description: the subscription }, "404": { $ref: "#/components/responses/Problem" } }
           /v1/subscriptions/{name}/enable:
             post:
-              summary: Re-enable a subscription disabled by a 410 (admin); audited
+              summary: Enable a subscription (support); audited
               parameters: [{ $ref: "#/components/parameters/name" }]
               responses: { "200": { description: active again }, "403": { $ref: "#/components/responses/Problem" } }
+          /v1/subscriptions/{name}/disable:
+            post:
+              summary: Disable a subscription, its deliveries waiting (support); body {"reason"}; audited
+              parameters: [{ $ref: "#/components/parameters/name" }]
+              responses: { "200": { description: disabled }, "403": { $ref: "#/components/responses/Problem" } }
+          /v1/orders/{id}/release:
+            post:
+              summary: Release an order's hold (the hold's owners - finance for credit and pricing, support for validation); the hub records o2c.order.released; audited
+              parameters: [{ $ref: "#/components/parameters/id" }]
+              requestBody:
+                content:
+                  application/json:
+                    schema:
+                      type: object
+                      required: [hold]
+                      properties:
+                        hold: { type: string, enum: [credit, pricing, tax, validation] }
+                        note: { type: string }
+              responses: { "202": { description: released }, "403": { $ref: "#/components/responses/Problem" }, "409": { $ref: "#/components/responses/Problem" } }
+          /v1/deliveries/bulk-retry:
+            get:
+              summary: What a bulk retry would touch - the filter in words and the count (support)
+              parameters:
+                - { name: subscription, in: query, schema: { type: string } }
+                - { name: status, in: query, schema: { type: string, enum: [pending, dead] } }
+                - { name: order, in: query, schema: { type: string } }
+                - { name: type, in: query, schema: { type: string } }
+              responses: { "200": { description: filter and count } }
+            post:
+              summary: Retry every delivery the filter names, given the count shown (?expected=); a different count is 409 and nothing is done (support); audited
+              parameters:
+                - { name: subscription, in: query, schema: { type: string } }
+                - { name: status, in: query, schema: { type: string, enum: [pending, dead] } }
+                - { name: order, in: query, schema: { type: string } }
+                - { name: type, in: query, schema: { type: string } }
+                - { name: expected, in: query, required: true, schema: { type: integer } }
+              responses: { "202": { description: requeued }, "409": { $ref: "#/components/responses/Problem" } }
           /v1/subscriptions/{name}/replay:
             post:
               summary: Resend deliveries over a sequence or time range, keeping their webhook-id (support); audited

@@ -21,6 +21,17 @@ struct Problem: Error {
     }
 
     /// A refusal from the core, with its JSON path in the detail.
+    /// An engine operation's refusal: 403, 404 or 409.
+    init(_ refused: OperationRefused) {
+        let status: HTTPResponse.Status =
+            switch refused.reason {
+            case .forbidden: .forbidden
+            case .notFound: .notFound
+            case .conflict: .conflict
+            }
+        self.init(status, refused.code, refused.message)
+    }
+
     init(_ status: HTTPResponse.Status, _ error: WaybillError) {
         self.init(status, error.code.rawValue, error.message, detail: error.path.map { "at \($0)" })
     }

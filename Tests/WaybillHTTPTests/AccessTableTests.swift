@@ -130,8 +130,13 @@ struct AccessTableTests {
         ("POST /v1/deliveries/{id:delivery}/retry", [202, 403, 403, 202, 403, 403, 401]),
         ("POST /v1/subscriptions/{name:erp-orders}/replay", [202, 403, 403, 202, 403, 403, 401]),
         ("GET /v1/edi/interchanges", [200, 403, 403, 200, 403, 403, 401]),
+        ("GET /v1/deliveries/bulk-retry?status=dead", [200, 403, 403, 200, 403, 403, 401]),
+        ("POST /v1/deliveries/bulk-retry?subscription=none&expected=0", [202, 403, 403, 202, 403, 403, 401]),
+        ("POST /v1/subscriptions/{name:erp-orders}/disable", [200, 403, 403, 200, 403, 403, 401]),
+        ("POST /v1/subscriptions/{name:erp-orders}/enable", [200, 403, 403, 200, 403, 403, 401]),
+        // Releasing a hold: its owners (finance for credit); 409 here because SO-1 holds nothing.
+        ("POST /v1/orders/{id:SO-1}/release", [403, 403, 409, 409, 403, 403, 401]),
         // Admin only.
-        ("POST /v1/subscriptions/{name:erp-orders}/enable", [403, 403, 403, 200, 403, 403, 401]),
         ("GET /v1/audit", [403, 403, 403, 200, 403, 403, 401]),
         // Exception queues: a person sees and resolves their own role's, admin every one;
         // ?role= and ?kind= narrow and never widen.
@@ -179,6 +184,7 @@ struct AccessTableTests {
             )
         case "POST /v1/edi/{partner}": ("application/edi-x12", try fixture("850-basic.edi"))
         case "POST /v1/subscriptions/{name}/replay": ("application/json", #"{"fromSeq":1}"#)
+        case "POST /v1/orders/{id}/release": ("application/json", #"{"hold":"credit","note":"approved"}"#)
         case "POST /v1/inbound/{system}": ("application/json", #"{"id":1}"#)
         default: nil
         }

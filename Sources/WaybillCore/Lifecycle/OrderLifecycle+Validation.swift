@@ -97,7 +97,7 @@ extension OrderLifecycle {
     }
 
     /// The queue that works a hold of `kind`.
-    static func exceptionKind(of kind: HoldKind) -> ExceptionKind {
+    public static func exceptionKind(of kind: HoldKind) -> ExceptionKind {
         switch kind {
         case .credit: .creditHold
         case .pricing, .tax: .pricing

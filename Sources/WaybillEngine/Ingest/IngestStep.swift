@@ -53,7 +53,8 @@ final class IngestStep {
     /// Processes a freshly received event (live mode).
     func ingest(_ event: InboundEvent) throws -> EventResult {
         let envelope = event.envelope
-        guard let origin = SystemName(source: envelope.source), landscape.systems[origin] != nil else {
+        // The hub itself is an origin too: a person's action recorded as an event (a release).
+        guard let origin = SystemName(source: envelope.source), landscape.systems[origin] != nil || origin == .hub else {
             return EventResult(
                 source: envelope.source, id: envelope.id, outcome: .exception, code: ErrorCode.sourceMismatch.rawValue,
                 detail: "source \(envelope.source) is not /systems/<name> of a configured system")
@@ -102,7 +103,7 @@ final class IngestStep {
     func reprocess(_ original: StoredEvent) throws -> EventResult {
         guard let raw = original.event.raw else { throw WaybillError(.notRefused, "event #\(original.seq) has no bytes to apply") }
         let event = try InboundEvent.decode(try JSONParser.parse(raw), raw: raw)
-        guard let origin = SystemName(source: event.envelope.source), landscape.systems[origin] != nil else {
+        guard let origin = SystemName(source: event.envelope.source), landscape.systems[origin] != nil || origin == .hub else {
             throw WaybillError(.sourceMismatch, "\(event.envelope.source) is no longer a configured system")
         }
         let attempts = try tx.events(key: original.event.key).filter { $0.event.origin == .reprocessed && $0.event.causeSeq == original.seq }.count
