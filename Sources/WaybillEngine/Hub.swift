@@ -18,6 +18,8 @@ public final class Hub: Sendable {
     let logger: Logger
     /// Whether the store takes writes (for readiness, and for the services' retries).
     public let storeHealth: StoreHealth
+    /// What this node has done lately (the console's live figures).
+    public let activity = HubActivity()
     private let committer: GroupCommitter<[IngestItem], [EventResult]>
 
     public init(
@@ -74,7 +76,9 @@ public final class Hub: Sendable {
     public func ingest(_ items: [IngestItem]) async throws -> [EventResult] {
         do {
             let results = try await committer.submit(items)
-            storeHealth.succeeded(at: clock.now())
+            let now = clock.now()
+            storeHealth.succeeded(at: now)
+            activity.record(ingested: results.count { $0.outcome != .duplicate }, at: now)
             let types: [EventType?] = items.map { if case .event(let e) = $0 { e.envelope.type } else { nil } }
             HubMetrics.ingested(results, types: types, landscape: landscape)
             return results

@@ -87,6 +87,8 @@ public struct HubAPI: Sendable {
         router.get("/v1/audit") { request, _ in try await auditLog(request) }
         router.post("/v1/edi/:partner") { request, context in try await receiveEDI(request, context) }
         router.get("/v1/edi/interchanges") { request, _ in try await interchanges(request) }
+        // The operations console: HTML for people, over the same engine operations.
+        Console(hub: hub, configuration: configuration, scheduler: scheduler).register(on: router)
         return router
     }
 

@@ -35,6 +35,8 @@ struct DemoOverHTTPTests {
             users:
               - { name: ana, role: support, token: "tok-support" }
               - { name: sam, role: service, token: "tok-service" }
+              - { name: fin, role: finance, token: "tok-finance" }
+              - { name: root, role: admin, token: "tok-admin" }
             systems:
 
             """

@@ -248,7 +248,9 @@ public final class DeliveryScheduler: Sendable {
         }
         do {
             try await recorder.submit(outcomes)
-            hub.storeHealth.succeeded(at: hub.clock.now())
+            let now = hub.clock.now()
+            hub.storeHealth.succeeded(at: now)
+            hub.activity.record(delivered: outcomes.count { if case .delivered = $0.result { true } else { false } }, at: now)
             // A captured id is in the store now: the next call must address the record by it.
             for attempt in outcomes {
                 guard let (system, _) = attempt.created, let order = RecordKey.orderId(of: attempt.job.key) else { continue }
