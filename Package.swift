@@ -103,6 +103,7 @@ let package = Package(
             dependencies: [
                 "WaybillCore", "WaybillStore", "WaybillSQLite", "WaybillEngine", "WaybillSamples", "WaybillBench", "WaybillConfig", "WaybillWebhooks",
                 "WaybillHTTP", "WaybillX12", "WaybillMapping", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),

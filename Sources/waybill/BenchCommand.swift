@@ -55,6 +55,9 @@ struct BenchCommand: AsyncParsableCommand {
     )
     var mapped = false
 
+    @Flag(help: "Measure the console instead: the overview and an order page served with --stored-orders orders in the store.")
+    var console = false
+
     @Flag(
         help:
             "Measure order ingest with a tax validation whose service answers after 2 s against none, the scheduler running (--orders orders, --concurrency submitters)."
@@ -89,6 +92,10 @@ struct BenchCommand: AsyncParsableCommand {
                 loaded = range.upperBound
                 log("  \(loaded) orders stored")
             }
+        }
+        if console {
+            return try await ConsoleBenchmark.run(
+                hub: hub, storePath: dir.appendingPathComponent("hub.sqlite").path, storedOrders: storedOrders, json: json)
         }
         let bodies = workload.stream(orders: 0..<orders).map(\.0)
         let bytes = bodies.reduce(0) { $0 + $1.count }
