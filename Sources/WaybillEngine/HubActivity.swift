@@ -21,7 +21,7 @@ public final class HubActivity: Sendable {
 
     public init() {}
 
-    func record(ingested: Int = 0, delivered: Int = 0, at now: Timestamp) {
+    public func record(ingested: Int = 0, delivered: Int = 0, at now: Timestamp) {
         guard ingested > 0 || delivered > 0 else { return }
         let second = now.milliseconds / 1000
         state.withLock { s in

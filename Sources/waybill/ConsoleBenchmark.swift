@@ -53,6 +53,12 @@ enum ConsoleBenchmark {
             throw error
         }
         try await client.shutdown()
+        // What the console adds to ingest: one `HubActivity.record` per ingest request.
+        let activity = HubActivity()
+        let calls = 1_000_000
+        let start = ContinuousClock.now
+        for i in 0..<calls { activity.record(ingested: 1, at: Timestamp(milliseconds: Int64(i))) }
+        let nanosecondsPerRequest = (ContinuousClock.now - start).seconds * 1e9 / Double(calls)
         let figures = results.map { name, times in
             let sorted = times.sorted()
             return (name, sorted[sorted.count / 2], sorted[Int(Double(sorted.count - 1) * 0.95)])
@@ -61,7 +67,7 @@ enum ConsoleBenchmark {
             print(
                 JSONWriter.pretty(
                     .object(
-                        [("stored_orders", .int(storedOrders))]
+                        [("stored_orders", .int(storedOrders)), ("activity_ns_per_ingest_request", BenchCommand.number(nanosecondsPerRequest, 1))]
                             + figures.map { name, median, p95 in
                                 (
                                     name.replacingOccurrences(of: ", ", with: "_").replacingOccurrences(of: " ", with: "_"),
@@ -70,6 +76,7 @@ enum ConsoleBenchmark {
                             })))
         } else {
             print("console pages with \(storedOrders) stored orders (40 fetches each, request to last byte on loopback):")
+            print("  the console's cost on ingest: \(String(format: "%.1f", nanosecondsPerRequest)) ns per ingest request (one lock, HubActivity.record)")
             for (name, median, p95) in figures {
                 print(
                     "  \(name.padding(toLength: 32, withPad: " ", startingAt: 0)) median \(String(format: "%.1f", median)) ms   p95 \(String(format: "%.1f", p95)) ms"
