@@ -346,7 +346,8 @@ public struct HubAPI: Sendable {
             throw Problem(.notFound, "unknown_exception", "no exception \(id)")
         }
         guard user.role == .admin || record.role == user.role else {
-            throw Problem(.forbidden, "forbidden", "\(record.kind.rawValue) exceptions of code \(record.code) are worked by \(record.role.rawValue)")
+            let what = record.kind == .slo ? "\(record.code) exceptions" : "\(record.kind.rawValue) exceptions"
+            throw Problem(.forbidden, "forbidden", "\(what) are worked by \(record.role.rawValue)")
         }
         return (user, record)
     }

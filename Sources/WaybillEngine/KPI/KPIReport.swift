@@ -59,6 +59,12 @@ public struct KPIReport: Sendable {
         public var sales: Int64
         public var days: Int64
 
+        public init(receivables: Int64, sales: Int64, days: Int64) {
+            self.receivables = receivables
+            self.sales = sales
+            self.days = days
+        }
+
         /// In hundredths of a day, rounded; `nil` without sales.
         public var hundredths: Int64? {
             guard sales > 0 else { return nil }
