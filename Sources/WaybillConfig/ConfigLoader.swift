@@ -220,6 +220,7 @@ struct ConfigReader {
         if let text = string(p["highValueOrder"], "policies.highValueOrder") {
             if Money(text: text, currency: .usd) != nil {
                 config.highValueOrder = text
+                config.serviceLevels.highValueOrder = Amount(text: text)
             } else {
                 problem("policies.highValueOrder", p["highValueOrder"], "expected an amount such as \"10000.00\"")
             }

@@ -48,14 +48,6 @@ public struct User: Sendable, Equatable {
     public var rateLimit: RateLimit?
 }
 
-/// Service-level targets, in milliseconds.
-public struct ServiceLevels: Sendable, Equatable {
-    public var orderAcknowledgement: Int64 = 60_000
-    public var shipmentPropagation: Int64 = 300_000
-    public var invoicePosting: Int64 = 86_400_000
-    public var paymentSync: Int64 = 3_600_000
-}
-
 /// A connected system with its credentials.
 public struct SystemConfiguration: Sendable, Equatable {
     public var system: ConnectedSystem
@@ -71,8 +63,9 @@ public struct HubConfiguration: Sendable, Equatable {
     public var host = "127.0.0.1"
     public var port = 8080
     public var policies = Policies()
-    /// Orders at or above this value are flagged for review in the order view.
+    /// `policies.highValueOrder` as written (its value is `serviceLevels.highValueOrder`).
     public var highValueOrder: String?
+    /// `slo:` and `policies.highValueOrder`, for the hub's service-level clocks.
     public var serviceLevels = ServiceLevels()
     /// The limit of every key and token that does not name its own.
     public var rateLimit = RateLimit.standard

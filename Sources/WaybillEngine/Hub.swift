@@ -15,6 +15,8 @@ public final class Hub: Sendable {
     public let lifecycle: OrderLifecycle
     public let clock: any HubClock
     public let random: HubRandom
+    /// The targets of the service-level clocks (`slo:`, `policies.highValueOrder`).
+    public let serviceLevels: ServiceLevels
     let logger: Logger
     /// Whether the store takes writes (for readiness, and for the services' retries).
     public let storeHealth: StoreHealth
@@ -24,8 +26,9 @@ public final class Hub: Sendable {
 
     public init(
         store: any Store, landscape: Landscape, policies: Policies, clock: any HubClock, random: HubRandom, maxRequestsPerCommit: Int = 256,
-        logger: Logger = Logger(label: "waybill.hub")
+        serviceLevels: ServiceLevels = ServiceLevels(), logger: Logger = Logger(label: "waybill.hub")
     ) {
+        self.serviceLevels = serviceLevels
         self.store = store
         self.landscape = landscape
         var policies = policies
@@ -40,7 +43,8 @@ public final class Hub: Sendable {
         committer = GroupCommitter(maxJobsPerCommit: maxRequestsPerCommit) { requests in
             let now = clock.now()
             return try await store.write { tx in
-                let step = IngestStep(tx: tx, lifecycle: lifecycle, landscape: landscape, random: random, now: now, mode: .live)
+                let step = IngestStep(
+                    tx: tx, lifecycle: lifecycle, landscape: landscape, random: random, now: now, mode: .live, serviceLevels: serviceLevels)
                 return try requests.map { items in try items.map { try Hub.ingest($0, step: step) } }
             }
         }
@@ -131,7 +135,7 @@ public final class Hub: Sendable {
 
     /// One round of the periodic jobs: a heartbeat written to the store (a real write, so a store
     /// that cannot take writes — a full disk — is noticed, and its recovery too), then the park
-    /// and acknowledgement timeouts. Throws the store's error; the caller retries with backoff.
+    /// and acknowledgement timeouts, then the service-level clocks. Throws the store's error; the caller retries with backoff.
     public func housekeep(node: String = "waybill") async throws {
         let now = clock.now()
         do {
@@ -139,6 +143,7 @@ public final class Hub: Sendable {
             storeHealth.succeeded(at: now)
             try await expireParkedEvents()
             try await expireAcknowledgementWindows()
+            try await evaluateServiceLevels()
         } catch {
             storeHealth.failed(error, at: clock.now(), component: "housekeeping")
             throw error

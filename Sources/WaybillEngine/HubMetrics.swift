@@ -106,8 +106,10 @@ enum HubMetrics {
 }
 
 extension Hub {
-    /// Refreshes the gauges that are read from the store (queue depth, oldest pending age, open exceptions).
+    /// Refreshes the gauges that are read from the store (queue depth, oldest pending age, open
+    /// exceptions, open SLO breaches, the KPIs).
     public func refreshMetricGauges() async throws {
         try await HubMetrics.refreshGauges(store: store, landscape: landscape, now: clock.now())
+        try await HubMetrics.refreshServiceLevelGauges(hub: self, now: clock.now())
     }
 }

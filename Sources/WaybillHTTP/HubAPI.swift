@@ -85,6 +85,7 @@ public struct HubAPI: Sendable {
         router.post("/v1/deliveries/bulk-retry") { request, _ in try await bulkRetry(request) }
         router.post("/v1/subscriptions/:name/replay") { request, context in try await replay(request, context) }
         router.get("/v1/audit") { request, _ in try await auditLog(request) }
+        router.get("/v1/kpis") { request, _ in try await kpis(request) }
         router.post("/v1/edi/:partner") { request, context in try await receiveEDI(request, context) }
         router.get("/v1/edi/interchanges") { request, _ in try await interchanges(request) }
         // The operations console: HTML for people, over the same engine operations.
@@ -288,21 +289,26 @@ public struct HubAPI: Sendable {
         let user = try access.user(of: request, roles: Role.everyone)
         let query = request.uri.queryParameters
         var filter = ExceptionFilter(limit: Self.limit(query.get("limit"), default: 500, max: 5_000))
-        var kinds = Set(ExceptionKind.allCases.filter { user.role == .admin || $0.role == user.role })
+        // The role whose queues are listed (nil: every queue, for admin).
+        var role: Role? = user.role == .admin ? nil : user.role
+        var kinds = Set(ExceptionKind.allCases.filter { role == nil || $0.roles.contains(user.role) })
         if let text = query.get("role") {
-            guard let role = Role(rawValue: text) else {
+            guard let asked = Role(rawValue: text) else {
                 throw Problem(.badRequest, "invalid_query", "unknown role \(text); roles are support, service, finance and admin")
             }
-            guard user.role == .admin || role == user.role else {
+            guard user.role == .admin || asked == user.role else {
                 throw Problem(
                     .forbidden, "forbidden", "the \(user.role.rawValue) role sees only its own exception queues",
-                    detail: "role=\(role.rawValue) asks for queues the \(user.role.rawValue) role does not work")
+                    detail: "role=\(asked.rawValue) asks for queues the \(user.role.rawValue) role does not work")
             }
-            if role != .admin { kinds = kinds.filter { $0.role == role } }
+            if asked != .admin {
+                role = asked
+                kinds = kinds.filter { $0.roles.contains(asked) }
+            }
         }
         if let text = query.get("kind") {
             guard let kind = ExceptionKind(rawValue: text) else { throw Problem(.badRequest, "invalid_query", "unknown exception kind \(text)") }
-            guard user.role == .admin || kind.role == user.role else {
+            guard user.role == .admin || kind.roles.contains(user.role) else {
                 throw Problem(.forbidden, "forbidden", "\(kind.rawValue) exceptions are worked by \(kind.role.rawValue), not \(user.role.rawValue)")
             }
             kinds = kinds.intersection([kind])
@@ -312,18 +318,20 @@ public struct HubAPI: Sendable {
             filter.status = s
         }
         if let order = query.get("order") { filter.key = RecordKey.order(OrderID(order)) }
-        let (chosen, queues) = (filter, kinds)
+        let (chosen, queues, worker) = (filter, kinds, role)
         let records: [ExceptionRecord]
-        if queues.count == ExceptionKind.allCases.count {
+        if queues.count == ExceptionKind.allCases.count && worker == nil {
             records = try await hub.exceptions(chosen)
         } else {
-            // The store filters one kind at a time: one query per queue the caller may see, merged
-            // in id order, so that the limit counts only those queues.
+            // The store filters one kind at a time: one query per queue the caller may see (of a
+            // queue shared by roles, `slo`, the role's codes), merged in id order, so that the
+            // limit counts only those queues.
             records = try await hub.store.read { reader in
                 var merged: [ExceptionRecord] = []
                 for kind in queues {
                     var one = chosen
                     one.kind = kind
+                    one.codes = worker.flatMap { kind.codes(workedBy: $0) }
                     merged += try reader.exceptions(one)
                 }
                 return Array(merged.sorted { $0.id < $1.id }.prefix(chosen.limit))

@@ -242,6 +242,28 @@ enum OpenAPIDocument {
             get:
               summary: Who did what, when (admin)
               responses: { "200": { description: audit entries, content: { application/json: { schema: { $ref: "#/components/schemas/Items" } } } } }
+          /v1/kpis:
+            get:
+              summary: "Business KPIs over a window of UTC days and per day: acknowledgement latency, propagation per subscription, invoice cycle, payment sync, exception resolution by kind, DSO, dispute rate, payment posting accuracy (any person)"
+              parameters:
+                - { name: from, in: query, description: "first day, YYYY-MM-DD or RFC 3339 (default: 29 days before to)", schema: { type: string } }
+                - { name: to, in: query, description: "last day, YYYY-MM-DD or RFC 3339 (default: today)", schema: { type: string } }
+              responses:
+                "200":
+                  description: the KPIs
+                  content:
+                    application/json:
+                      schema:
+                        type: object
+                        required: [from, to, window, days]
+                        properties:
+                          from: { type: string, format: date }
+                          to: { type: string, format: date }
+                          window: { type: object }
+                          days: { type: array, items: { type: object } }
+                "400": { $ref: "#/components/responses/Problem" }
+                "401": { $ref: "#/components/responses/Problem" }
+                "403": { $ref: "#/components/responses/Problem" }
           /v1/edi/{partner}:
             post:
               summary: "One X12 interchange from a trading partner, with the partner's own key; answered with the 997, or a TA1 for envelope errors"

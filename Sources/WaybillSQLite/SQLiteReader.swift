@@ -504,6 +504,10 @@ class SQLiteReader: StoreReader {
         if let k = filter.kind { conditions.append("kind = ?"); _ = arguments.append(contentsOf: [k.rawValue]) }
         if let s = filter.status { conditions.append("status = ?"); _ = arguments.append(contentsOf: [s.rawValue]) }
         if let k = filter.key { conditions.append("record_key = ?"); _ = arguments.append(contentsOf: [k]) }
+        if let codes = filter.codes {
+            conditions.append("code IN (\(codes.map { _ in "?" }.joined(separator: ", ")))")
+            _ = arguments.append(contentsOf: StatementArguments(codes))
+        }
         _ = arguments.append(contentsOf: [filter.limit])
         let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
         return try Row.fetchAll(

@@ -205,6 +205,42 @@ enum SQLiteSchema {
                     CREATE INDEX external_ids_by_external ON external_ids (kind, system, external);
                     """)
         }
+        migrator.registerMigration("v14: service-level clocks and KPI rollups") { db in
+            // A clock per (clock, subject), started and stopped where what it times happens (the
+            // ingest and delivery transactions), breached by housekeeping: the running ones due
+            // next and the breached ones are partial indexes, so a round reads only those.
+            // `kpi_days` holds one running aggregate per (measure, dimension, day), so a KPI window
+            // reads a few rows per day, never the orders or the log. Both start empty: what was
+            // stored before this version has no clocks and is not in the KPIs.
+            try db.execute(
+                sql: """
+                    CREATE TABLE slo_clocks (
+                        id INTEGER PRIMARY KEY,
+                        clock TEXT NOT NULL,
+                        subject TEXT NOT NULL,
+                        record_key TEXT NOT NULL,
+                        started_at INTEGER NOT NULL,
+                        due_at INTEGER NOT NULL,
+                        high_value INTEGER NOT NULL,
+                        awaited_seq INTEGER,
+                        awaited_subscriptions TEXT NOT NULL DEFAULT '',
+                        target INTEGER,
+                        stopped_at INTEGER,
+                        exception_id INTEGER,
+                        UNIQUE (clock, subject)
+                    );
+                    CREATE INDEX slo_clocks_due ON slo_clocks (due_at) WHERE stopped_at IS NULL AND exception_id IS NULL;
+                    CREATE INDEX slo_clocks_breached ON slo_clocks (id) WHERE stopped_at IS NULL AND exception_id IS NOT NULL;
+                    CREATE INDEX slo_clocks_awaiting ON slo_clocks (awaited_seq) WHERE stopped_at IS NULL AND awaited_seq IS NOT NULL;
+                    CREATE INDEX slo_clocks_by_key ON slo_clocks (record_key, clock) WHERE stopped_at IS NULL;
+                    CREATE TABLE kpi_days (
+                        measure TEXT NOT NULL, dimension TEXT NOT NULL, day INTEGER NOT NULL,
+                        count INTEGER NOT NULL, total INTEGER NOT NULL, maximum INTEGER NOT NULL,
+                        PRIMARY KEY (measure, dimension, day)
+                    ) WITHOUT ROWID;
+                    CREATE INDEX kpi_days_by_day ON kpi_days (day);
+                    """)
+        }
         return migrator
     }
 }

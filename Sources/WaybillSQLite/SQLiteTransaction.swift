@@ -456,14 +456,19 @@ final class SQLiteTransaction: SQLiteReader, StoreTransaction {
     }
 
     func settleExceptions(key: String, kind: ExceptionKind, at: Timestamp, by: String) throws {
-        try statement("UPDATE exceptions SET status = 'resolved', resolved_at = ?, resolved_by = ? WHERE record_key = ? AND kind = ? AND status = 'open'")
-            .execute(arguments: [at.milliseconds, by, key, kind.rawValue])
+        let settled = try Row.fetchAll(
+            statement(
+                "UPDATE exceptions SET status = 'resolved', resolved_at = ?, resolved_by = ? WHERE record_key = ? AND kind = ? AND status = 'open' RETURNING kind, raised_at"
+            ), arguments: [at.milliseconds, by, key, kind.rawValue])
+        try countResolutions(settled, at: at)
     }
 
     func resolveException(id: Int64, at: Timestamp, by: String) throws -> Bool {
-        try statement("UPDATE exceptions SET status = 'resolved', resolved_at = ?, resolved_by = ? WHERE id = ? AND status = 'open'")
-            .execute(arguments: [at.milliseconds, by, id])
-        return db.changesCount == 1
+        let resolved = try Row.fetchAll(
+            statement("UPDATE exceptions SET status = 'resolved', resolved_at = ?, resolved_by = ? WHERE id = ? AND status = 'open' RETURNING kind, raised_at"),
+            arguments: [at.milliseconds, by, id])
+        try countResolutions(resolved, at: at)
+        return resolved.count == 1
     }
 
     func clearProjections() throws {

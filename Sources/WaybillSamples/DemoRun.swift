@@ -174,7 +174,7 @@ public struct DemoRun: Sendable {
         }
         out += "\n== Exceptions ==\n"
         for exception in try await hub.exceptions() {
-            out += "#\(exception.id) \(exception.kind.rawValue) [\(exception.kind.role.rawValue)] \(exception.status.rawValue): \(exception.message)\n"
+            out += "#\(exception.id) \(exception.kind.rawValue) [\(exception.role.rawValue)] \(exception.status.rawValue): \(exception.message)\n"
         }
         return out
     }

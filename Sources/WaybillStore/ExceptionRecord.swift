@@ -29,6 +29,9 @@ public struct ExceptionRecord: Sendable, Equatable {
         self.resolvedAt = resolvedAt
         self.resolvedBy = resolvedBy
     }
+
+    /// The role whose queue holds it.
+    public var role: Role { kind.role(code: code) }
 }
 
 /// A new exception to open.
@@ -55,12 +58,15 @@ public struct ExceptionFilter: Sendable {
     public var kind: ExceptionKind?
     public var status: ExceptionRecord.Status?
     public var key: String?
+    /// Only these codes (`nil`: any).
+    public var codes: [String]?
     public var limit: Int
 
-    public init(kind: ExceptionKind? = nil, status: ExceptionRecord.Status? = nil, key: String? = nil, limit: Int = 1000) {
+    public init(kind: ExceptionKind? = nil, status: ExceptionRecord.Status? = nil, key: String? = nil, codes: [String]? = nil, limit: Int = 1000) {
         self.kind = kind
         self.status = status
         self.key = key
+        self.codes = codes
         self.limit = limit
     }
 }

@@ -81,6 +81,25 @@ public protocol StoreReader {
 
     /// A canonical text of every projection, to compare a rebuild with the original.
     func projectionDigest() throws -> String
+
+    /// The deliveries of one log entry (every subscription it went to), in id order.
+    func deliveries(ofEvent seq: Int64) throws -> [DeliveryRecord]
+
+    /// The service-level clock of `clock` that times `subject`.
+    func clock(_ clock: ServiceLevelClock, subject: String) throws -> ClockRecord?
+    /// Running clocks of `clock` on `key`, oldest first.
+    func runningClocks(_ clock: ServiceLevelClock, key: String) throws -> [ClockRecord]
+    /// Running clocks waiting for the deliveries of log entry `seq`.
+    func runningClocks(awaiting seq: Int64) throws -> [ClockRecord]
+    /// Running clocks not yet breached that are due by `now`, earliest first.
+    func dueClocks(now: Timestamp, limit: Int) throws -> [ClockRecord]
+    /// Running clocks whose breach was raised (their exception waits to be settled).
+    func breachedClocks(limit: Int) throws -> [ClockRecord]
+    /// How many clocks run past their breach, by clock.
+    func openBreachCounts() throws -> [ServiceLevelClock: Int]
+
+    /// The KPI rollups of days `days` (of every measure when `measures` is nil).
+    func kpiRollups(days: ClosedRange<Int64>, measures: [String]?) throws -> [KPIRollup]
 }
 
 /// What one write transaction can do, on top of reading.
@@ -146,6 +165,18 @@ public protocol StoreTransaction: StoreReader {
     /// Sets what the partner's 997 (or the missed window) says of an outbound interchange.
     func updateInterchange(partner: SystemName, control: Int, status: OutboundInterchange.Status, note: String?) throws -> Bool
     func record(_ interchange: InboundInterchange) throws
+
+    /// Starts a service-level clock; `nil` when one of that clock already times its subject
+    /// (a clock starts once). Returns the new clock's id.
+    func startClock(_ clock: ClockRecord) throws -> Int64?
+    /// Records which log entry's deliveries (to which subscriptions) a running clock waits for.
+    func awaitDeliveries(clock id: Int64, seq: Int64, subscriptions: [SubscriptionName]) throws
+    /// Stops a running clock at `at`; false when it was not running.
+    func stopClock(id: Int64, at: Timestamp) throws -> Bool
+    /// Records the breach's exception of a running clock.
+    func recordBreach(clock id: Int64, exception: Int64) throws
+    /// Adds to a day's KPI rollup (count and total added, maximum kept).
+    func addToKPI(_ rollup: KPIRollup) throws
 
     /// Empties every projection (orders, customers, products, cross-references, receivables,
     /// invoice index, parked and refused events) before a rebuild from the log.

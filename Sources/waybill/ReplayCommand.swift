@@ -36,7 +36,8 @@ struct ReplayCommand: AsyncParsableCommand {
             let clock = SystemClock()
             let hub = Hub(
                 store: try SQLiteStore(path: try HubOptions.sqlitePath(configuration)), landscape: configuration.landscape,
-                policies: configuration.policies, clock: clock, random: HubRandom(seed: UInt64.random(in: 1...UInt64.max)))
+                policies: configuration.policies, clock: clock, random: HubRandom(seed: UInt64.random(in: 1...UInt64.max)),
+                serviceLevels: configuration.serviceLevels)
             let now = clock.now()
             let beats = try await hub.store.read { try $0.heartbeats() }
             if let (node, seen) = beats.first(where: { now.milliseconds - $0.value.milliseconds < 15_000 }) {

@@ -46,7 +46,7 @@ struct ServeCommand: AsyncParsableCommand {
         let clock = SystemClock()
         let hub = Hub(
             store: try SQLiteStore(path: path), landscape: configuration.landscape, policies: configuration.policies, clock: clock,
-            random: HubRandom(seed: UInt64.random(in: 1...UInt64.max)), logger: logger)
+            random: HubRandom(seed: UInt64.random(in: 1...UInt64.max)), serviceLevels: configuration.serviceLevels, logger: logger)
         var clientConfiguration = HTTPClient.Configuration()
         clientConfiguration.timeout = .init(connect: .seconds(2), read: .seconds(5))
         let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: clientConfiguration)

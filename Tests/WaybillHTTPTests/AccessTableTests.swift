@@ -138,6 +138,9 @@ struct AccessTableTests {
         ("POST /v1/orders/{id:SO-1}/release", [403, 403, 409, 409, 403, 403, 401]),
         // Admin only.
         ("GET /v1/audit", [403, 403, 403, 200, 403, 403, 401]),
+        // Business KPIs: any person.
+        ("GET /v1/kpis", [200, 200, 200, 200, 403, 403, 401]),
+        ("GET /v1/kpis?from=2026-11-01&to=2026-12-01", [200, 200, 200, 200, 403, 403, 401]),
         // Exception queues: a person sees and resolves their own role's, admin every one;
         // ?role= and ?kind= narrow and never widen.
         ("GET /v1/exceptions", [200, 200, 200, 200, 403, 403, 401]),
@@ -147,6 +150,8 @@ struct AccessTableTests {
         ("GET /v1/exceptions?role=admin", [403, 403, 403, 200, 403, 403, 401]),
         ("GET /v1/exceptions?kind=credit_hold", [403, 403, 200, 200, 403, 403, 401]),
         ("GET /v1/exceptions?kind=backorder", [403, 200, 403, 200, 403, 403, 401]),
+        // The slo queue is split by clock among support, service and finance: each sees its part.
+        ("GET /v1/exceptions?kind=slo", [200, 200, 200, 200, 403, 403, 401]),
         ("POST /v1/exceptions/{id:support-exception}/resolve", [200, 403, 403, 200, 403, 403, 401]),
         ("POST /v1/exceptions/{id:service-exception}/resolve", [403, 200, 403, 200, 403, 403, 401]),
         ("POST /v1/exceptions/{id:finance-exception}/resolve", [403, 403, 200, 200, 403, 403, 401]),

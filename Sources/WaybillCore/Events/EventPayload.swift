@@ -43,7 +43,7 @@ public enum EventPayload: Sendable, Equatable {
         case .returnAuthorized: return .returnAuthorized(try ReturnNotice(reader))
         case .returnReceived: return .returnReceived(try ReturnNotice(reader))
         case .orderValidated: return .orderValidated(try ValidationAnswer(reader))
-        case .orderAccepted, .orderAcknowledged, .invoiceRequested, .orderStatusChanged, .orderValidationRequested:
+        case .orderAccepted, .orderAcknowledged, .invoiceRequested, .orderStatusChanged, .orderValidationRequested, .alertRaised:
             throw WaybillError(.hubOnlyType, "\(type.rawValue) is emitted by the hub and cannot be sent to it", at: "\(path.dropLast(5)).type")
         }
     }

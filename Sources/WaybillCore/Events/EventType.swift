@@ -28,11 +28,14 @@ public enum EventType: String, Sendable, CaseIterable, Comparable {
     case orderValidationRequested = "o2c.order.validation_requested"
     /// A validating system's answer (or the fallback applied without one), as the hub recorded it.
     case orderValidated = "o2c.order.validated"
+    /// A service-level clock (`slo:`) ran past its target: the hub tells the systems that
+    /// subscribe to alerts, once per breach.
+    case alertRaised = "o2c.alert.raised"
 
     /// Types only the hub emits; a system sending one is refused.
     public var isHubOnly: Bool {
         switch self {
-        case .orderAccepted, .orderAcknowledged, .invoiceRequested, .orderStatusChanged, .orderValidationRequested: return true
+        case .orderAccepted, .orderAcknowledged, .invoiceRequested, .orderStatusChanged, .orderValidationRequested, .alertRaised: return true
         default: return false
         }
     }

@@ -18,14 +18,34 @@ public enum ExceptionKind: String, Sendable, CaseIterable {
     /// A validation call before acceptance that could not be made (timeout, error, circuit
     /// open) or answered no without naming another hold.
     case validation
+    /// A service-level clock (`slo:`) ran past its target. Its exceptions are split between
+    /// roles by clock (see `ServiceLevelClock.owner`), told apart by their code.
+    case slo
 
-    /// Who works this queue.
-    public var role: Role {
+    /// Who works this queue; for `slo`, whose part of it `code` is.
+    public func role(code: String) -> Role {
         switch self {
         case .mapping, .sequencing, .invariant, .invalidEvent, .edi, .validation: return .support
         case .backorder, .carrier: return .service
         case .creditHold, .pricing, .invoiceMismatch, .paymentMismatch: return .finance
+        case .slo: return ServiceLevelClock(exceptionCode: code)?.owner ?? .support
         }
+    }
+
+    /// Who works this queue (for `slo`, which is split by clock, the owner of the first clock's
+    /// breaches: ask `role(code:)` of a particular exception).
+    public var role: Role { role(code: self == .slo ? ServiceLevelClock.orderAcknowledgement.exceptionCode : "") }
+
+    /// The roles that work some of this queue's exceptions.
+    public var roles: Set<Role> {
+        guard self == .slo else { return [role(code: "")] }
+        return Set(ServiceLevelClock.allCases.map(\.owner))
+    }
+
+    /// The exception codes of this queue that `role` works (`nil`: all of them).
+    public func codes(workedBy role: Role) -> [String]? {
+        guard self == .slo else { return nil }
+        return ServiceLevelClock.allCases.filter { $0.owner == role }.map(\.exceptionCode)
     }
 
     /// The queue an event refused with `code` lands in.

@@ -36,11 +36,18 @@ public final class DeliveryScheduler: Sendable {
         self.concurrency = max(1, concurrency)
         let store = hub.store
         let clock = hub.clock
+        let (levels, landscape) = (hub.serviceLevels, hub.landscape)
         recorder = GroupCommitter(maxJobsPerCommit: 1_024) { batches in
             let now = clock.now()
             try await store.write { tx in
+                let clocks = ClockKeeper(tx: tx, levels: levels, landscape: landscape)
+                var propagation = PropagationRollup()
                 for attempt in batches.joined() {
                     try tx.recordAttempt(delivery: attempt.job.id, result: attempt.result)
+                    if case .delivered(_, let at) = attempt.result {
+                        propagation.add(attempt.job, deliveredAt: at)
+                        if ClockKeeper.awaitsDeliveries(of: attempt.job.type) { try clocks.delivered(seq: attempt.job.seq) }
+                    }
                     if attempt.gone {
                         try tx.setSubscription(attempt.job.subscription, disabled: true, reason: "the endpoint answered 410 Gone", at: now, by: "hub")
                     }
@@ -49,6 +56,7 @@ public final class DeliveryScheduler: Sendable {
                         try tx.saveExternalId(kind: "order", system: system, canonical: order.rawValue, external: external)
                     }
                 }
+                for rollup in propagation.rollups { try tx.addToKPI(rollup) }
             }
             return batches.map { _ in () }
         }

@@ -16,8 +16,13 @@ final class IngestStep {
     let random: HubRandom
     let now: Timestamp
     let mode: Mode
+    /// The service-level clocks, started and stopped as events apply (live mode only).
+    let clocks: ClockKeeper?
 
-    init(tx: any StoreTransaction, lifecycle: OrderLifecycle, landscape: Landscape, random: HubRandom, now: Timestamp, mode: Mode) {
+    init(
+        tx: any StoreTransaction, lifecycle: OrderLifecycle, landscape: Landscape, random: HubRandom, now: Timestamp, mode: Mode,
+        serviceLevels: ServiceLevels? = nil
+    ) {
         self.tx = tx
         self.master = StoreMasterData(reader: tx)
         self.lifecycle = lifecycle
@@ -25,6 +30,7 @@ final class IngestStep {
         self.random = random
         self.now = now
         self.mode = mode
+        self.clocks = mode == .live ? serviceLevels.map { ClockKeeper(tx: tx, levels: $0, landscape: landscape) } : nil
     }
 
     /// The context of one inbound event while it is processed.
@@ -189,6 +195,8 @@ final class IngestStep {
         try master.rethrow()
         // The event is passed on before what it causes, so subscribers see cause before effect.
         try forward(c)
+        // Started before the acceptance it waits for is emitted.
+        try clocks?.orderPlaced(transition.state, key: c.key, at: c.receivedAt)
         try commit(transition, c.key, cause: c.seq, at: c.receivedAt)
         guard transition.state.validated else {
             let gap = transition.state.gaps.first
@@ -215,8 +223,9 @@ final class IngestStep {
         }
         try master.rethrow()
         // The event is passed on before what it causes (a shipment before its invoice request).
-        try forward(c)
+        let forwarded = try forward(c)
         try commit(transition, c.key, cause: c.seq, at: c.receivedAt)
+        try applied(c, state: transition.state, forwarded: forwarded)
         if case .invoicePosted(let invoice) = c.event.payload {
             try tx.indexInvoice(invoice.invoiceId, order: state.orderId)
             // A payment that came before this invoice waits under the invoice's key.
@@ -226,6 +235,26 @@ final class IngestStep {
         return EventResult(
             source: envelope.source, id: envelope.id, outcome: raised == nil ? .accepted : .exception,
             code: raised?.code.rawValue, detail: raised?.message, orderId: state.orderId)
+    }
+
+    /// What an applied event means for the service-level clocks and the KPI rollups.
+    func applied(_ c: Context, state: OrderState, forwarded: (seq: Int64, subscribers: [SubscriptionName])?) throws {
+        guard let clocks else { return }
+        let day = KPIRollup.day(of: now)
+        switch c.event.payload {
+        case .shipmentConfirmed(let shipment):
+            try clocks.shipmentApplied(shipment.shipmentId, state: state, key: c.key, received: c.receivedAt, forwarded: forwarded)
+        case .invoicePosted(let invoice):
+            try clocks.invoiceApplied(state: state, key: c.key, at: now)
+            try tx.addToKPI(KPIRollup(day: day, measure: KPIMeasure.invoices, dimension: invoice.currency.code, total: invoice.total.minorUnits))
+        case .creditMemoPosted(let memo):
+            let total = memo.total.money(in: state.currency)?.minorUnits ?? 0
+            try tx.addToKPI(KPIRollup(day: day, measure: KPIMeasure.creditMemos, dimension: state.currency.code, total: total))
+        case .orderCancelled:
+            try clocks.orderCancelled(key: c.key, at: now)
+        default:
+            break
+        }
     }
 
     /// Keeps a refused event in the log, opens an exception with the reason, changes no state.
@@ -319,6 +348,10 @@ final class IngestStep {
 
     func applyPayment(_ payment: PaymentReceipt, _ c: Context) throws -> EventResult {
         let envelope = c.event.envelope
+        if let clocks, !c.appliedLate, c.position == nil, !reprocessing {
+            try clocks.paymentReceived(payment, key: c.key, at: c.receivedAt)
+            try tx.addToKPI(KPIRollup(day: KPIRollup.day(of: c.receivedAt), measure: KPIMeasure.payments))
+        }
         // A payment before the invoice it pays waits for it, and is passed on when it applies.
         for application in payment.applications where try tx.orderForInvoice(application.invoiceId) == nil {
             return try wait(c, under: RecordKey.invoice(application.invoiceId), for: "invoice \(application.invoiceId)", order: nil)
@@ -349,7 +382,11 @@ final class IngestStep {
         if applied < payment.amount {
             problems.append((.unappliedCash, "payment \(payment.paymentId) leaves \((payment.amount - applied).text) \(payment.currency) unapplied"))
         }
+        try clocks?.paymentApplied(payment, key: c.key, at: now)
         guard let (code, message) = problems.first else {
+            if clocks != nil, !reprocessing {
+                try tx.addToKPI(KPIRollup(day: KPIRollup.day(of: c.receivedAt), measure: KPIMeasure.cleanPayments))
+            }
             return EventResult(source: envelope.source, id: envelope.id, outcome: .accepted)
         }
         if mode == .live {
@@ -378,6 +415,10 @@ final class IngestStep {
                 try tx.settleExceptions(key: key, kind: kind, at: time, by: "hub")
             case .receivablesChanged(let customer, let delta):
                 try tx.adjustReceivables(of: customer, by: delta)
+                if clocks != nil {
+                    try tx.addToKPI(
+                        KPIRollup(day: KPIRollup.day(of: now), measure: KPIMeasure.receivables, dimension: transition.state.currency.code, total: delta))
+                }
             }
         }
     }
@@ -399,6 +440,9 @@ final class IngestStep {
         ) { hubEvent.storedBody(id: id, source: SystemName.hub.source, subject: subject, time: time) }
         let subscribers = landscape.subscriberNames(of: hubEvent.type, from: .hub) { state.origin }
         if !subscribers.isEmpty { try tx.enqueueDeliveries(seq: seq, subscriptions: subscribers, key: key, type: hubEvent.type, at: time) }
+        if hubEvent.type == .orderAccepted || hubEvent.type == .orderAcknowledged {
+            try clocks?.acknowledgementEmitted(hubEvent.type, state: state, seq: seq, subscribers: subscribers, at: time)
+        }
     }
 
     /// Writes one outbox row per subscriber of an applied inbound event.
@@ -407,13 +451,16 @@ final class IngestStep {
     /// parked) is passed on from an `applied` entry logged now, not from its own earlier place
     /// in the log, so a subscriber hears of it after what the hub applied before it: the order's
     /// acceptance before the shipment that waited for the order.
-    func forward(_ c: Context) throws {
-        guard mode == .live else { return }
+    ///
+    /// - Returns: the log entry the deliveries go out from and their subscriptions (`nil` when none).
+    @discardableResult
+    func forward(_ c: Context) throws -> (seq: Int64, subscribers: [SubscriptionName])? {
+        guard mode == .live else { return nil }
         let type = c.event.envelope.type
         let subscribers = try landscape.subscriberNames(of: type, from: c.origin) {
             try RecordKey.orderId(of: c.key).flatMap { try tx.order($0)?.origin }
         }
-        guard !subscribers.isEmpty else { return }
+        guard !subscribers.isEmpty else { return nil }
         var seq = c.seq
         if let position = c.position {
             seq = position
@@ -425,6 +472,7 @@ final class IngestStep {
             seq = position
         }
         try tx.enqueueDeliveries(seq: seq, subscriptions: subscribers, key: c.key, type: type, at: c.appliedLate ? now : c.receivedAt)
+        return (seq, subscribers)
     }
 
     // MARK: Ids

@@ -9,8 +9,9 @@ extension Hub {
         guard let record = try await store.read({ try $0.exception(id) }) else {
             throw OperationRefused(.notFound, "unknown_exception", "no exception \(id)")
         }
-        guard person.works(record.kind) else {
-            throw OperationRefused(.forbidden, "forbidden", "\(record.kind.rawValue) exceptions are worked by \(record.kind.role.rawValue)")
+        guard person.works(record) else {
+            let what = record.kind == .slo ? "\(record.code) exceptions" : "\(record.kind.rawValue) exceptions"
+            throw OperationRefused(.forbidden, "forbidden", "\(what) are worked by \(record.role.rawValue)")
         }
         return record
     }

@@ -17,12 +17,14 @@ extension Hub {
         let lifecycle = self.lifecycle
         let landscape = self.landscape
         let random = self.random
+        let serviceLevels = self.serviceLevels
         let now = clock.now()
         let result = try await store.write { tx -> EventResult in
             guard try tx.refusedEvent(seq: seq) != nil, let original = try tx.event(seq) else {
                 throw WaybillError(.notRefused, "event #\(seq) is not a refused event waiting to be reprocessed")
             }
-            let step = IngestStep(tx: tx, lifecycle: lifecycle, landscape: landscape, random: random, now: now, mode: .live)
+            let step = IngestStep(
+                tx: tx, lifecycle: lifecycle, landscape: landscape, random: random, now: now, mode: .live, serviceLevels: serviceLevels)
             let result = try step.reprocess(original)
             let refusedAgain = try tx.refusedEvent(seq: seq) != nil
             if !refusedAgain {

@@ -1,4 +1,5 @@
 import WaybillCore
+import WaybillStore
 
 /// A signed-in person acting on the hub (API token or console session): every action they take
 /// is one engine operation, authorised by their role and audited under their name.
@@ -11,8 +12,12 @@ public struct Person: Sendable, Equatable {
         self.role = role
     }
 
-    /// Whether the person works exceptions of `kind` (their queue's role, or admin).
-    public func works(_ kind: ExceptionKind) -> Bool { role == .admin || kind.role == role }
+    /// Whether the person works exceptions of `kind` (their queue's role, or admin); `slo`
+    /// exceptions are shared out by code (see `works(_: ExceptionRecord)`).
+    public func works(_ kind: ExceptionKind) -> Bool { role == .admin || kind.roles.contains(role) }
+
+    /// Whether the person works this exception: its own role (per code for `slo`), or admin.
+    public func works(_ record: ExceptionRecord) -> Bool { role == .admin || record.role == role }
 
     /// Whether the person may release a hold of `kind` (the role whose queue the hold raises).
     public func mayRelease(_ kind: HoldKind) -> Bool { works(OrderLifecycle.exceptionKind(of: kind)) }

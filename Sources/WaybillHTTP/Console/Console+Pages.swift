@@ -174,7 +174,7 @@ extension Console {
         }
         let open = query["status"] != "resolved"
         let filter = ExceptionFilter(kind: kind, status: open ? .open : .resolved, limit: 2_000)
-        let records = try await hub.store.read { try $0.exceptions(filter) }.filter { visit.person.works($0.kind) }.prefix(500)
+        let records = try await hub.store.read { try $0.exceptions(filter) }.filter { visit.person.works($0) }.prefix(500)
         let queueName = visit.person.role == .admin ? "every queue" : "\(visit.person.role.rawValue)'s queue"
         return render(
             "exceptions", visit,
