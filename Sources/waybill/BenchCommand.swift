@@ -68,7 +68,8 @@ struct BenchCommand: AsyncParsableCommand {
         if edi { return try EDIBenchmark.run(json: json) }
         if csv { return try CSVBenchmark.run(json: json) }
         let dir = directory.map { URL(fileURLWithPath: $0) } ?? FileManager.default.temporaryDirectory.appendingPathComponent("waybill-bench-\(getpid())")
-        try? FileManager.default.removeItem(at: dir)
+        // `--console` with a `--directory` that already holds the stored orders reuses them.
+        if !(console && directory != nil) { try? FileManager.default.removeItem(at: dir) }
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { if directory == nil { try? FileManager.default.removeItem(at: dir) } }
         if mapped { return try await MappedBenchmark.run(orders: orders, concurrency: concurrency, directory: dir, json: json) }
@@ -81,7 +82,8 @@ struct BenchCommand: AsyncParsableCommand {
             store: store, landscape: Landscape(systems: systems), policies: Policies(), clock: SystemClock(),
             random: HubRandom(seed: 1))
         _ = try await Self.drive(hub: hub, bodies: workload.masterData(), batch: 500, concurrency: 1)
-        if storedOrders > 0 {
+        let alreadyStored = try await store.read { try $0.orderCount() }
+        if storedOrders > 0 && alreadyStored < storedOrders {
             log("loading \(storedOrders) orders…")
             var loaded = 0
             let chunk = 20_000

@@ -33,11 +33,16 @@ extension Console {
     }
 
     func figures() async throws -> Figures {
-        let now = hub.clock.now()
-        let rates = hub.activity.rates(at: now)
         let (pending, dead, open) = try await hub.store.read { r in
             (try r.deliveryCounts(status: .pending), try r.deliveryCounts(status: .dead), try r.openExceptionCounts())
         }
+        return figures(pending: pending, dead: dead, open: open)
+    }
+
+    /// The live figures from counts already read.
+    func figures(pending: [SubscriptionName: Int], dead: [SubscriptionName: Int], open: [ExceptionKind: Int]) -> Figures {
+        let now = hub.clock.now()
+        let rates = hub.activity.rates(at: now)
         return Figures(
             ingestRate: Self.rate(rates.ingested), deliveryRate: Self.rate(rates.delivered), eventsTotal: hub.activity.totals.ingested,
             pending: pending.values.reduce(0, +), dead: dead.values.reduce(0, +), openExceptions: open.values.reduce(0, +))

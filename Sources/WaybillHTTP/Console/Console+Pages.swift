@@ -7,7 +7,6 @@ import WaybillStore
 /// The console's pages: each reads what it shows through the hub and renders its template.
 extension Console {
     func overview(_ visit: Visit) async throws -> Response {
-        let figures = try await self.figures()
         let now = hub.clock.now()
         let (pending, dead, oldest, disabled, open) = try await hub.store.read { r in
             (
@@ -22,6 +21,7 @@ extension Console {
                 "oldest": oldest[s.name].map { Self.age(milliseconds: now.milliseconds - $0.milliseconds) } ?? "",
             ]
         }
+        let figures = self.figures(pending: pending, dead: dead, open: open)
         let kinds = open.filter { $0.value > 0 }.sorted { $0.value > $1.value || ($0.value == $1.value && $0.key.rawValue < $1.key.rawValue) }
         let visible = kinds.filter { visit.person.works($0.key) || visit.person.role == .admin }
         return render(
