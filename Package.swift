@@ -136,7 +136,7 @@ let package = Package(
             name: "WaybillEngineTests",
             dependencies: [
                 "WaybillEngine", "WaybillSamples", "WaybillSQLite", "WaybillStore", "WaybillCore", "WaybillX12", "WaybillTestSupport",
-                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDB", package: "GRDB.swift"), .product(name: "CSV", package: "CSV.swift"),
             ]
         ),
         .testTarget(

@@ -57,8 +57,17 @@ extension Hub {
     ) throws(MappingError) -> (
         deliveryId: String?, skipped: Bool, items: [IngestItem]
     ) {
-        let result = try Mapper(mapping).inbound(payload, headers: headers)
         var items: [IngestItem] = []
+        let result = try map(payload, mapping: mapping, system: system, headers: headers, into: &items)
+        return (result.deliveryId, result.skipped, items)
+    }
+
+    /// `map(_:mapping:system:headers:)` appending the events to `items` (a file's rows, one
+    /// after another).
+    static func map(
+        _ payload: JSONValue, mapping: Mapping, system: SystemName, headers: [String: String], into items: inout [IngestItem]
+    ) throws(MappingError) -> (deliveryId: String?, skipped: Bool) {
+        let result = try Mapper(mapping).inbound(payload, headers: headers)
         for (index, event) in result.events.enumerated() {
             // Decoded from the value the mapping built (the very value `raw` is written from),
             // not parsed back from the bytes.
@@ -72,7 +81,7 @@ extension Hub {
                     .invalidEvent, "mapped event \(index + 1) (\(event.type.rawValue)) is not a valid canonical event: \(error)", rule: rule)
             }
         }
-        return (result.deliveryId, result.skipped, items)
+        return (result.deliveryId, result.skipped)
     }
 
     /// Keeps a payload that could not be mapped, with a `mapping` exception naming the rule and

@@ -100,7 +100,12 @@ public enum Evaluator {
     }
 
     static func member(_ value: Value, _ name: String) -> Value {
-        let path = value.path.map { "\($0).\(name)" }
+        let path = value.path.map { base in
+            var path = base
+            path.append(".")
+            path.append(name)
+            return path
+        }
         guard case .object(let members)? = value.json else { return Value(nil, path: path) }
         for (key, member) in members where key == name { return Value(member, path: path) }
         return Value(nil, path: path)
@@ -176,6 +181,45 @@ enum Decimals {
         default: break
         }
         throw MappingError(.typeMismatch, "a number is needed, found \(value.json?.typeName ?? "nothing")", inputPath: value.path)
+    }
+
+    /// `text(decimal(value))`: a string or number already written as that text is returned as
+    /// it is (`40`, `-2.5`, `0.125`: no sign but `-`, no leading or trailing zero, no exponent,
+    /// at most 18 digits, so that nothing is rounded); anything else goes through `Decimal`.
+    static func canonical(_ value: Value) throws(MappingError) -> String {
+        switch value.json {
+        case .string(let text)?, .number(let text)?: if isCanonical(text) { return text }
+        default: break
+        }
+        return text(try decimal(value))
+    }
+
+    static func isCanonical(_ text: String) -> Bool {
+        var digits = 0
+        var integer = 0
+        var fraction = -1
+        var lastDigit: UInt8 = 0
+        for (i, byte) in text.utf8.enumerated() {
+            switch byte {
+            case UInt8(ascii: "-") where i == 0: continue
+            case UInt8(ascii: "."):
+                guard fraction < 0 else { return false }
+                fraction = 0
+            case UInt8(ascii: "0")...UInt8(ascii: "9"):
+                if fraction < 0 {
+                    if integer == 1, lastDigit == UInt8(ascii: "0") { return false }  // a leading zero
+                    integer += 1
+                } else {
+                    fraction += 1
+                }
+                digits += 1
+                lastDigit = byte
+            default: return false
+            }
+        }
+        guard integer > 0, digits <= 18, fraction != 0 else { return false }
+        if fraction > 0 { return lastDigit != UInt8(ascii: "0") }  // no trailing zero
+        return text != "-0"
     }
 
     /// Plain decimal text: no exponent, no grouping.

@@ -33,24 +33,27 @@ enum Functions {
             return Value(nil, path: last.path)
         default: break
         }
-        var values: [Value] = []
-        values.reserveCapacity(arguments.count)
-        for argument in arguments { values.append(try Evaluator.evaluate(argument, in: scope)) }
-        let first = values[0]
+        // The first argument apart, so that a call of one argument needs no list.
+        let first = try Evaluator.evaluate(arguments[0], in: scope)
+        var rest: [Value] = []
+        if arguments.count > 1 {
+            rest.reserveCapacity(arguments.count - 1)
+            for argument in arguments.dropFirst() { rest.append(try Evaluator.evaluate(argument, in: scope)) }
+        }
         switch name {
         case "text":
             return Value(try text(first).map(JSONValue.string), path: first.path)
         case "number":
             if first.isAbsent { return first }
-            return Value(.number(Decimals.text(try Decimals.decimal(first))), path: first.path)
+            return Value(.number(try Decimals.canonical(first)), path: first.path)
         case "round":
-            let places = try integer(values[1])
+            let places = try integer(rest[0])
             var input = try Decimals.decimal(first)
             var rounded = Decimal()
             NSDecimalRound(&rounded, &input, places, .plain)
             return Value(.number(Decimals.text(rounded)), path: first.path)
         case "fixed":
-            return Value(.string(Decimals.fixed(try Decimals.decimal(first), places: try integer(values[1]))), path: first.path)
+            return Value(.string(Decimals.fixed(try Decimals.decimal(first), places: try integer(rest[0]))), path: first.path)
         case "abs":
             let d = try Decimals.decimal(first)
             return Value(.number(Decimals.text(d < 0 ? -d : d)), path: first.path)
@@ -65,20 +68,21 @@ enum Functions {
             let index = name == "first" ? 0 : items.count - 1
             return Value(items.isEmpty ? nil : items[index], path: first.path.map { "\($0)[\(index)]" })
         case "concat":
-            var out = ""
-            for value in values {
+            func piece(_ value: Value) throws(MappingError) -> String {
                 guard let piece = try text(value) else {
                     throw MappingError(.missingValue, "concat() has nothing to join at an argument", inputPath: value.path)
                 }
-                out += piece
+                return piece
             }
+            var out = try piece(first)
+            for value in rest { out += try piece(value) }
             return Value(.string(out), path: nil)
         case "join":
             var pieces: [String] = []
-            for item in try array(values[1]) { if let piece = try text(Value(item, path: nil)) { pieces.append(piece) } }
-            return Value(.string(pieces.joined(separator: try string(first))), path: values[1].path)
+            for item in try array(rest[0]) { if let piece = try text(Value(item, path: nil)) { pieces.append(piece) } }
+            return Value(.string(pieces.joined(separator: try string(first))), path: rest[0].path)
         case "split":
-            return Value(.array(try string(first).components(separatedBy: try string(values[1])).map(JSONValue.string)), path: first.path)
+            return Value(.array(split(try string(first), by: try string(rest[0])).map(JSONValue.string)), path: first.path)
         case "upper", "lower", "trim":
             if first.isAbsent { return first }
             let s = try string(first)
@@ -86,21 +90,21 @@ enum Functions {
             return Value(.string(out), path: first.path)
         case "replace":
             if first.isAbsent { return first }
-            return Value(.string(try string(first).replacingOccurrences(of: try string(values[1]), with: try string(values[2]))), path: first.path)
+            return Value(.string(try string(first).replacingOccurrences(of: try string(rest[0]), with: try string(rest[1]))), path: first.path)
         case "contains":
-            if case .array(let items)? = first.json { return Value(.bool(items.contains { Evaluator.equal($0, values[1].json) }), path: nil) }
+            if case .array(let items)? = first.json { return Value(.bool(items.contains { Evaluator.equal($0, rest[0].json) }), path: nil) }
             if first.isAbsent { return Value(.bool(false), path: nil) }
-            return Value(.bool(try string(first).contains(try string(values[1]))), path: nil)
+            return Value(.bool(try string(first).contains(try string(rest[0]))), path: nil)
         case "startsWith":
             if first.isAbsent { return Value(.bool(false), path: nil) }
-            return Value(.bool(try string(first).hasPrefix(try string(values[1]))), path: nil)
+            return Value(.bool(try string(first).hasPrefix(try string(rest[0]))), path: nil)
         case "exists":
             return Value(.bool(!first.isAbsent), path: nil)
         case "map":
-            return try valueMap(try string(first), values[1], default: values.count > 2 ? values[2] : nil, in: scope)
+            return try valueMap(try string(first), rest[0], default: rest.count > 1 ? rest[1] : nil, in: scope)
         case "lookup":
-            guard let id = try text(values[1]) else { return Value(nil, path: values[1].path) }
-            return Value(scope.lookup?(try string(first), id).map(JSONValue.string), path: values[1].path)
+            guard let id = try text(rest[0]) else { return Value(nil, path: rest[0].path) }
+            return Value(scope.lookup?(try string(first), id).map(JSONValue.string), path: rest[0].path)
         case "header":
             return Value(scope.headers[try string(first).lowercased()].map(JSONValue.string), path: "header \(try string(first))")
         case "timestamp":
@@ -114,7 +118,7 @@ enum Functions {
             return Value(.string(t.rfc3339), path: first.path)
         case "date":
             if first.isAbsent { return first }
-            return Value(.string(try date(first, zone: values.count > 1 ? try string(values[1]) : nil)), path: first.path)
+            return Value(.string(try date(first, zone: rest.isEmpty ? nil : try string(rest[0]))), path: first.path)
         default:
             throw MappingError(.syntax, "there is no function \(name)()")
         }
@@ -161,9 +165,35 @@ enum Functions {
             inputPath: value.path)
     }
 
+    /// `text.components(separatedBy: separator)`, by the bytes when both are ASCII without CR (one
+    /// byte, one character, so that the two agree).
+    static func split(_ text: String, by separator: String) -> [String] {
+        guard let mark = separator.utf8.first, separator.utf8.count == 1, isPlain(text), isPlain(separator) else {
+            return text.components(separatedBy: separator)
+        }
+        return text.utf8.split(separator: mark, omittingEmptySubsequences: false).map { String(decoding: $0, as: UTF8.self) }
+    }
+
+    /// ASCII without CR: each byte one character (CRLF is one character, and so is a letter and
+    /// its combining marks).
+    static func isPlain(_ text: String) -> Bool {
+        let bytes = text.utf8.span
+        for i in bytes.indices where bytes[i] >= 0x80 || bytes[i] == 0x0D { return false }
+        return true
+    }
+
     /// `2024-10-02T09:04:43.000+0000` (ISO 8601's basic offset, as Salesforce writes it) with the
     /// offset's colon RFC 3339 wants; anything else unchanged.
     static func withColonOffset(_ text: String) -> String {
+        if isPlain(text) {
+            // ASCII without CR (so one byte is one character): `…T…±hhmm` by the bytes.
+            let b = text.utf8.span
+            let n = b.count
+            guard n > 5, b[n - 5] == UInt8(ascii: "+") || b[n - 5] == UInt8(ascii: "-"), (n - 4..<n).allSatisfy({ (0x30...0x39).contains(b[$0]) }),
+                (0..<n).contains(where: { b[$0] == UInt8(ascii: "T") })
+            else { return text }
+            return String(text.dropLast(2)) + ":" + String(text.suffix(2))
+        }
         let characters = Array(text)
         guard characters.count > 5, characters[characters.count - 5] == "+" || characters[characters.count - 5] == "-",
             characters.suffix(4).allSatisfy(\.isNumber), text.contains("T")

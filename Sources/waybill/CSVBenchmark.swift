@@ -5,7 +5,7 @@ import WaybillMapping
 
 /// `waybill bench --csv`: reads and maps about 50 MB of CSV (shipment lines, one
 /// `o2c.shipment.confirmed` per row) on one core — the inbound directory's work without the
-/// store: CSV parsing (CSV.swift), the mapping, and the canonical check of every event — three
+/// store: CSV parsing (`CSVRecords`), the mapping, and the canonical check of every event — three
 /// times, and reports the median rate.
 enum CSVBenchmark {
     static let mapping = """

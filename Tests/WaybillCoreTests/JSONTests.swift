@@ -97,6 +97,36 @@ struct ValueTests {
         #expect(Timestamp(rfc3339: text)?.rfc3339 == utc)
     }
 
+    @Test("printing an instant digit by digit gives the text the calendar arithmetic gives, before 1970 and after 9999 too")
+    func timestampText() {
+        var random = SplitMix64(seed: 3339)
+        let instants: [Int64] = [0, -1, 999, -86_400_000, 253_402_300_799_999, 253_402_300_800_000, -62_167_219_200_000, -62_167_219_200_001]
+        for milliseconds in instants + (0..<20_000).map({ _ in Int64.random(in: -70_000_000_000_000...300_000_000_000_000, using: &random) }) {
+            let t = Timestamp(milliseconds: milliseconds)
+            var seconds = milliseconds >= 0 ? milliseconds / 1000 : (milliseconds - 999) / 1000
+            let millis = milliseconds - seconds * 1000
+            var days = seconds / 86_400
+            seconds %= 86_400
+            if seconds < 0 { (seconds, days) = (seconds + 86_400, days - 1) }
+            // Howard Hinnant's civil_from_days, written out again here.
+            let z = days + 719_468
+            let era = (z >= 0 ? z : z - 146_096) / 146_097
+            let doe = z - era * 146_097
+            let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
+            let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+            let mp = (5 * doy + 2) / 153
+            let d = doy - (153 * mp + 2) / 5 + 1
+            let m = mp < 10 ? mp + 3 : mp - 9
+            let y = yoe + era * 400 + (m <= 2 ? 1 : 0)
+            func pad(_ v: Int64, _ width: Int) -> String { String(repeating: "0", count: max(0, width - String(v).count)) + String(v) }
+            let expected =
+                "\(pad(y, 4))-\(pad(m, 2))-\(pad(d, 2))T\(pad(seconds / 3600, 2)):\(pad(seconds % 3600 / 60, 2)):\(pad(seconds % 60, 2))"
+                + (millis == 0 ? "" : ".\(pad(millis, 3))") + "Z"
+            #expect(t.rfc3339 == expected, "\(milliseconds)")
+            if (0...9999).contains(y) { #expect(Timestamp(rfc3339: t.rfc3339) == t) }
+        }
+    }
+
     @Test(
         "refuses impossible dates and times",
         arguments: ["2026-02-30T00:00:00Z", "2026-13-01T00:00:00Z", "2026-12-01 15:04", "2026-12-01T25:00:00Z", "2026-12-01T15:04:05"])

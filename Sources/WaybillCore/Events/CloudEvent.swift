@@ -24,10 +24,15 @@ public struct CloudEvent: Sendable {
         self.data = data
     }
 
-    static let contextAttributes: Set<String> = [
-        "specversion", "id", "source", "type", "subject", "time", "datacontenttype", "dataschema",
-        "traceparent", "tracestate", "data", "data_base64",
-    ]
+    /// The CloudEvents context attributes (and `data`, `data_base64`); any other member is an
+    /// extension. A switch, not a set: asked once per member of every event decoded.
+    static func isContextAttribute(_ name: String) -> Bool {
+        switch name {
+        case "specversion", "id", "source", "type", "subject", "time", "datacontenttype", "dataschema", "traceparent", "tracestate", "data", "data_base64":
+            return true
+        default: return false
+        }
+    }
 
     /// Reads an envelope from parsed JSON, naming the attribute that is wrong.
     ///
@@ -80,7 +85,7 @@ public struct CloudEvent: Sendable {
             let found = reader.value("data")?.typeName ?? "nothing"
             throw WaybillError(.invalidEnvelope, "data must be a JSON object, found \(found)", at: reader.field("data"))
         }
-        let extensions = members.filter { !contextAttributes.contains($0.0) }
+        let extensions = members.filter { !isContextAttribute($0.0) }
         return CloudEvent(
             id: id, source: source, type: type, subject: subject, time: time,
             traceparent: trace, extensions: extensions, data: data)

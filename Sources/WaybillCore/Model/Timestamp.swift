@@ -9,7 +9,7 @@ public struct Timestamp: Hashable, Sendable, Comparable, CustomStringConvertible
 
     /// Parses `2026-12-01T15:04:05Z`, `2026-12-01T15:04:05.123+02:00` and similar.
     public init?(rfc3339 text: String) {
-        let b = Array(text.utf8)
+        let b = text.utf8.span
         guard b.count >= 20 else { return nil }
         func num(_ from: Int, _ count: Int) -> Int? {
             var v = 0
@@ -64,6 +64,37 @@ public struct Timestamp: Hashable, Sendable, Comparable, CustomStringConvertible
         var secondsOfDay = totalSeconds % 86_400
         if secondsOfDay < 0 { secondsOfDay += 86_400; days -= 1 }
         let (y, m, d) = CalendarDate.civil(fromDays: Int(days))
+        if (0...9999).contains(y) {
+            // The usual case, written digit by digit: `YYYY-MM-DDTHH:MM:SS[.mmm]Z`.
+            let seconds = Int(secondsOfDay)
+            var out: [UInt8] = []
+            out.reserveCapacity(24)
+            func put(_ value: Int, digits: Int) {
+                var divisor = 1
+                for _ in 1..<digits { divisor *= 10 }
+                while divisor > 0 {
+                    out.append(UInt8(48 + value / divisor % 10))
+                    divisor /= 10
+                }
+            }
+            put(y, digits: 4)
+            out.append(0x2D)  // -
+            put(m, digits: 2)
+            out.append(0x2D)
+            put(d, digits: 2)
+            out.append(0x54)  // T
+            put(seconds / 3600, digits: 2)
+            out.append(0x3A)  // :
+            put(seconds % 3600 / 60, digits: 2)
+            out.append(0x3A)
+            put(seconds % 60, digits: 2)
+            if millis != 0 {
+                out.append(0x2E)  // .
+                put(millis, digits: 3)
+            }
+            out.append(0x5A)  // Z
+            return String(decoding: out, as: UTF8.self)
+        }
         func two(_ v: Int) -> String { v < 10 ? "0\(v)" : "\(v)" }
         var text =
             "\(String(format4: y))-\(two(m))-\(two(d))T\(two(Int(secondsOfDay / 3600))):\(two(Int(secondsOfDay % 3600 / 60))):\(two(Int(secondsOfDay % 60)))"

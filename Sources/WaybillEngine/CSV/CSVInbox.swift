@@ -85,15 +85,15 @@ public struct CSVInbox: Sendable {
         let table = try CSVTable.read(bytes, delimiter: settings.delimiter)
         let hash = SHA256.hash(data: bytes).map { String($0, radix: 16).leftPadded(to: 2) }.joined()
         var mapping = settings.mapping
-        if mapping.deliveryId == nil { mapping.deliveryId = Self.fileDeliveryId }
+        // Only a rule without its own id: reads the delivery id (the inbox has no use for it).
+        if mapping.deliveryId == nil, mapping.events.contains(where: { $0.id == nil }) { mapping.deliveryId = Self.fileDeliveryId }
         var items: [IngestItem] = []
         items.reserveCapacity(table.rows.count)
+        var headers = ["csv-file": name, "csv-row": "", "csv-sha256": hash]
         for (number, fields) in table.rows {
             do {
-                let mapped = try Hub.map(
-                    table.payload(fields), mapping: mapping, system: system,
-                    headers: ["csv-file": name, "csv-row": String(number), "csv-sha256": hash])
-                if !mapped.skipped { items += mapped.items }
+                headers["csv-row"] = String(number)
+                _ = try Hub.map(table.payload(fields), mapping: mapping, system: system, headers: headers, into: &items)
             } catch {
                 let column = table.column(of: error.inputPath)
                 throw CSVTable.Problem(row: number, column: column?.0, columnName: column?.1, message: error.description)

@@ -1,9 +1,9 @@
-import CSV
 import WaybillCore
 
 /// A CSV file read whole: the header's column names and the data rows, every row as long as the
 /// header. UTF-8 (a byte order mark is skipped), CRLF or LF line ends, RFC 4180 quoting (a
-/// quoted field may hold the delimiter, `""` and line breaks). Read with CSV.swift.
+/// quoted field may hold the delimiter, `""` and line breaks). Read by `CSVRecords`, which reads
+/// what CSV.swift reads.
 struct CSVTable {
     /// A file that cannot be read as CSV, or a row that cannot be mapped: where, and why.
     struct Problem: Error, Sendable, Equatable, CustomStringConvertible {
@@ -30,31 +30,28 @@ struct CSVTable {
     static func read(_ bytes: [UInt8], delimiter: Character) throws(Problem) -> CSVTable {
         var body = bytes[...]
         if body.starts(with: [0xEF, 0xBB, 0xBF]) { body = body.dropFirst(3) }
-        guard let text = String(validating: body, as: UTF8.self) else {
+        guard String(validating: body, as: UTF8.self) != nil else {
             let line = firstInvalidLine(body)
             throw Problem(row: 0, message: "line \(line) is not UTF-8")
         }
         guard let scalar = delimiter.unicodeScalars.first else { throw Problem(row: 1, message: "no delimiter") }
-        let reader: CSVReader
-        do { reader = try CSVReader(string: text, hasHeaderRow: false, delimiter: scalar) } catch {
-            throw Problem(row: 1, message: "cannot be read as CSV: \(error)")
-        }
-        guard let header = reader.next(), header != [""] else { throw Problem(row: 1, message: "the file has no header row") }
+        return try table(CSVRecords.read(body, delimiter: scalar), unclosedQuote: body.count(where: { $0 == 0x22 }) % 2 == 1)
+    }
+
+    /// The table of a file's records (`CSVRecords.read`), checked: a header naming each column
+    /// once, no quoted field left open, every row as long as the header.
+    static func table(_ records: [[String]], unclosedQuote: Bool) throws(Problem) -> CSVTable {
+        guard let header = records.first, header != [""] else { throw Problem(row: 1, message: "the file has no header row") }
         var seen: Set<String> = []
         for (i, name) in header.enumerated() {
             guard !name.isEmpty else { throw Problem(row: 1, column: i + 1, message: "the header names no column here") }
             guard seen.insert(name).inserted else { throw Problem(row: 1, column: i + 1, columnName: name, message: "the header names \(name) twice") }
         }
-        var read: [(number: Int, fields: [String])] = []
-        var number = 1
-        while let fields = reader.next() {
-            number += 1
-            read.append((number, fields))
-        }
+        let read = records.dropFirst().enumerated().map { (number: $0.offset + 2, fields: $0.element) }
         // A quoted field that is never closed runs to the end of the file: the reader takes it
         // as the last field of the last row. Every well-formed quoted field has an even number
         // of quotes, so an odd count names that row.
-        if body.count(where: { $0 == 0x22 }) % 2 == 1 {
+        if unclosedQuote {
             let (row, fields) = read.last ?? (1, header)
             let column = min(fields.count, header.count)
             throw Problem(row: row, column: column, columnName: header[column - 1], message: "a quoted field is not closed before the end of the file")
