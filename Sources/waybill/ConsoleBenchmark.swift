@@ -75,7 +75,9 @@ enum ConsoleBenchmark {
                                 )
                             })))
         } else {
-            print("console pages with \(storedOrders) stored orders (40 fetches each, 5 for the overview with every delivery pending; request to last byte on loopback):")
+            print(
+                "console pages with \(storedOrders) stored orders (40 fetches each, 5 for the overview with every delivery pending; request to last byte on loopback):"
+            )
             print("  the console's cost on ingest: \(String(format: "%.1f", nanosecondsPerRequest)) ns per ingest request (one lock, HubActivity.record)")
             for (name, median, p95) in figures {
                 print(

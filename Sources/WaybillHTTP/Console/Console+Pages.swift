@@ -24,14 +24,78 @@ extension Console {
         let figures = self.figures(pending: pending, dead: dead, open: open)
         let kinds = open.filter { $0.value > 0 }.sorted { $0.value > $1.value || ($0.value == $1.value && $0.key.rawValue < $1.key.rawValue) }
         let visible = kinds.filter { visit.person.works($0.key) || visit.person.role == .admin }
+        let (slos, kpis, ackChart) = try await serviceLevels(now: now)
         return render(
             "overview", visit,
             [
-                "figures": figures.dictionary, "subscriptions": subscriptions,
+                "figures": figures.dictionary, "subscriptions": subscriptions, "slos": slos, "kpis": kpis, "ackChart": ackChart,
                 "exceptionKinds": visible.map { ["kind": $0.key.rawValue, "role": $0.key.role.rawValue, "count": $0.value] as [String: Any] },
                 "exceptionChart": ConsoleCharts.bars(visible.map { ($0.key.rawValue, $0.value) }, title: "Open exceptions by kind"),
                 "rateChart": ConsoleCharts.line(hub.activity.ingestSeries(at: now), title: "Events ingested per 10 s, last 10 minutes"),
             ], title: "Overview")
+    }
+
+    /// The service-level clocks (target, open breaches, today's and the month's averages, burn)
+    /// and the business KPIs of the last 30 days, read from the daily rollups.
+    func serviceLevels(now: Timestamp) async throws -> ([[String: Any]], [[String: Any]], String) {
+        let today = now.milliseconds / 86_400_000
+        let report = try await hub.kpis(days: (today - 29)...today)
+        let open = try await hub.store.read { try $0.openBreachCounts() }
+        let day = report.summary(today...today)
+        let month = report.window
+        let slos: [[String: Any]] = ServiceLevelClock.allCases.map { clock in
+            let target = hub.serviceLevels.target(clock)
+            let todays = day.duration(clock)
+            let average = month.duration(clock).averageMilliseconds
+            let breaches = open[clock] ?? 0
+            return [
+                "name": clock.rawValue.replacingOccurrences(of: "_", with: " "), "owner": clock.owner.rawValue,
+                "target": Self.age(milliseconds: target), "open": breaches,
+                "today": todays.averageMilliseconds.map { "\(Self.age(milliseconds: $0)) / \(Self.age(milliseconds: todays.maxMilliseconds))" } ?? "—",
+                "month": average.map { Self.age(milliseconds: $0) } ?? "—",
+                "burn": average.map { "\(Int((Double($0) / Double(max(1, target)) * 100).rounded())) %" } ?? "—",
+                "status": breaches > 0 ? "breached" : "met",
+            ]
+        }
+        func percent(_ basisPoints: Int64?) -> String { basisPoints.map { String(format: "%.1f %%", Double($0) / 100) } ?? "—" }
+        var kpis: [[String: Any]] = [
+            [
+                "name": "Order acknowledgement", "value": month.duration(.orderAcknowledgement).averageMilliseconds.map { Self.age(milliseconds: $0) } ?? "—",
+                "note": "placed → acknowledged to its system, average",
+            ],
+            [
+                "name": "Invoice cycle", "value": month.duration(.invoicePosting).averageMilliseconds.map { Self.age(milliseconds: $0) } ?? "—",
+                "note": "shipped → invoiced, average",
+            ],
+            [
+                "name": "Payment sync", "value": month.duration(.paymentSync).averageMilliseconds.map { Self.age(milliseconds: $0) } ?? "—",
+                "note": "received → applied, average",
+            ],
+            ["name": "Invoice dispute rate", "value": percent(month.disputeRate), "note": "credit memos ÷ invoices"],
+            ["name": "Payment posting accuracy", "value": percent(month.postingAccuracy), "note": "applied without an exception ÷ received"],
+        ]
+        for (code, dso) in month.salesOutstanding.sorted(by: { $0.key < $1.key }) {
+            kpis.append([
+                "name": "DSO (\(code))", "value": dso.hundredths.map { String(format: "%.1f days", Double($0) / 100) } ?? "—",
+                "note": "open receivables ÷ invoiced × days",
+            ])
+        }
+        for (name, duration) in month.propagation.sorted(by: { $0.key < $1.key }) {
+            kpis.append([
+                "name": "Propagation to \(name)", "value": duration.averageMilliseconds.map { Self.age(milliseconds: $0) } ?? "—",
+                "note": "received → delivered, average",
+            ])
+        }
+        for (kind, duration) in month.resolution.sorted(by: { $0.key < $1.key }) {
+            kpis.append([
+                "name": "Resolving \(kind)", "value": duration.averageMilliseconds.map { Self.age(milliseconds: $0) } ?? "—",
+                "note": "raised → resolved, average",
+            ])
+        }
+        let daily = ((today - 13)...today).map { d in
+            (String(KPIReport.date(d).suffix(5)), Int((report.summary(d...d).duration(.orderAcknowledgement).averageMilliseconds ?? 0) / 1000))
+        }
+        return (slos, kpis, ConsoleCharts.bars(daily, title: "Order acknowledgement, average seconds per day, last 14 days"))
     }
 
     /// A subscription's state as the console shows it: disabled, circuit open, or active.

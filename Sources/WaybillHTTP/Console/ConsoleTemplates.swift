@@ -57,6 +57,17 @@ enum ConsoleTemplates {
         {{^exceptionKinds}}<tr><td colspan="3" class="muted">No open exceptions.</td></tr>{{/exceptionKinds}}
         </tbody></table></section>
         </div>
+        <div class="grid2">
+        <section><h2>Service levels</h2>
+        <table id="slo"><thead><tr><th>Clock</th><th>Owner</th><th class="num">Target</th><th class="num">Open breaches</th><th class="num">Today avg / max</th><th class="num">30 days avg</th><th class="num">Burn (30 d avg ÷ target)</th><th>Status</th></tr></thead><tbody>
+        {{#slos}}<tr><td><a href="/ui/exceptions?kind=slo">{{name}}</a></td><td>{{owner}}</td><td class="num">{{target}}</td><td class="num">{{open}}</td><td class="num">{{today}}</td><td class="num">{{month}}</td><td class="num">{{burn}}</td><td><span class="status {{status}}">{{status}}</span></td></tr>{{/slos}}
+        </tbody></table></section>
+        <section><h2>Business KPIs (last 30 days)</h2>
+        <table id="kpis"><tbody>
+        {{#kpis}}<tr><th>{{name}}</th><td class="num">{{value}}</td><td class="muted">{{note}}</td></tr>{{/kpis}}
+        </tbody></table>
+        {{{ackChart}}}
+        </section></div>
         <h2>Ingest over the last minutes (this node)</h2>
         {{{rateChart}}}
         {{> bottom}}
