@@ -1,5 +1,6 @@
 import Hummingbird
 import NIOCore
+import ServiceLifecycle
 import WaybillCore
 import WaybillEngine
 import WaybillStore
@@ -60,7 +61,9 @@ extension Console {
             body: ResponseBody { writer in
                 var last: Figures?
                 var quiet = 0
-                while !Task.isCancelled {
+                // Ends when the client goes, or when the server shuts down gracefully (the
+                // browser's EventSource reconnects to whichever node serves it next).
+                while !Task.isCancelled && !Task.isShuttingDownGracefully {
                     if let figures = try? await self.figures(), figures != last || quiet >= 15 {
                         let now = self.hub.clock.now()
                         try await writer.write(ByteBuffer(string: "event: figures\ndata: " + String(decoding: figures.json(at: now), as: UTF8.self) + "\n\n"))
