@@ -224,19 +224,39 @@ indirect enum Compiled: Sendable {
     case general(Expression)
 }
 
-struct CompiledRule: Sendable {
-    var value: Compiled
-    var location: String
+/// Classes, not structs, so that walking the compiled mapping for each row retains one
+/// reference per rule instead of each of its members.
+final class CompiledRule: Sendable {
+    let value: Compiled
+    let location: String
+
+    init(value: Compiled, location: String) {
+        self.value = value
+        self.location = location
+    }
 }
 
-struct CompiledEventRule: Sendable {
-    var type: EventType
-    var when: CompiledRule?
-    var id: CompiledRule?
-    var subject: CompiledRule?
-    var time: CompiledRule?
-    var data: CompiledTemplate
-    var location: String
+final class CompiledEventRule: Sendable {
+    let type: EventType
+    let when: CompiledRule?
+    let id: CompiledRule?
+    let subject: CompiledRule?
+    let time: CompiledRule?
+    let data: CompiledTemplate
+    let location: String
+
+    init(
+        type: EventType, when: CompiledRule?, id: CompiledRule?, subject: CompiledRule?, time: CompiledRule?, data: CompiledTemplate,
+        location: String
+    ) {
+        self.type = type
+        self.when = when
+        self.id = id
+        self.subject = subject
+        self.time = time
+        self.data = data
+        self.location = location
+    }
 }
 
 indirect enum CompiledTemplate: Sendable {
@@ -245,9 +265,15 @@ indirect enum CompiledTemplate: Sendable {
     case object([Field])
     case each(source: CompiledRule, variable: String, when: CompiledRule?, value: CompiledTemplate)
 
-    struct Field: Sendable {
-        var key: String
-        var optional: Bool
-        var value: CompiledTemplate
+    final class Field: Sendable {
+        let key: String
+        let optional: Bool
+        let value: CompiledTemplate
+
+        init(key: String, optional: Bool, value: CompiledTemplate) {
+            self.key = key
+            self.optional = optional
+            self.value = value
+        }
     }
 }
