@@ -68,20 +68,37 @@ extension Hub {
         _ payload: JSONValue, mapping: Mapping, system: SystemName, headers: [String: String], into items: inout [IngestItem]
     ) throws(MappingError) -> (deliveryId: String?, skipped: Bool) {
         let result = try Mapper(mapping).inbound(payload, headers: headers)
-        for (index, event) in result.events.enumerated() {
-            // Decoded from the value the mapping built (the very value `raw` is written from),
-            // not parsed back from the bytes.
-            let cloudEvent = event.cloudEvent(source: system.source)
-            let raw = JSONWriter.bytes(cloudEvent)
+        try append(result.events, mapping: mapping, system: system, into: &items)
+        return (result.deliveryId, result.skipped)
+    }
+
+    /// A mapping's events (of one payload) checked as canonical events and appended to `items`.
+    static func append(_ events: [MappedEvent], mapping: Mapping, system: SystemName, into items: inout [IngestItem]) throws(MappingError) {
+        let source = system.source
+        for (index, event) in events.enumerated() {
             do {
-                items.append(.event(try InboundEvent.decode(cloudEvent, raw: raw)))
+                items.append(.event(try canonical(event, source: source)))
             } catch {
                 let rule = mapping.events.first { $0.type == event.type }?.location ?? "\(mapping.name) events"
                 throw MappingError(
                     .invalidEvent, "mapped event \(index + 1) (\(event.type.rawValue)) is not a valid canonical event: \(error)", rule: rule)
             }
         }
-        return (result.deliveryId, result.skipped)
+    }
+
+    /// `InboundEvent.decode(event.cloudEvent(source:), raw: JSONWriter.bytes(event.cloudEvent(source:)))`:
+    /// decoded from the value the mapping built (the very value `raw` is written from), not
+    /// parsed back from the bytes. The envelope is made from the event's parts and `raw` written
+    /// from them, without the envelope's JSON; an event that does not decode so is decoded the
+    /// long way, which names what is wrong.
+    static func canonical(_ event: MappedEvent, source: String) throws(WaybillError) -> InboundEvent {
+        if let envelope = event.envelope(source: source),
+            let decoded = try? InboundEvent.decode(envelope: envelope, raw: event.cloudEventBytes(source: source))
+        {
+            return decoded
+        }
+        let cloudEvent = event.cloudEvent(source: source)
+        return try InboundEvent.decode(cloudEvent, raw: JSONWriter.bytes(cloudEvent))
     }
 
     /// Keeps a payload that could not be mapped, with a `mapping` exception naming the rule and

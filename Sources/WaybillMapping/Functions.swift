@@ -40,6 +40,11 @@ enum Functions {
             rest.reserveCapacity(arguments.count - 1)
             for argument in arguments.dropFirst() { rest.append(try Evaluator.evaluate(argument, in: scope)) }
         }
+        return try apply(name, first, rest, in: scope)
+    }
+
+    /// A function other than `if` and `coalesce` applied to its evaluated arguments.
+    static func apply(_ name: String, _ first: Value, _ rest: [Value], in scope: Scope) throws(MappingError) -> Value {
         switch name {
         case "text":
             return Value(try text(first).map(JSONValue.string), path: first.path)

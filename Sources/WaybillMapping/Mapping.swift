@@ -126,6 +126,43 @@ public struct MappedEvent: Sendable, Equatable {
             ("data", data),
         ])
     }
+
+    /// `JSONWriter.bytes(cloudEvent(source: source))`, written without building the envelope.
+    public func cloudEventBytes(source: String) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(384)
+        out.append(contentsOf: #"{"specversion":"1.0","id":"#.utf8)
+        JSONWriter.writeString(id, into: &out)
+        out.append(contentsOf: #","source":"#.utf8)
+        JSONWriter.writeString(source, into: &out)
+        out.append(contentsOf: #","type":"#.utf8)
+        JSONWriter.writeString(type.rawValue, into: &out)
+        if let subject {
+            out.append(contentsOf: #","subject":"#.utf8)
+            JSONWriter.writeString(subject, into: &out)
+        }
+        if let time {
+            out.append(contentsOf: #","time":"#.utf8)
+            JSONWriter.writeString(time, into: &out)
+        }
+        out.append(contentsOf: #","datacontenttype":"application/json","data":"#.utf8)
+        JSONWriter.write(data, into: &out)
+        out.append(UInt8(ascii: "}"))
+        return out
+    }
+
+    /// What `CloudEvent.decode(cloudEvent(source: source))` reads, made from the parts; nil when
+    /// that decoding would refuse it (an empty id, source or subject, a time that is not RFC
+    /// 3339, data that is not an object), so that the caller decodes it to learn why.
+    public func envelope(source: String) -> CloudEvent? {
+        guard !id.isEmpty, !source.isEmpty, subject?.isEmpty != true, case .object = data else { return nil }
+        var instant: Timestamp?
+        if let time {
+            guard let t = Timestamp(rfc3339: time) else { return nil }
+            instant = t
+        }
+        return CloudEvent(id: id, source: source, type: type, subject: subject, time: instant, traceparent: nil, data: data)
+    }
 }
 
 extension Mapping {

@@ -127,7 +127,12 @@ public struct InboundEvent: Sendable {
 
     /// Decodes one CloudEvent (envelope and payload) and checks its subject against the payload.
     public static func decode(_ value: JSONValue, raw: [UInt8], at path: String = "$") throws(WaybillError) -> InboundEvent {
-        let envelope = try CloudEvent.decode(value, at: path)
+        try decode(envelope: CloudEvent.decode(value, at: path), raw: raw, at: path)
+    }
+
+    /// An envelope already read (by `CloudEvent.decode`, or made by the hub from a mapping's
+    /// parts with the same checks) with its payload decoded and its subject checked.
+    public static func decode(envelope: CloudEvent, raw: [UInt8], at path: String = "$") throws(WaybillError) -> InboundEvent {
         if envelope.type.isHubOnly {
             throw WaybillError(.hubOnlyType, "\(envelope.type.rawValue) is emitted by the hub and cannot be sent to it", at: "\(path).type")
         }

@@ -32,6 +32,11 @@ public enum JSONWriter {
         return String(decoding: out, as: UTF8.self)
     }
 
+    /// Appends the UTF-8 bytes of `value` to `out`, as `bytes` writes them.
+    public static func write(_ value: JSONValue, into out: inout [UInt8]) {
+        write(value, sortKeys: false, into: &out)
+    }
+
     static func write(_ value: JSONValue, sortKeys: Bool, into out: inout [UInt8]) {
         switch value {
         case .null: out.append(contentsOf: "null".utf8)
@@ -110,7 +115,8 @@ public enum JSONWriter {
         return members.sorted { $0.0.utf8.lexicographicallyPrecedes($1.0.utf8) }
     }
 
-    static func writeString(_ s: String, into out: inout [UInt8]) {
+    /// Appends `s` as a JSON string.
+    public static func writeString(_ s: String, into out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
         var plain = true
         var copy = s

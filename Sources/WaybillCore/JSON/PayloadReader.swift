@@ -169,8 +169,13 @@ public struct PayloadReader: Sendable {
         case .array(let items)?:
             var readers: [PayloadReader] = []
             readers.reserveCapacity(items.count)
+            let base = field(key)
             for (i, item) in items.enumerated() {
-                readers.append(try PayloadReader.object(item, at: "\(field(key))[\(i)]"))
+                var path = base
+                path.append("[")
+                path.append(String(i))
+                path.append("]")
+                readers.append(try PayloadReader.object(item, at: path))
             }
             return readers
         case let other?:

@@ -47,6 +47,14 @@ extension PayloadReader {
 
     /// Refuses two lines with the same `lineId`.
     func uniqueLineIDs(_ lines: [PayloadReader], _ ids: [LineID]) throws(WaybillError) {
+        // A few lines (the usual case) are compared pairwise, without a set: the same first duplicate.
+        let count = min(lines.count, ids.count)
+        if count <= 16 {
+            for i in 1..<max(count, 1) where ids[..<i].contains(ids[i]) {
+                throw WaybillError(.duplicateLine, "line \(ids[i]) appears twice", at: lines[i].field("lineId"))
+            }
+            return
+        }
         var seen = Set<LineID>()
         for (reader, id) in zip(lines, ids) where !seen.insert(id).inserted {
             throw WaybillError(.duplicateLine, "line \(id) appears twice", at: reader.field("lineId"))

@@ -87,13 +87,15 @@ public struct CSVInbox: Sendable {
         var mapping = settings.mapping
         // Only a rule without its own id: reads the delivery id (the inbox has no use for it).
         if mapping.deliveryId == nil, mapping.events.contains(where: { $0.id == nil }) { mapping.deliveryId = Self.fileDeliveryId }
+        // Compiled once for the file's columns: each row maps as its object would.
+        let mapper = RowMapper(mapping, columns: table.header)
         var items: [IngestItem] = []
         items.reserveCapacity(table.rows.count)
         var headers = ["csv-file": name, "csv-row": "", "csv-sha256": hash]
         for (number, fields) in table.rows {
             do {
                 headers["csv-row"] = String(number)
-                _ = try Hub.map(table.payload(fields), mapping: mapping, system: system, headers: headers, into: &items)
+                try Hub.append(mapper.inbound(fields, headers: headers).events, mapping: mapping, system: system, into: &items)
             } catch {
                 let column = table.column(of: error.inputPath)
                 throw CSVTable.Problem(row: number, column: column?.0, columnName: column?.1, message: error.description)

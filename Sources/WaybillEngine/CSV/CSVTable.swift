@@ -83,14 +83,6 @@ struct CSVTable {
         return 1
     }
 
-    /// A data row as the mapping sees it: `{column: text}`, an empty cell null.
-    func payload(_ fields: [String]) -> JSONValue {
-        var members: [(String, JSONValue)] = []
-        members.reserveCapacity(header.count)
-        for (name, field) in zip(header, fields) { members.append((name, field.isEmpty ? .null : .string(field))) }
-        return .object(members)
-    }
-
     /// The column an input path (`$.quantity`, `$['unit price']`) reads, 1-based, with its name.
     func column(of inputPath: String?) -> (Int, String)? {
         guard let inputPath, inputPath.hasPrefix("$") else { return nil }

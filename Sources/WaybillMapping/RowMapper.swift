@@ -1,0 +1,279 @@
+import WaybillCore
+
+/// A mapping compiled once for the rows of one table (a CSV file, by its header's column
+/// names), mapping each row as `Mapper.inbound` maps the row's object `{column: text}` (an empty
+/// cell null) — the same events, or the same error.
+///
+/// Each `$.column` (and `$['column']`) is resolved to the column's index once, with its input
+/// path written once, so a row needs no object and no member search; function calls are resolved
+/// to their arguments. Any other expression is evaluated as `Evaluator` evaluates it, over the
+/// row's object, built only when an expression reads the row as a whole. When a row does not
+/// map, the general mapper maps it again and its error is the one thrown: errors are exactly
+/// the general mapper's.
+public struct RowMapper: Sendable {
+    public let mapping: Mapping
+    public let columns: [String]
+    let deliveryId: CompiledRule?
+    let skip: CompiledRule?
+    let events: [CompiledEventRule]
+    /// Some expression reads the row other than by a column (`$`, `$[0]`, `$.a.b` …).
+    let readsRow: Bool
+
+    public init(_ mapping: Mapping, columns: [String]) {
+        self.mapping = mapping
+        self.columns = columns
+        var readsRow = false
+        var index: [String: Int] = [:]
+        for (i, name) in columns.enumerated() where index[name] == nil { index[name] = i }
+        func compile(_ rule: Rule<Expression>) -> CompiledRule {
+            CompiledRule(value: Self.compile(rule.value, columns: index, readsRow: &readsRow), location: rule.location)
+        }
+        func compile(_ template: Template) -> CompiledTemplate {
+            switch template {
+            case .constant(let value): return .constant(value)
+            case .expression(let rule): return .expression(compile(rule))
+            case .object(let fields):
+                return .object(fields.map { CompiledTemplate.Field(key: $0.key, optional: $0.optional, value: compile($0.value)) })
+            case .each(let source, let variable, let when, let value):
+                return .each(source: compile(source), variable: variable, when: when.map(compile), value: compile(value))
+            }
+        }
+        deliveryId = mapping.deliveryId.map(compile)
+        skip = mapping.skip.map(compile)
+        events = mapping.events.map { rule in
+            CompiledEventRule(
+                type: rule.type, when: rule.when.map(compile), id: rule.id.map(compile), subject: rule.subject.map(compile),
+                time: rule.time.map(compile), data: compile(rule.data), location: rule.location)
+        }
+        self.readsRow = readsRow
+    }
+
+    /// A row as the general mapper sees it: `{column: text}`, an empty cell null.
+    public static func object(_ fields: [String], columns: [String]) -> JSONValue {
+        var members: [(String, JSONValue)] = []
+        members.reserveCapacity(columns.count)
+        for (name, field) in zip(columns, fields) { members.append((name, field.isEmpty ? .null : .string(field))) }
+        return .object(members)
+    }
+
+    /// What `Mapper(mapping).inbound(RowMapper.object(fields, columns: columns), headers: headers)` gives.
+    ///
+    /// - Parameter fields: the row's fields, as many as the columns.
+    public func inbound(_ fields: [String], headers: [String: String] = [:]) throws(MappingError) -> Mapper.Inbound {
+        do {
+            return try compiledInbound(fields, headers: headers)
+        } catch {
+            // The general mapper names the error (or, should it map the row, its events stand).
+            return try Mapper(mapping).inbound(Self.object(fields, columns: columns), headers: headers)
+        }
+    }
+
+    func compiledInbound(_ fields: [String], headers: [String: String]) throws(MappingError) -> Mapper.Inbound {
+        let row = Row(fields: fields)
+        let scope = Scope(root: readsRow ? Self.object(fields, columns: columns) : .null, headers: headers, maps: mapping.maps)
+        let deliveryId = try self.deliveryId.map { rule throws(MappingError) in try Self.text(rule, row, scope) }
+        if let skip, try Self.condition(skip, row, scope) {
+            return Mapper.Inbound(deliveryId: deliveryId, skipped: true, events: [])
+        }
+        var events: [MappedEvent] = []
+        for (index, rule) in self.events.enumerated() {
+            if let when = rule.when, !(try Self.condition(when, row, scope)) { continue }
+            let id: String
+            if let idRule = rule.id {
+                id = try Self.text(idRule, row, scope)
+            } else if let deliveryId {
+                id = "\(deliveryId)#\(index + 1)"
+            } else {
+                throw MappingError(.syntax, "the rule has no id: and the mapping no deliveryId: to derive one from", rule: rule.location)
+            }
+            let subject = try rule.subject.map { r throws(MappingError) in try Self.text(r, row, scope) }
+            let time = try rule.time.map { r throws(MappingError) in try Self.text(r, row, scope) }
+            let data = try Self.render(rule.data, row, scope)
+            events.append(MappedEvent(type: rule.type, id: id, subject: subject, time: time, data: data))
+        }
+        return Mapper.Inbound(deliveryId: deliveryId, skipped: false, events: events)
+    }
+
+    // MARK: Compiling
+
+    static func compile(_ expression: Expression, columns: [String: Int], readsRow: inout Bool) -> Compiled {
+        switch expression {
+        case .member(.root(nil), let name), .index(.root(nil), .literal(.string(let name))):
+            let path = "$." + name
+            guard let index = columns[name] else { return .absent(path: path) }
+            return .column(index, path: path)
+        case .call(let name, let arguments) where !arguments.isEmpty:
+            return .call(name, arguments.map { compile($0, columns: columns, readsRow: &readsRow) })
+        default:
+            expression.visit { if case .root(nil) = $0 { readsRow = true } }
+            return .general(expression)
+        }
+    }
+
+    // MARK: Evaluation, as `Mapper` and `Evaluator` evaluate
+
+    struct Row {
+        var fields: [String]
+    }
+
+    static func evaluate(_ compiled: Compiled, _ row: Row, _ scope: Scope) throws(MappingError) -> Value {
+        switch compiled {
+        case .column(let index, let path):
+            let field = row.fields[index]
+            return Value(field.isEmpty ? .null : .string(field), path: path)
+        case .absent(let path):
+            return Value(nil, path: path)
+        case .general(let expression):
+            return try Evaluator.evaluate(expression, in: scope)
+        case .call(let name, let arguments):
+            switch name {
+            case "if":
+                return try Evaluator.truth(evaluate(arguments[0], row, scope))
+                    ? evaluate(arguments[1], row, scope) : evaluate(arguments[2], row, scope)
+            case "coalesce":
+                var last = Value(nil, path: nil)
+                for argument in arguments {
+                    last = try evaluate(argument, row, scope)
+                    if !last.isAbsent { return last }
+                }
+                return Value(nil, path: last.path)
+            default: break
+            }
+            let first = try evaluate(arguments[0], row, scope)
+            var rest: [Value] = []
+            if arguments.count > 1 {
+                rest.reserveCapacity(arguments.count - 1)
+                for argument in arguments.dropFirst() { rest.append(try evaluate(argument, row, scope)) }
+            }
+            return try Functions.apply(name, first, rest, in: scope)
+        }
+    }
+
+    static func evaluate(_ rule: CompiledRule, _ row: Row, _ scope: Scope) throws(MappingError) -> Value {
+        do { return try evaluate(rule.value, row, scope) } catch { throw error.at(rule: rule.location) }
+    }
+
+    static func condition(_ rule: CompiledRule, _ row: Row, _ scope: Scope) throws(MappingError) -> Bool {
+        do { return try Evaluator.truth(try evaluate(rule.value, row, scope)) } catch { throw error.at(rule: rule.location) }
+    }
+
+    static func text(_ rule: CompiledRule, _ row: Row, _ scope: Scope) throws(MappingError) -> String {
+        let value = try evaluate(rule, row, scope)
+        let text: String?
+        do { text = try Functions.text(value) } catch { throw error.at(rule: rule.location) }
+        guard let text else { throw MappingError(.missingValue, "the payload has no value here", rule: rule.location, inputPath: value.path) }
+        return text
+    }
+
+    static func render(_ template: CompiledTemplate, _ row: Row, _ scope: Scope) throws(MappingError) -> JSONValue {
+        switch template {
+        case .constant(let value):
+            return value
+        case .expression(let rule):
+            let value = try evaluate(rule, row, scope)
+            guard let json = value.json, json != .null else {
+                throw MappingError(.missingValue, "the payload has no value for a required field", rule: rule.location, inputPath: value.path)
+            }
+            return json
+        case .object(let fields):
+            var members: [(String, JSONValue)] = []
+            members.reserveCapacity(fields.count)
+            for field in fields {
+                if field.optional, case .expression(let rule) = field.value {
+                    let value = try evaluate(rule, row, scope)
+                    if let json = value.json, json != .null { members.append((field.key, json)) }
+                    continue
+                }
+                members.append((field.key, try render(field.value, row, scope)))
+            }
+            return .object(members)
+        case .each(let source, let variable, let when, let value):
+            let list = try evaluate(source, row, scope)
+            let items: [JSONValue]
+            do { items = try Functions.array(list) } catch { throw error.at(rule: source.location) }
+            var out: [JSONValue] = []
+            out.reserveCapacity(items.count)
+            var inner = scope
+            for (i, item) in items.enumerated() {
+                inner.variables[variable] = Value(item, path: list.path.map { Self.indexed($0, i) })
+                if let when, !(try condition(when, row, inner)) { continue }
+                out.append(try render(value, row, inner))
+            }
+            return .array(out)
+        }
+    }
+
+    /// `"\(path)[\(i)]"`.
+    static func indexed(_ path: String, _ i: Int) -> String {
+        var out = path
+        out.append("[")
+        out.append(String(i))
+        out.append("]")
+        return out
+    }
+}
+
+/// An expression with its `$.column` resolved to the column.
+indirect enum Compiled: Sendable {
+    /// `$.name` of a column: its text, null when empty.
+    case column(Int, path: String)
+    /// `$.name` of no column: absent.
+    case absent(path: String)
+    case call(String, [Compiled])
+    /// Evaluated by `Evaluator`.
+    case general(Expression)
+}
+
+/// Classes, not structs, so that walking the compiled mapping for each row retains one
+/// reference per rule instead of each of its members.
+final class CompiledRule: Sendable {
+    let value: Compiled
+    let location: String
+
+    init(value: Compiled, location: String) {
+        self.value = value
+        self.location = location
+    }
+}
+
+final class CompiledEventRule: Sendable {
+    let type: EventType
+    let when: CompiledRule?
+    let id: CompiledRule?
+    let subject: CompiledRule?
+    let time: CompiledRule?
+    let data: CompiledTemplate
+    let location: String
+
+    init(
+        type: EventType, when: CompiledRule?, id: CompiledRule?, subject: CompiledRule?, time: CompiledRule?, data: CompiledTemplate,
+        location: String
+    ) {
+        self.type = type
+        self.when = when
+        self.id = id
+        self.subject = subject
+        self.time = time
+        self.data = data
+        self.location = location
+    }
+}
+
+indirect enum CompiledTemplate: Sendable {
+    case expression(CompiledRule)
+    case constant(JSONValue)
+    case object([Field])
+    case each(source: CompiledRule, variable: String, when: CompiledRule?, value: CompiledTemplate)
+
+    final class Field: Sendable {
+        let key: String
+        let optional: Bool
+        let value: CompiledTemplate
+
+        init(key: String, optional: Bool, value: CompiledTemplate) {
+            self.key = key
+            self.optional = optional
+            self.value = value
+        }
+    }
+}

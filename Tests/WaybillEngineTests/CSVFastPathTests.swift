@@ -1,0 +1,189 @@
+import Testing
+import WaybillCore
+import WaybillMapping
+import WaybillTestSupport
+
+@testable import WaybillEngine
+
+/// The CSV inbox's fast path — the mapping compiled for the file's columns (`RowMapper`) and each
+/// event's envelope and bytes made from the mapping's parts (`Hub.canonical`) — against the
+/// general path it replaces: each row's object mapped by `Mapper`, each event's CloudEvent built
+/// as JSON, written by `JSONWriter` and decoded by `InboundEvent.decode`. On generated rows, the
+/// two give the same events (the same raw bytes, envelope and payload) or the same error.
+@Suite("CSV fast path")
+struct CSVFastPathTests {
+    static let shipments = """
+        name: fast-shipments
+        maps:
+          carriers: { UPS: ups, FDX: fedex }
+        events:
+          - type: o2c.shipment.confirmed
+            when: $.kind != 'skip'
+            id: concat('wms-', $.shipment, '-', $.line)
+            subject: $.order
+            time: timestamp($.shipped_at)
+            data:
+              orderId: $.order
+              shipmentId: $['shipment']
+              carrier: map('carriers', $.carrier, 'other')
+              trackingNumber?: $.tracking
+              warehouse?: coalesce($.warehouse, $.nowhere)
+              service?: if(exists($.tracking), upper($.carrier), null)
+              lines:
+                each: split($.line, ';')
+                as: n
+                value:
+                  lineId: $n
+                  quantity: number($.quantity)
+        """
+
+    /// No `id:` (the file's delivery id names the events), a `skip`, arithmetic, and expressions
+    /// that read the row other than by a column (`$.name.first`).
+    static let customers = """
+        name: fast-customers
+        skip: $.kind == 'skip'
+        events:
+          - type: o2c.customer.upserted
+            subject: $.customer
+            data:
+              customerId: $.customer
+              name: concat(trim($.name), ' (', text(count(split($.tags, '|'))), ')')
+              currency: $.currency
+              creditLimit?: fixed(number($.credit) * 2, 2)
+              parentId?: coalesce($.name.first, $.note)
+              paymentTermsDays?: if($.kind == 'vip', 30, if(exists($.kind), number($.credit), null))
+        """
+
+    static let columns = [
+        "order", "shipment", "line", "quantity", "carrier", "tracking", "shipped_at", "kind", "warehouse", "customer", "name", "tags", "currency",
+        "credit", "note",
+    ]
+
+    static func row(_ random: inout SplitMix64) -> [String] {
+        func pick(_ choices: [String]) -> String { choices.randomElement(using: &random)! }
+        return [
+            pick(["SO-1", "SO-22", "", "SO-\u{00e9}t\u{00e9}", "SO \"q\""]),
+            pick(["SH-1", "SH-2", "", "SH,3"]),
+            pick(["1", "2;3", "1;1", "", "4;", "a\r\nb"]),
+            pick(["1", "40", "2.5", "1.50", "0", "-1", "x", "", "007", "1e3"]),
+            pick(["UPS", "FDX", "DHL", "", "ups"]),
+            pick(["1Z999AA10000001", "", "TRK\\\"1"]),
+            pick(["2026-12-01T08:00:00Z", "2026-12-01T08:00:00+0100", "2026-12-01T08:00:00.123-05:00", "1733040000000", "yesterday", ""]),
+            pick(["", "skip", "vip", "other"]),
+            pick(["", "DC-1"]),
+            pick(["C-1", "C-2", "", "C-\u{1F600}"]),
+            pick([" Bolt ", "Nut & \"Sons\"", "", "Ünal"]),
+            pick(["a|b", "", "x", "|"]),
+            pick(["USD", "EUR", "XXX", "", "usd"]),
+            pick(["1500", "250.5", "", "-3", "abc", "0.125"]),
+            pick(["", "line1\nline2", "tab\there"]),
+        ]
+    }
+
+    /// The general path: the row's object mapped by `Mapper`, each event written and decoded
+    /// through its CloudEvent JSON.
+    static func general(_ fields: [String], mapping: Mapping, headers: [String: String]) throws(MappingError) -> [InboundEvent] {
+        let result = try Mapper(mapping).inbound(RowMapper.object(fields, columns: columns), headers: headers)
+        var events: [InboundEvent] = []
+        for (index, event) in result.events.enumerated() {
+            let cloudEvent = event.cloudEvent(source: SystemName("wms").source)
+            do {
+                events.append(try InboundEvent.decode(cloudEvent, raw: JSONWriter.bytes(cloudEvent)))
+            } catch {
+                let rule = mapping.events.first { $0.type == event.type }?.location ?? "\(mapping.name) events"
+                throw MappingError(
+                    .invalidEvent, "mapped event \(index + 1) (\(event.type.rawValue)) is not a valid canonical event: \(error)", rule: rule)
+            }
+        }
+        return events
+    }
+
+    /// The fast path, as the inbox takes it.
+    static func fast(_ fields: [String], mapper: RowMapper, headers: [String: String]) throws(MappingError) -> [InboundEvent] {
+        var items: [IngestItem] = []
+        try Hub.append(mapper.inbound(fields, headers: headers).events, mapping: mapper.mapping, system: SystemName("wms"), into: &items)
+        return items.map { item in
+            guard case .event(let event) = item else { fatalError("the inbox appends events only") }
+            return event
+        }
+    }
+
+    static func same(_ a: InboundEvent, _ b: InboundEvent) -> Bool {
+        a.raw == b.raw && a.payload == b.payload && a.envelope.id == b.envelope.id && a.envelope.source == b.envelope.source
+            && a.envelope.type == b.envelope.type && a.envelope.subject == b.envelope.subject && a.envelope.time == b.envelope.time
+            && a.envelope.traceparent == b.envelope.traceparent && a.envelope.data == b.envelope.data
+            && a.envelope.extensions.count == b.envelope.extensions.count
+    }
+
+    @Test("generated rows map to the same events or the same error both ways", arguments: ["shipments", "customers"])
+    func rowsBothWays(_ which: String) throws {
+        var mapping = try MappingLoader.parse(which == "shipments" ? Self.shipments : Self.customers, name: "\(which).yml")
+        if mapping.deliveryId == nil, mapping.events.contains(where: { $0.id == nil }) { mapping.deliveryId = CSVInbox.fileDeliveryId }
+        let mapper = RowMapper(mapping, columns: Self.columns)
+        var random = SplitMix64(seed: which == "shipments" ? 14 : 41)
+        var mapped = 0
+        var failed = 0
+        var skipped = 0
+        for number in 2..<6_002 {
+            let fields = Self.row(&random)
+            let headers = ["csv-file": "f.csv", "csv-row": String(number), "csv-sha256": "ab12"]
+            let long = Result { () throws(MappingError) in try Self.general(fields, mapping: mapping, headers: headers) }
+            let short = Result { () throws(MappingError) in try Self.fast(fields, mapper: mapper, headers: headers) }
+            switch (long, short) {
+            case (.success(let a), .success(let b)):
+                #expect(a.count == b.count && zip(a, b).allSatisfy(Self.same), "row \(fields)")
+                if a.isEmpty { skipped += 1 } else { mapped += 1 }
+            case (.failure(let a), .failure(let b)):
+                #expect(a == b, "row \(fields)")
+                failed += 1
+            default:
+                Issue.record("row \(fields): \(long) against \(short)")
+            }
+        }
+        // The generator reaches each outcome often.
+        #expect(mapped > 300 && failed > 300 && skipped > 300, "\(mapped) mapped, \(failed) failed, \(skipped) skipped")
+    }
+
+    @Test("a whole file maps as its rows map the general way; a bad row is named with its column")
+    func wholeFile() throws {
+        let mapping = try MappingLoader.parse(Self.shipments, name: "shipments.yml")
+        let settings = CSVInbound(directory: "", mapping: mapping)
+        var random = SplitMix64(seed: 7)
+        var good: [[String]] = []
+        while good.count < 500 {
+            let fields = Self.row(&random)
+            if (try? Self.general(fields, mapping: mapping, headers: [:])) != nil { good.append(fields) }
+        }
+        func file(_ rows: [[String]]) -> [UInt8] {
+            func quoted(_ field: String) -> String {
+                field.utf8.contains(where: { ",\"\r\n".utf8.contains($0) }) ? "\"" + field.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : field
+            }
+            return Array(([Self.columns] + rows).map { $0.map(quoted).joined(separator: ",") + "\r\n" }.joined().utf8)
+        }
+        let bytes = file(good)
+        let items = try CSVInbox.map(bytes, name: "good.csv", settings: settings, system: SystemName("wms"))
+        let expected = try good.flatMap { try Self.general($0, mapping: mapping, headers: [:]) }
+        let events = items.compactMap { item -> InboundEvent? in if case .event(let e) = item { e } else { nil } }
+        #expect(events.count == items.count && events.count == expected.count)
+        #expect(zip(events, expected).allSatisfy(Self.same))
+
+        var bad = good
+        var badRow = good[0]
+        badRow[3] = "x"  // quantity
+        badRow[7] = ""  // not skipped
+        bad.insert(badRow, at: 250)
+        #expect(throws: CSVTable.Problem.self) { try CSVInbox.map(file(bad), name: "bad.csv", settings: settings, system: SystemName("wms")) }
+        do {
+            _ = try CSVInbox.map(file(bad), name: "bad.csv", settings: settings, system: SystemName("wms"))
+        } catch {
+            let reason = try #require(Result { () throws(MappingError) in try Self.general(badRow, mapping: mapping, headers: [:]) }.failureValue)
+            #expect(error == CSVTable.Problem(row: 252, column: 4, columnName: "quantity", message: reason.description))
+        }
+    }
+}
+
+extension Result {
+    fileprivate var failureValue: Failure? {
+        if case .failure(let error) = self { error } else { nil }
+    }
+}
