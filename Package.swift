@@ -37,6 +37,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/yaslab/CSV.swift", from: "2.5.2"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         // Pure domain: canonical model, event catalog, lifecycle, rules. Foundation only.
@@ -52,6 +53,14 @@ let package = Package(
             name: "WaybillSQLite",
             dependencies: [
                 "WaybillStore", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift"),
+            ]
+        ),
+        // The PostgreSQL store, for many hub nodes on one database.
+        .target(
+            name: "WaybillPostgres",
+            dependencies: [
+                "WaybillStore", "WaybillCore", .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"), .product(name: "Logging", package: "swift-log"),
             ]
         ),
         // Ingest pipeline, delivery scheduler, adapters, EDI gateway, CSV files: the hub itself.
@@ -131,6 +140,10 @@ let package = Package(
         .testTarget(
             name: "WaybillSQLiteTests",
             dependencies: ["WaybillSQLite", "WaybillStore", "WaybillCore", "WaybillTestSupport", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
+        .testTarget(
+            name: "WaybillPostgresTests",
+            dependencies: ["WaybillPostgres", "WaybillStore", "WaybillCore", "WaybillTestSupport"]
         ),
         .testTarget(
             name: "WaybillEngineTests",

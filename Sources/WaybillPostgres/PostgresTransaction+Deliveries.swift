@@ -1,0 +1,67 @@
+import PostgresNIO
+import WaybillCore
+import WaybillStore
+
+/// Writing the outbox.
+extension PostgresTransaction {
+    /// One row per subscription, in one statement (the names bound as one array).
+    func enqueueDeliveries(seq: Int64, subscriptions: [SubscriptionName], key: String, type: EventType, at: Timestamp) throws {
+        guard !subscriptions.isEmpty else { return }
+        try lock(key)
+        try db.run(
+            """
+            INSERT INTO outbox (seq, subscription, record_key, type, status, attempts, next_attempt_at, created_at)
+            SELECT \(seq), s, \(key), \(type.rawValue), 0, 0, \(at.milliseconds), \(at.milliseconds)
+            FROM unnest(\(subscriptions.map(\.rawValue))::text[]) WITH ORDINALITY AS u(s, n) ORDER BY n
+            """)
+    }
+
+    func recordAttempt(delivery id: Int64, result: AttemptResult) throws {
+        switch result {
+        case .delivered(let code, let at):
+            try db.run(
+                """
+                UPDATE outbox SET status = 1, attempts = attempts + 1, last_status = \(code.map(Int32.init)), last_error = NULL,
+                    delivered_at = \(at.milliseconds), next_attempt_at = NULL
+                WHERE id = \(id)
+                """)
+        case .retry(let code, let error, let next):
+            try db.run(
+                """
+                UPDATE outbox SET attempts = attempts + 1, last_status = \(code.map(Int32.init)), last_error = \(error),
+                    next_attempt_at = \(next.milliseconds)
+                WHERE id = \(id)
+                """)
+        case .dead(let code, let error, _):
+            try db.run(
+                """
+                UPDATE outbox SET status = 2, attempts = attempts + 1, last_status = \(code.map(Int32.init)), last_error = \(error),
+                    next_attempt_at = NULL
+                WHERE id = \(id)
+                """)
+        }
+    }
+
+    func requeue(delivery id: Int64, at: Timestamp) throws -> Bool {
+        try db.run("UPDATE outbox SET status = 0, next_attempt_at = \(at.milliseconds) WHERE id = \(id)") == 1
+    }
+
+    func requeueDeliveries(subscription: SubscriptionName, seqs: ClosedRange<Int64>?, received: ClosedRange<Timestamp>?, at: Timestamp) throws -> Int {
+        try db.run(
+            """
+            UPDATE outbox SET status = 0, next_attempt_at = \(at.milliseconds)
+            WHERE subscription = \(subscription.rawValue) AND status <> 0
+              AND seq BETWEEN \(seqs?.lowerBound ?? Int64.min) AND \(seqs?.upperBound ?? Int64.max)
+              AND seq IN (SELECT seq FROM events WHERE received_at BETWEEN \(received?.lowerBound.milliseconds ?? Int64.min)
+                                                                     AND \(received?.upperBound.milliseconds ?? Int64.max))
+            """)
+    }
+
+    func moveDeliveries(from: SubscriptionName, to: SubscriptionName, at: Timestamp) throws -> Int {
+        try db.run(
+            """
+            UPDATE outbox SET subscription = \(to.rawValue), status = 0, next_attempt_at = \(at.milliseconds), attempts = 0
+            WHERE subscription = \(from.rawValue) AND status <> 1
+            """)
+    }
+}
