@@ -110,8 +110,8 @@ let package = Package(
         .executableTarget(
             name: "waybill",
             dependencies: [
-                "WaybillCore", "WaybillStore", "WaybillSQLite", "WaybillEngine", "WaybillSamples", "WaybillBench", "WaybillConfig", "WaybillWebhooks",
-                "WaybillHTTP", "WaybillX12", "WaybillMapping", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "WaybillCore", "WaybillStore", "WaybillSQLite", "WaybillPostgres", "WaybillEngine", "WaybillSamples", "WaybillBench", "WaybillConfig",
+                "WaybillWebhooks", "WaybillHTTP", "WaybillX12", "WaybillMapping", .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -158,8 +158,8 @@ let package = Package(
         .testTarget(
             name: "WaybillCLITests",
             dependencies: [
-                "waybill", "WaybillCore", "WaybillSQLite", "WaybillStore", "WaybillConfig", "WaybillWebhooks", "WaybillEngine", "WaybillSamples",
-                "WaybillTestSupport",
+                "waybill", "WaybillCore", "WaybillSQLite", "WaybillPostgres", "WaybillStore", "WaybillConfig", "WaybillWebhooks", "WaybillEngine",
+                "WaybillSamples", "WaybillTestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
