@@ -125,7 +125,7 @@ let package = Package(
             linkerSettings: jemalloc
         ),
         // Helpers the test targets share (repository paths, temporary directories, python3).
-        .target(name: "WaybillTestSupport", path: "Tests/WaybillTestSupport"),
+        .target(name: "WaybillTestSupport", dependencies: ["WaybillPostgres"], path: "Tests/WaybillTestSupport"),
         .testTarget(name: "WaybillCoreTests", dependencies: ["WaybillCore", "WaybillTestSupport"]),
         .testTarget(
             name: "WaybillHTTPTests",
@@ -143,7 +143,9 @@ let package = Package(
         ),
         .testTarget(
             name: "WaybillPostgresTests",
-            dependencies: ["WaybillPostgres", "WaybillStore", "WaybillCore", "WaybillTestSupport"]
+            dependencies: [
+                "WaybillPostgres", "WaybillStore", "WaybillCore", "WaybillTestSupport", "WaybillSamples", "WaybillSQLite", "WaybillEngine",
+            ]
         ),
         .testTarget(
             name: "WaybillEngineTests",

@@ -49,7 +49,7 @@ final class ConnectionPool: Sendable {
             if keep && !state.closed { state.idle.append(connection) }
             return state.closed
         }
-        if !keep || closed { connection.close().whenComplete { _ in } }
+        if !keep || closed { connection.close().whenComplete { _ in withExtendedLifetime(connection) {} } }
         permit()
     }
 
@@ -61,6 +61,16 @@ final class ConnectionPool: Sendable {
             return state.idle
         }
         for connection in idle { try? await connection.close().get() }
+    }
+
+    /// Closes the idle connections without waiting (each is kept until it has closed).
+    func closeInBackground() {
+        let idle = state.withLock { state in
+            state.closed = true
+            defer { state.idle = [] }
+            return state.idle
+        }
+        for connection in idle { connection.close().whenComplete { _ in withExtendedLifetime(connection) {} } }
     }
 
     private func open() async throws -> PostgresConnection {

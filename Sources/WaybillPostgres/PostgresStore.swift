@@ -61,6 +61,25 @@ public final class PostgresStore: Store {
         try? await threads.shutdownGracefully()
     }
 
+    /// Drops the store's schema with everything in it (tables, control number sequences,
+    /// migrations) and closes the store: for tests, and for removing a hub's data for good.
+    public func dropSchema() async throws {
+        let schema = location.schema
+        do {
+            try await withConnection { db in try db.run("DROP SCHEMA \(unescaped: schema) CASCADE") }
+        } catch {
+            await close()
+            throw error
+        }
+        await close()
+    }
+
+    deinit {
+        // A store dropped without `close()`: its idle connections close in the background.
+        pool.closeInBackground()
+        threads.shutdownGracefully { _ in }
+    }
+
     public func write<T: Sendable>(_ body: @escaping @Sendable (any StoreTransaction) throws -> T) async throws -> T {
         try await withConnection { db in
             var attempt = 1

@@ -4,9 +4,8 @@ import NIOCore
 import NIOHTTP1
 import Testing
 import WaybillCore
+import WaybillPostgres
 import WaybillTestSupport
-
-@testable import WaybillPostgres
 
 @Suite("waybill serve on PostgreSQL")
 struct ServeOnPostgresTests {
@@ -27,9 +26,7 @@ struct ServeOnPostgresTests {
         guard let url = TestPostgres.url else { return }
         var location = try PostgresLocation(url: url)
         location.schema = schema
-        let store = try await PostgresStore(location: location, connections: 1)
-        _ = try? await store.withConnection { db in try db.run("DROP SCHEMA \(unescaped: schema) CASCADE") }
-        await store.close()
+        try await PostgresStore(location: location, connections: 1).dropSchema()
     }
 
     @Test("serves the API with store: postgres://… and the password from the environment; orders flow to a subscriber in order")

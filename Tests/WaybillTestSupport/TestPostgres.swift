@@ -1,4 +1,5 @@
 import Foundation
+import WaybillPostgres
 
 /// The PostgreSQL server the tests use, from `WAYBILL_TEST_POSTGRES`.
 ///
@@ -22,6 +23,15 @@ public enum TestPostgres {
     public static var url: String? {
         guard let value = ProcessInfo.processInfo.environment[variable], !value.isEmpty else { return nil }
         return value
+    }
+
+    /// The test server with a schema of its own for one test (created when a store opens it;
+    /// `PostgresStore.dropSchema()` removes it), or nil when the variable is not set.
+    public static func freshLocation() throws -> PostgresLocation? {
+        guard let url else { return nil }
+        var location = try PostgresLocation(url: url)
+        location.schema = schemaName()
+        return location
     }
 
     /// A schema name of its own for one test.
