@@ -150,7 +150,7 @@ let package = Package(
         .testTarget(
             name: "WaybillEngineTests",
             dependencies: [
-                "WaybillEngine", "WaybillSamples", "WaybillSQLite", "WaybillStore", "WaybillCore", "WaybillX12", "WaybillTestSupport",
+                "WaybillEngine", "WaybillSamples", "WaybillSQLite", "WaybillPostgres", "WaybillStore", "WaybillCore", "WaybillX12", "WaybillTestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),

@@ -19,6 +19,12 @@ public enum TestPostgres {
         su postgres -c "createdb -O waybill waybill_test"; export \(variable)=postgres://waybill:waybill@127.0.0.1:5432/waybill_test
         """
 
+    /// The error of a test that needs the server when the variable is not set.
+    public struct NotConfigured: Error, CustomStringConvertible {
+        public init() {}
+        public var description: String { TestPostgres.howToSet }
+    }
+
     /// The server's URL, or nil when the variable is not set.
     public static var url: String? {
         guard let value = ProcessInfo.processInfo.environment[variable], !value.isEmpty else { return nil }
