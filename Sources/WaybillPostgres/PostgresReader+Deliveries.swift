@@ -28,7 +28,7 @@ extension PostgresReader {
     /// still undelivered to the subscription (pending, retrying or dead), read from the partial
     /// index of undelivered rows.
     func dueDeliveries(now: Timestamp, excluding: Set<Int64>, limit: Int) throws -> [DeliveryJob] {
-        let rows = try db.all(
+        let rows = try all(
             """
             SELECT o.id, o.seq, o.subscription, o.record_key, o.type, o.attempts, e.body, e.trace_id, e.received_at, e.raw,
                    e.event_id, e.source, e.subject, e.event_time
@@ -79,20 +79,20 @@ extension PostgresReader {
         binds.append(Int64(max(0, filter.limit)))
         let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
         let sql = "SELECT \(Self.deliveryColumns) FROM outbox \(whereClause) ORDER BY id LIMIT $\(binds.count)"
-        return try db.all(PostgresQuery(unsafeSQL: sql, binds: binds)).compactMap(Self.deliveryRecord)
+        return try all(PostgresQuery(unsafeSQL: sql, binds: binds)).compactMap(Self.deliveryRecord)
     }
 
     func delivery(_ id: Int64) throws -> DeliveryRecord? {
-        try db.first("SELECT \(unescaped: Self.deliveryColumns) FROM outbox WHERE id = \(id)").flatMap(Self.deliveryRecord)
+        try first("SELECT \(unescaped: Self.deliveryColumns) FROM outbox WHERE id = \(id)").flatMap(Self.deliveryRecord)
     }
 
     func deliveries(ofEvent seq: Int64) throws -> [DeliveryRecord] {
-        try db.all("SELECT \(unescaped: Self.deliveryColumns) FROM outbox WHERE seq = \(seq) ORDER BY id").compactMap(Self.deliveryRecord)
+        try all("SELECT \(unescaped: Self.deliveryColumns) FROM outbox WHERE seq = \(seq) ORDER BY id").compactMap(Self.deliveryRecord)
     }
 
     func deliveryProgress(key: String) throws -> [SubscriptionName: SubscriptionProgress] {
         var progress: [SubscriptionName: SubscriptionProgress] = [:]
-        let rows = try db.all(
+        let rows = try all(
             """
             SELECT subscription, COUNT(*) FILTER (WHERE status = 1), COUNT(*) FILTER (WHERE status = 0), COUNT(*) FILTER (WHERE status = 2),
                    (array_agg(type ORDER BY id DESC) FILTER (WHERE status = 1))[1]
@@ -109,7 +109,7 @@ extension PostgresReader {
         var counts: [SubscriptionName: Int] = [:]
         // The status is written into the SQL (not bound) so that the planner can use the partial
         // indexes on pending (`outbox_due`) and dead (`outbox_dead`) rows.
-        for row in try db.all("SELECT subscription, COUNT(*) FROM outbox WHERE status = \(unescaped: String(Self.statusCode(status))) GROUP BY subscription") {
+        for row in try all("SELECT subscription, COUNT(*) FROM outbox WHERE status = \(unescaped: String(Self.statusCode(status))) GROUP BY subscription") {
             counts[SubscriptionName(try row.string(0))] = try row.int(1)
         }
         return counts
@@ -117,7 +117,7 @@ extension PostgresReader {
 
     func oldestPending() throws -> [SubscriptionName: Timestamp] {
         var oldest: [SubscriptionName: Timestamp] = [:]
-        for row in try db.all("SELECT subscription, MIN(created_at) FROM outbox WHERE status = 0 GROUP BY subscription") {
+        for row in try all("SELECT subscription, MIN(created_at) FROM outbox WHERE status = 0 GROUP BY subscription") {
             oldest[SubscriptionName(try row.string(0))] = try row.timestamp(1)
         }
         return oldest
@@ -155,16 +155,16 @@ extension PostgresReader {
         binds.append(Int64(max(0, filter.limit)))
         let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
         let sql = "SELECT \(Self.exceptionColumns) FROM exceptions \(whereClause) ORDER BY id LIMIT $\(binds.count)"
-        return try db.all(PostgresQuery(unsafeSQL: sql, binds: binds)).compactMap(Self.exceptionRecord)
+        return try all(PostgresQuery(unsafeSQL: sql, binds: binds)).compactMap(Self.exceptionRecord)
     }
 
     func exception(_ id: Int64) throws -> ExceptionRecord? {
-        try db.first("SELECT \(unescaped: Self.exceptionColumns) FROM exceptions WHERE id = \(id)").flatMap(Self.exceptionRecord)
+        try first("SELECT \(unescaped: Self.exceptionColumns) FROM exceptions WHERE id = \(id)").flatMap(Self.exceptionRecord)
     }
 
     func openExceptionCounts() throws -> [ExceptionKind: Int] {
         var counts: [ExceptionKind: Int] = [:]
-        for row in try db.all("SELECT kind, COUNT(*) FROM exceptions WHERE status = 'open' GROUP BY kind") {
+        for row in try all("SELECT kind, COUNT(*) FROM exceptions WHERE status = 'open' GROUP BY kind") {
             if let kind = ExceptionKind(rawValue: try row.string(0)) { counts[kind] = try row.int(1) }
         }
         return counts

@@ -14,16 +14,16 @@ extension PostgresReader {
     }
 
     func outboundInterchange(delivery id: Int64) throws -> OutboundInterchange? {
-        try db.first("SELECT \(unescaped: Self.outboundColumns) FROM x12_outbound WHERE delivery_id = \(id)").map(Self.outbound)
+        try first("SELECT \(unescaped: Self.outboundColumns) FROM x12_outbound WHERE delivery_id = \(id)").map(Self.outbound)
     }
 
     func outboundInterchange(partner: SystemName, control: Int) throws -> OutboundInterchange? {
-        try db.first("SELECT \(unescaped: Self.outboundColumns) FROM x12_outbound WHERE partner = \(partner.rawValue) AND control = \(Int64(control))")
+        try first("SELECT \(unescaped: Self.outboundColumns) FROM x12_outbound WHERE partner = \(partner.rawValue) AND control = \(Int64(control))")
             .map(Self.outbound)
     }
 
     func outboundInterchanges(partner: SystemName?, limit: Int) throws -> [OutboundInterchange] {
-        try db.all(
+        try all(
             """
             SELECT \(unescaped: Self.outboundColumns) FROM x12_outbound WHERE \(partner?.rawValue)::text IS NULL OR partner = \(partner?.rawValue)
             ORDER BY sent_at, partner, control LIMIT \(Int64(max(0, limit)))
@@ -32,13 +32,13 @@ extension PostgresReader {
     }
 
     func overdueInterchanges(now: Timestamp) throws -> [OutboundInterchange] {
-        try db.all(
+        try all(
             "SELECT \(unescaped: Self.outboundColumns) FROM x12_outbound WHERE status = 'sent' AND ack_due_at < \(now.milliseconds) ORDER BY ack_due_at"
         ).map(Self.outbound)
     }
 
     func inboundInterchange(partner: SystemName, control: String) throws -> InboundInterchange? {
-        try db.first(
+        try first(
             "SELECT partner, control, received_at, request, response, summary FROM x12_inbound WHERE partner = \(partner.rawValue) AND control = \(control)"
         ).map { row in
             InboundInterchange(

@@ -17,12 +17,12 @@ extension PostgresReader {
     }
 
     func clock(_ clock: ServiceLevelClock, subject: String) throws -> ClockRecord? {
-        try db.first("SELECT \(unescaped: Self.clockColumns) FROM slo_clocks WHERE clock = \(clock.rawValue) AND subject = \(subject)")
+        try first("SELECT \(unescaped: Self.clockColumns) FROM slo_clocks WHERE clock = \(clock.rawValue) AND subject = \(subject)")
             .flatMap(Self.clockRecord)
     }
 
     func runningClocks(_ clock: ServiceLevelClock, key: String) throws -> [ClockRecord] {
-        try db.all(
+        try all(
             """
             SELECT \(unescaped: Self.clockColumns) FROM slo_clocks WHERE record_key = \(key) AND clock = \(clock.rawValue) AND stopped_at IS NULL
             ORDER BY id
@@ -31,12 +31,12 @@ extension PostgresReader {
     }
 
     func runningClocks(awaiting seq: Int64) throws -> [ClockRecord] {
-        try db.all("SELECT \(unescaped: Self.clockColumns) FROM slo_clocks WHERE awaited_seq = \(seq) AND stopped_at IS NULL ORDER BY id")
+        try all("SELECT \(unescaped: Self.clockColumns) FROM slo_clocks WHERE awaited_seq = \(seq) AND stopped_at IS NULL ORDER BY id")
             .compactMap(Self.clockRecord)
     }
 
     func dueClocks(now: Timestamp, limit: Int) throws -> [ClockRecord] {
-        try db.all(
+        try all(
             """
             SELECT \(unescaped: Self.clockColumns) FROM slo_clocks WHERE due_at <= \(now.milliseconds) AND stopped_at IS NULL AND exception_id IS NULL
             ORDER BY due_at, id LIMIT \(Int64(max(0, limit)))
@@ -45,7 +45,7 @@ extension PostgresReader {
     }
 
     func breachedClocks(limit: Int) throws -> [ClockRecord] {
-        try db.all(
+        try all(
             """
             SELECT \(unescaped: Self.clockColumns) FROM slo_clocks WHERE stopped_at IS NULL AND exception_id IS NOT NULL
             ORDER BY id LIMIT \(Int64(max(0, limit)))
@@ -55,14 +55,14 @@ extension PostgresReader {
 
     func openBreachCounts() throws -> [ServiceLevelClock: Int] {
         var counts: [ServiceLevelClock: Int] = [:]
-        for row in try db.all("SELECT clock, COUNT(*) FROM slo_clocks WHERE stopped_at IS NULL AND exception_id IS NOT NULL GROUP BY clock") {
+        for row in try all("SELECT clock, COUNT(*) FROM slo_clocks WHERE stopped_at IS NULL AND exception_id IS NOT NULL GROUP BY clock") {
             if let clock = ServiceLevelClock(rawValue: try row.string(0)) { counts[clock] = try row.int(1) }
         }
         return counts
     }
 
     func kpiRollups(days: ClosedRange<Int64>, measures: [String]?) throws -> [KPIRollup] {
-        try db.all(
+        try all(
             """
             SELECT day, measure, dimension, count, total, maximum FROM kpi_days
             WHERE day BETWEEN \(days.lowerBound) AND \(days.upperBound) AND (\(measures == nil) OR measure = ANY(\(measures ?? [])::text[]))

@@ -10,17 +10,31 @@ class PostgresReader: StoreReader {
 
     init(db: BlockingConnection) { self.db = db }
 
-    /// Writes what a write transaction holds back (the order rows), before a query that reads
-    /// their table. A reader holds nothing.
-    func writePendingOrders() throws {}
+    /// The first row of a read, as cells. Every read goes through `first` or `all`: a write
+    /// transaction holds rows back (hub events, deliveries, order rows, KPI additions) and writes
+    /// them first when the query names their table.
+    func first(_ query: PostgresQuery) throws -> Cells? {
+        try writePending(before: query.sql)
+        return try db.first(query)
+    }
+
+    /// Every row of a read, as cells (see `first`).
+    func all(_ query: PostgresQuery) throws -> [Cells] {
+        try writePending(before: query.sql)
+        return try db.all(query)
+    }
+
+    /// Writes the rows a write transaction holds back whose tables `sql` names. A reader holds none.
+    func writePending(before sql: String) throws {}
 
     func order(_ id: OrderID) throws -> OrderState? {
+        // Straight to the connection: a write transaction answers for the orders it saved (their
+        // rows may be held back) before it asks here, so a row read here is never one held back.
         guard let cells = try db.first("SELECT state FROM orders WHERE order_id = \(id.rawValue)") else { return nil }
         return try OrderState(storage: try cells.bytes(0))
     }
 
     func orders(status: OrderStatus?, customer: CustomerID?, updatedSince: Timestamp?, after: OrderID?, limit: Int) throws -> [OrderState] {
-        try writePendingOrders()
         var conditions: [String] = []
         var binds = PostgresBindings()
         if let status {
@@ -42,37 +56,35 @@ class PostgresReader: StoreReader {
         binds.append(Int64(max(0, limit)))
         let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
         let sql = "SELECT state FROM orders \(whereClause) ORDER BY order_id LIMIT $\(binds.count)"
-        return try db.all(PostgresQuery(unsafeSQL: sql, binds: binds)).map { try OrderState(storage: try $0.bytes(0)) }
+        return try all(PostgresQuery(unsafeSQL: sql, binds: binds)).map { try OrderState(storage: try $0.bytes(0)) }
     }
 
     func orderCount() throws -> Int {
-        try writePendingOrders()
-        return try db.first("SELECT COUNT(*) FROM orders")?.int(0) ?? 0
+        return try first("SELECT COUNT(*) FROM orders")?.int(0) ?? 0
     }
 
     func ordersAwaitingMasterData() throws -> [OrderID] {
-        try writePendingOrders()
-        return try db.all("SELECT order_id FROM orders WHERE awaiting_master_data ORDER BY order_id").map { OrderID(try $0.string(0)) }
+        return try all("SELECT order_id FROM orders WHERE awaiting_master_data ORDER BY order_id").map { OrderID(try $0.string(0)) }
     }
 
     func heartbeats() throws -> [String: Timestamp] {
         var beats: [String: Timestamp] = [:]
-        for row in try db.all("SELECT node, seen_at FROM heartbeats") { beats[try row.string(0)] = try row.timestamp(1) }
+        for row in try all("SELECT node, seen_at FROM heartbeats") { beats[try row.string(0)] = try row.timestamp(1) }
         return beats
     }
 
     func customer(_ id: CustomerID) throws -> CustomerRecord? {
-        guard let cells = try db.first("SELECT record FROM customers WHERE customer_id = \(id.rawValue)") else { return nil }
+        guard let cells = try first("SELECT record FROM customers WHERE customer_id = \(id.rawValue)") else { return nil }
         return try CustomerRecord(PayloadReader.object(try JSONParser.parse(try cells.bytes(0)), at: "$"))
     }
 
     func product(_ sku: SKU) throws -> ProductRecord? {
-        guard let cells = try db.first("SELECT record FROM products WHERE sku = \(sku.rawValue)") else { return nil }
+        guard let cells = try first("SELECT record FROM products WHERE sku = \(sku.rawValue)") else { return nil }
         return try ProductRecord(PayloadReader.object(try JSONParser.parse(try cells.bytes(0)), at: "$"))
     }
 
     func crossReference(kind: String, system: SystemName, external: String) throws -> String? {
-        try db.first(
+        try first(
             """
             SELECT canonical FROM (
                 SELECT canonical, 0 AS rank FROM cross_references WHERE kind = \(kind) AND system = \(system.rawValue) AND external = \(external)
@@ -83,20 +95,20 @@ class PostgresReader: StoreReader {
     }
 
     func externalId(kind: String, system: SystemName, canonical: String) throws -> String? {
-        try db.first("SELECT external FROM external_ids WHERE kind = \(kind) AND system = \(system.rawValue) AND canonical = \(canonical)")?.string(0)
+        try first("SELECT external FROM external_ids WHERE kind = \(kind) AND system = \(system.rawValue) AND canonical = \(canonical)")?.string(0)
     }
 
     func systemsWithOwnIds() throws -> Set<SystemName> {
         Set(
-            try db.all("SELECT DISTINCT system FROM cross_references UNION SELECT DISTINCT system FROM external_ids").map { SystemName(try $0.string(0)) })
+            try all("SELECT DISTINCT system FROM cross_references UNION SELECT DISTINCT system FROM external_ids").map { SystemName(try $0.string(0)) })
     }
 
     func openReceivables(of customer: CustomerID) throws -> Int64 {
-        try db.first("SELECT open_minor FROM receivables WHERE customer_id = \(customer.rawValue)")?.int64(0) ?? 0
+        try first("SELECT open_minor FROM receivables WHERE customer_id = \(customer.rawValue)")?.int64(0) ?? 0
     }
 
     func orderForInvoice(_ invoice: InvoiceID) throws -> OrderID? {
-        try db.first("SELECT order_id FROM invoice_index WHERE invoice_id = \(invoice.rawValue)").map { OrderID(try $0.string(0)) }
+        try first("SELECT order_id FROM invoice_index WHERE invoice_id = \(invoice.rawValue)").map { OrderID(try $0.string(0)) }
     }
 
     static let eventColumns = "seq, source, event_id, type, subject, record_key, event_time, received_at, trace_id, origin, cause_seq, raw, body, outcome, code"
@@ -119,19 +131,19 @@ class PostgresReader: StoreReader {
     }
 
     func event(_ seq: Int64) throws -> StoredEvent? {
-        try db.first("SELECT \(unescaped: Self.eventColumns) FROM events WHERE seq = \(seq)").flatMap(Self.storedEvent)
+        try first("SELECT \(unescaped: Self.eventColumns) FROM events WHERE seq = \(seq)").flatMap(Self.storedEvent)
     }
 
     func eventSeq(source: String, eventId: String) throws -> Int64? {
-        try db.first("SELECT seq FROM events WHERE source = \(source) AND event_id = \(eventId)")?.int64(0)
+        try first("SELECT seq FROM events WHERE source = \(source) AND event_id = \(eventId)")?.int64(0)
     }
 
     func events(key: String) throws -> [StoredEvent] {
-        try db.all("SELECT \(unescaped: Self.eventColumns) FROM events WHERE record_key = \(key) ORDER BY seq").compactMap(Self.storedEvent)
+        try all("SELECT \(unescaped: Self.eventColumns) FROM events WHERE record_key = \(key) ORDER BY seq").compactMap(Self.storedEvent)
     }
 
     func inboundEvents(after seq: Int64, limit: Int) throws -> [StoredEvent] {
-        try db.all(
+        try all(
             """
             SELECT \(unescaped: Self.eventColumns) FROM events WHERE seq > \(seq) AND origin IN ('inbound', 'reprocessed')
             ORDER BY seq LIMIT \(Int64(max(0, limit)))
@@ -140,7 +152,7 @@ class PostgresReader: StoreReader {
     }
 
     func eventCount() throws -> Int {
-        try db.first("SELECT COUNT(*) FROM events")?.int(0) ?? 0
+        try first("SELECT COUNT(*) FROM events")?.int(0) ?? 0
     }
 
     static func parked(_ row: Cells) throws -> ParkedEvent {
@@ -150,12 +162,12 @@ class PostgresReader: StoreReader {
     }
 
     func parkedEvents(key: String) throws -> [ParkedEvent] {
-        try db.all("SELECT seq, record_key, event_time, received_at, awaiting FROM parked WHERE record_key = \(key) ORDER BY event_time, seq")
+        try all("SELECT seq, record_key, event_time, received_at, awaiting FROM parked WHERE record_key = \(key) ORDER BY event_time, seq")
             .map(Self.parked)
     }
 
     func parkedEvents(receivedBefore: Timestamp, unexpiredOnly: Bool) throws -> [ParkedEvent] {
-        try db.all(
+        try all(
             """
             SELECT seq, record_key, event_time, received_at, awaiting FROM parked p WHERE received_at < \(receivedBefore.milliseconds)
               AND (NOT \(unexpiredOnly) OR NOT EXISTS (SELECT 1 FROM exceptions e WHERE e.event_seq = p.seq AND e.kind = 'sequencing'))
@@ -169,7 +181,7 @@ class PostgresReader: StoreReader {
     }
 
     func refusedEvents(code: String?, limit: Int) throws -> [RefusedEvent] {
-        try db.all(
+        try all(
             """
             SELECT seq, record_key, code, refused_at FROM refused WHERE \(code)::text IS NULL OR code = \(code)
             ORDER BY seq LIMIT \(Int64(max(1, limit)))
@@ -178,7 +190,7 @@ class PostgresReader: StoreReader {
     }
 
     func refusedEvent(seq: Int64) throws -> RefusedEvent? {
-        try db.first("SELECT seq, record_key, code, refused_at FROM refused WHERE seq = \(seq)").map(Self.refused)
+        try first("SELECT seq, record_key, code, refused_at FROM refused WHERE seq = \(seq)").map(Self.refused)
     }
 
     static func keptPayload(_ row: Cells) throws -> KeptPayload {
@@ -192,11 +204,11 @@ class PostgresReader: StoreReader {
     }
 
     func keptPayload(id: Int64) throws -> KeptPayload? {
-        try db.first("SELECT id, system, delivery_id, received_at, headers, body, error FROM kept_payloads WHERE id = \(id)").map(Self.keptPayload)
+        try first("SELECT id, system, delivery_id, received_at, headers, body, error FROM kept_payloads WHERE id = \(id)").map(Self.keptPayload)
     }
 
     func keptPayloads(system: SystemName?, limit: Int) throws -> [KeptPayload] {
-        try db.all(
+        try all(
             """
             SELECT id, system, delivery_id, received_at, headers, body, error FROM kept_payloads
             WHERE \(system?.rawValue)::text IS NULL OR system = \(system?.rawValue) ORDER BY id LIMIT \(Int64(max(1, limit)))
@@ -206,14 +218,14 @@ class PostgresReader: StoreReader {
 
     func disabledSubscriptions() throws -> [SubscriptionName: String] {
         var disabled: [SubscriptionName: String] = [:]
-        for row in try db.all("SELECT name, reason FROM subscription_state WHERE disabled") {
+        for row in try all("SELECT name, reason FROM subscription_state WHERE disabled") {
             disabled[SubscriptionName(try row.string(0))] = try row.stringOrNil(1) ?? "disabled"
         }
         return disabled
     }
 
     func auditLog(limit: Int) throws -> [AuditEntry] {
-        try db.all(
+        try all(
             "SELECT at, actor, action, target, detail FROM (SELECT * FROM audit_log ORDER BY id DESC LIMIT \(Int64(max(0, limit)))) latest ORDER BY id"
         ).map {
             AuditEntry(at: try $0.timestamp(0), actor: try $0.string(1), action: try $0.string(2), target: try $0.string(3), detail: try $0.stringOrNil(4))
@@ -221,7 +233,6 @@ class PostgresReader: StoreReader {
     }
 
     func projectionDigest() throws -> String {
-        try writePendingOrders()
         var text = ""
         let queries: [(String, PostgresQuery)] = [
             (
@@ -238,7 +249,7 @@ class PostgresReader: StoreReader {
         ]
         for (name, query) in queries {
             text += "# \(name)\n"
-            for row in try db.all(query) { text += try row.string(0) + "\n" }
+            for row in try all(query) { text += try row.string(0) + "\n" }
         }
         return text
     }

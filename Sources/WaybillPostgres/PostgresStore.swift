@@ -88,7 +88,7 @@ public final class PostgresStore: Store {
                     return try Self.transaction(db, begin: "BEGIN") { db in
                         let transaction = PostgresTransaction(db: db)
                         let result = try body(transaction)
-                        try transaction.writePendingOrders()
+                        try transaction.writeAllPending()
                         return result
                     }
                 } catch let error as PostgresQueryError where error.isTransient && attempt < Self.maxAttempts {

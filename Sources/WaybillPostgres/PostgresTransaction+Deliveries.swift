@@ -4,36 +4,24 @@ import WaybillStore
 
 /// Writing the outbox.
 extension PostgresTransaction {
-    /// One row per subscription, in one statement (the names bound as one array).
-    func enqueueDeliveries(seq: Int64, subscriptions: [SubscriptionName], key: String, type: EventType, at: Timestamp) throws {
-        guard !subscriptions.isEmpty else { return }
-        try lock(key)
-        try db.run(
-            """
-            INSERT INTO outbox (seq, subscription, record_key, type, status, attempts, next_attempt_at, created_at)
-            SELECT \(seq), s, \(key), \(type.rawValue), 0, 0, \(at.milliseconds), \(at.milliseconds)
-            FROM unnest(\(subscriptions.map(\.rawValue))::text[]) WITH ORDINALITY AS u(s, n) ORDER BY n
-            """)
-    }
-
     func recordAttempt(delivery id: Int64, result: AttemptResult) throws {
         switch result {
         case .delivered(let code, let at):
-            try db.run(
+            try run(
                 """
                 UPDATE outbox SET status = 1, attempts = attempts + 1, last_status = \(code.map(Int32.init)), last_error = NULL,
                     delivered_at = \(at.milliseconds), next_attempt_at = NULL
                 WHERE id = \(id)
                 """)
         case .retry(let code, let error, let next):
-            try db.run(
+            try run(
                 """
                 UPDATE outbox SET attempts = attempts + 1, last_status = \(code.map(Int32.init)), last_error = \(error),
                     next_attempt_at = \(next.milliseconds)
                 WHERE id = \(id)
                 """)
         case .dead(let code, let error, _):
-            try db.run(
+            try run(
                 """
                 UPDATE outbox SET status = 2, attempts = attempts + 1, last_status = \(code.map(Int32.init)), last_error = \(error),
                     next_attempt_at = NULL
@@ -43,11 +31,11 @@ extension PostgresTransaction {
     }
 
     func requeue(delivery id: Int64, at: Timestamp) throws -> Bool {
-        try db.run("UPDATE outbox SET status = 0, next_attempt_at = \(at.milliseconds) WHERE id = \(id)") == 1
+        try run("UPDATE outbox SET status = 0, next_attempt_at = \(at.milliseconds) WHERE id = \(id)") == 1
     }
 
     func requeueDeliveries(subscription: SubscriptionName, seqs: ClosedRange<Int64>?, received: ClosedRange<Timestamp>?, at: Timestamp) throws -> Int {
-        try db.run(
+        try run(
             """
             UPDATE outbox SET status = 0, next_attempt_at = \(at.milliseconds)
             WHERE subscription = \(subscription.rawValue) AND status <> 0
@@ -58,7 +46,7 @@ extension PostgresTransaction {
     }
 
     func moveDeliveries(from: SubscriptionName, to: SubscriptionName, at: Timestamp) throws -> Int {
-        try db.run(
+        try run(
             """
             UPDATE outbox SET subscription = \(to.rawValue), status = 0, next_attempt_at = \(at.milliseconds), attempts = 0
             WHERE subscription = \(from.rawValue) AND status <> 1

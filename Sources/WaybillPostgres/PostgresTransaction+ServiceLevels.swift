@@ -29,14 +29,4 @@ extension PostgresTransaction {
     func recordBreach(clock id: Int64, exception: Int64) throws {
         try db.run("UPDATE slo_clocks SET exception_id = \(exception) WHERE id = \(id) AND exception_id IS NULL")
     }
-
-    func addToKPI(_ rollup: KPIRollup) throws {
-        try db.run(
-            """
-            INSERT INTO kpi_days (measure, dimension, day, count, total, maximum)
-            VALUES (\(rollup.measure), \(rollup.dimension), \(rollup.day), \(rollup.count), \(rollup.total), \(rollup.maximum))
-            ON CONFLICT (measure, dimension, day) DO UPDATE SET count = kpi_days.count + excluded.count,
-                total = kpi_days.total + excluded.total, maximum = GREATEST(kpi_days.maximum, excluded.maximum)
-            """)
-    }
 }
