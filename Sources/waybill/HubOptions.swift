@@ -67,6 +67,13 @@ struct HubOptions: ParsableArguments {
         }
     }
 
+    /// The name this process beats under: `waybill` on SQLite (one process per file), and
+    /// `waybill@HOST:PID` on PostgreSQL, where several nodes share the heartbeats.
+    static func nodeName(_ configuration: HubConfiguration) -> String {
+        guard case .postgres = configuration.store else { return "waybill" }
+        return "waybill@\(ProcessInfo.processInfo.hostName):\(ProcessInfo.processInfo.processIdentifier)"
+    }
+
     /// Closes a PostgreSQL store's connections (an SQLite store closes with its last reference).
     static func close(_ store: any Store) async {
         if let postgres = store as? PostgresStore { await postgres.close() }

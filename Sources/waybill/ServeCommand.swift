@@ -70,7 +70,7 @@ struct ServeCommand: AsyncParsableCommand {
         let csv = CSVInbox(hub: hub, logger: logger)
         let group = ServiceGroup(
             services: [
-                app, DeliveryService(scheduler: scheduler), HousekeepingService(hub: hub),
+                app, DeliveryService(scheduler: scheduler), HousekeepingService(hub: hub, node: HubOptions.nodeName(configuration)),
                 DirectoryWatchService(what: "X12", logger: logger, processPending: { [edi] in try await edi.processPending() }),
                 DirectoryWatchService(what: "CSV", logger: logger, processPending: { [csv] in try await csv.processPending() }),
             ],
@@ -108,12 +108,14 @@ struct DeliveryService: Service {
 /// `storeHealth` says not ready meanwhile, and logs the change once).
 struct HousekeepingService: Service {
     let hub: Hub
+    /// The name this process beats under (`heartbeats`).
+    var node = "waybill"
 
     func run() async throws {
         var failures = 0
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             do {
-                try await hub.housekeep()
+                try await hub.housekeep(node: node)
                 failures = 0
             } catch {
                 failures += 1

@@ -113,6 +113,14 @@ struct ServeOnPostgresTests {
         let view = try await call(client, .GET, "\(base)/v1/orders/SO-1", token: "tok-service")
         #expect(string(view.body?["status"]) == "shipped")
 
+        // The node beats under its own name (nodes share the heartbeats table).
+        var location = try PostgresLocation(url: try #require(TestPostgres.url))
+        location.schema = schema
+        let observer = try await PostgresStore(location: location, connections: 1)
+        let beats = try await observer.read { try $0.heartbeats() }
+        await observer.close()
+        #expect(beats.keys.contains { $0.hasPrefix("waybill@") && $0.hasSuffix(":\(server.processIdentifier)") }, "\(beats)")
+
         kill(server.processIdentifier, SIGTERM)
         try await eventually { !server.isRunning }
         #expect(!server.isRunning && server.terminationStatus == 0, "SIGTERM stops the server")
