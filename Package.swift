@@ -37,6 +37,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/yaslab/CSV.swift", from: "2.5.2"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         // Pure domain: canonical model, event catalog, lifecycle, rules. Foundation only.
@@ -52,6 +53,14 @@ let package = Package(
             name: "WaybillSQLite",
             dependencies: [
                 "WaybillStore", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift"),
+            ]
+        ),
+        // The PostgreSQL store, for many hub nodes on one database.
+        .target(
+            name: "WaybillPostgres",
+            dependencies: [
+                "WaybillStore", "WaybillCore", .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"), .product(name: "Logging", package: "swift-log"),
             ]
         ),
         // Ingest pipeline, delivery scheduler, adapters, EDI gateway, CSV files: the hub itself.
@@ -102,8 +111,8 @@ let package = Package(
         .executableTarget(
             name: "waybill",
             dependencies: [
-                "WaybillCore", "WaybillStore", "WaybillSQLite", "WaybillEngine", "WaybillSamples", "WaybillBench", "WaybillConfig", "WaybillWebhooks",
-                "WaybillHTTP", "WaybillX12", "WaybillMapping", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "WaybillCore", "WaybillStore", "WaybillSQLite", "WaybillPostgres", "WaybillEngine", "WaybillSamples", "WaybillBench", "WaybillConfig",
+                "WaybillWebhooks", "WaybillHTTP", "WaybillX12", "WaybillMapping", .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -117,7 +126,7 @@ let package = Package(
             linkerSettings: jemalloc
         ),
         // Helpers the test targets share (repository paths, temporary directories, python3).
-        .target(name: "WaybillTestSupport", path: "Tests/WaybillTestSupport"),
+        .target(name: "WaybillTestSupport", dependencies: ["WaybillPostgres"], path: "Tests/WaybillTestSupport"),
         .testTarget(name: "WaybillCoreTests", dependencies: ["WaybillCore", "WaybillTestSupport"]),
         .testTarget(
             name: "WaybillHTTPTests",
@@ -134,9 +143,15 @@ let package = Package(
             dependencies: ["WaybillSQLite", "WaybillStore", "WaybillCore", "WaybillTestSupport", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .testTarget(
+            name: "WaybillPostgresTests",
+            dependencies: [
+                "WaybillPostgres", "WaybillStore", "WaybillCore", "WaybillTestSupport", "WaybillSamples", "WaybillSQLite", "WaybillEngine",
+            ]
+        ),
+        .testTarget(
             name: "WaybillEngineTests",
             dependencies: [
-                "WaybillEngine", "WaybillSamples", "WaybillSQLite", "WaybillStore", "WaybillCore", "WaybillX12", "WaybillTestSupport",
+                "WaybillEngine", "WaybillSamples", "WaybillSQLite", "WaybillPostgres", "WaybillStore", "WaybillCore", "WaybillX12", "WaybillTestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"), .product(name: "CSV", package: "CSV.swift"),
             ]
         ),
@@ -146,8 +161,8 @@ let package = Package(
         .testTarget(
             name: "WaybillCLITests",
             dependencies: [
-                "waybill", "WaybillCore", "WaybillSQLite", "WaybillStore", "WaybillConfig", "WaybillWebhooks", "WaybillEngine", "WaybillSamples",
-                "WaybillTestSupport",
+                "waybill", "WaybillCore", "WaybillSQLite", "WaybillPostgres", "WaybillStore", "WaybillConfig", "WaybillWebhooks", "WaybillEngine",
+                "WaybillSamples", "WaybillTestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -15,11 +15,17 @@ import time
 import urllib.request
 
 from selenium import webdriver
-from selenium.common.exceptions import NoAlertPresentException
+from selenium.common.exceptions import NoAlertPresentException, StaleElementReferenceException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
-from selenium.webdriver.support.ui import WebDriverWait
+from selenium.webdriver.support.ui import WebDriverWait as SeleniumWait
+
+
+def WebDriverWait(driver, timeout):
+    """A wait that looks again when the page it looked at was replaced meanwhile (a form
+    submitted, a live update): the element found belonged to the old page."""
+    return SeleniumWait(driver, timeout, ignored_exceptions=(StaleElementReferenceException,))
 
 BASE, SHOTS, SCENARIO = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
 os.makedirs(SHOTS, exist_ok=True)

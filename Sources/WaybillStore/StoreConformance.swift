@@ -31,6 +31,11 @@ public enum StoreConformance {
         ("masterDataAndCrossReferences", masterDataAndCrossReferences),
         ("controlNumbersNeverRepeat", controlNumbersNeverRepeat),
         ("interchangesAreTracked", interchangesAreTracked),
+        ("clocksRunBreachAndStop", clocksRunBreachAndStop),
+        ("kpiRollupsAddUp", kpiRollupsAddUp),
+        ("refusedEventsAndKeptPayloads", refusedEventsAndKeptPayloads),
+        ("externalIdsAreFoundBothWays", externalIdsAreFoundBothWays),
+        ("heartbeatsAuditAndSubscriptions", heartbeatsAuditAndSubscriptions),
     ]
 
     static func event(_ id: String, key: String = "order:SO-1", time: Int64 = 0, source: String = "/systems/wms") -> NewEvent {

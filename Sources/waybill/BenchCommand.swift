@@ -4,6 +4,7 @@ import Synchronization
 import WaybillBench
 import WaybillCore
 import WaybillEngine
+import WaybillPostgres
 import WaybillSQLite
 import WaybillSamples
 import WaybillX12
@@ -36,6 +37,13 @@ struct BenchCommand: AsyncParsableCommand {
             "Subscribers: 'demo' (the 7-system sample landscape, about 6 deliveries per event) or 'single' (one subscriber per event type, no status_changed subscribers)."
     )
     var landscape = "demo"
+
+    @Option(
+        name: .customLong("store"),
+        help:
+            "Also run the full pipeline on PostgreSQL (postgres://user@host/database; a schema of its own, dropped afterwards), beside SQLite in the same run."
+    )
+    var postgresStore: String?
 
     @Flag(help: "Measure X12 850 parsing and mapping speed (MB/s on one core) instead.")
     var edi = false
@@ -140,7 +148,15 @@ struct BenchCommand: AsyncParsableCommand {
         }
         let baselineRate = Double(bodies.count) / (ContinuousClock.now - start).seconds
 
-        let figures: [(String, JSONValue)] = [
+        var postgres: Figures?
+        if let postgresStore {
+            guard PostgresLocation.isURL(postgresStore) else { throw ValidationError("--store expects postgres://… (the bench always runs on SQLite)") }
+            log("measuring the full pipeline on PostgreSQL…")
+            postgres = try await PostgresBenchmark.run(
+                url: postgresStore, systems: systems, masterData: workload.masterData(), bodies: bodies, batch: batch, concurrency: concurrency)
+        }
+
+        var figures: [(String, JSONValue)] = [
             ("events", .int(bodies.count)), ("events_per_second", Self.number(pipeline.rate, 0)),
             ("decode_events_per_second", Self.number(decodeRate, 0)),
             ("p50_ms", Self.number(pipeline.p50, 2)), ("p99_ms", Self.number(pipeline.p99, 2)),
@@ -150,6 +166,12 @@ struct BenchCommand: AsyncParsableCommand {
             ("concurrency", .int(concurrency)), ("average_event_bytes", .int(bytes / bodies.count)), ("landscape", .string(landscape)),
             ("deliveries_per_event", Self.number(pipeline.deliveriesPerEvent, 2)), ("allocator", .string(Self.allocator)),
         ]
+        if let postgres {
+            figures += [
+                ("postgres_events_per_second", Self.number(postgres.rate, 0)), ("postgres_p50_ms", Self.number(postgres.p50, 2)),
+                ("postgres_p99_ms", Self.number(postgres.p99, 2)), ("postgres_deliveries_per_event", Self.number(postgres.deliveriesPerEvent, 2)),
+            ]
+        }
         if json {
             print(JSONWriter.pretty(.object(figures)))
         } else {
@@ -162,6 +184,11 @@ struct BenchCommand: AsyncParsableCommand {
                 peak memory:    \(String(format: "%.1f", peak)) MB   stored orders before: \(storedOrders)
                 allocator:      \(Self.allocator)
                 """)
+            if let postgres {
+                print(
+                    "on PostgreSQL:  \(Int(postgres.rate)) events/s   p50 \(String(format: "%.2f", postgres.p50)) ms   p99 \(String(format: "%.2f", postgres.p99)) ms (\(String(format: "%.2f", postgres.deliveriesPerEvent)) deliveries per event)"
+                )
+            }
         }
     }
 

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import WaybillCore
 import WaybillEngine
+import WaybillPostgres
 import WaybillSQLite
 import WaybillSamples
 
@@ -18,10 +19,27 @@ struct DemoCommand: AsyncParsableCommand {
     @Flag(help: "Print { orders, exceptions, deliveries } as JSON with sorted keys.")
     var json = false
 
-    @Option(help: "SQLite file to use (default: a fresh temporary file, removed afterwards).")
+    @Option(
+        help:
+            "SQLite file to use (default: a fresh temporary file, removed afterwards), or postgres://… (played in a schema of its own, dropped afterwards)."
+    )
     var store: String?
 
     func run() async throws {
+        if let store, PostgresLocation.isURL(store) {
+            var location = try PostgresLocation(url: store)
+            location.schema = "waybill_demo_\(getpid())"
+            let postgres = try await PostgresStore(location: location)
+            do {
+                let run = try await DemoRun.play(store: postgres, seed: seed)
+                print(json ? JSONWriter.pretty(run.json) : run.text)
+            } catch {
+                try? await postgres.dropSchema()
+                throw error
+            }
+            try await postgres.dropSchema()
+            return
+        }
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("waybill-demo-\(getpid())")
         let path: String
         if let store {

@@ -35,7 +35,7 @@ struct ReplayCommand: AsyncParsableCommand {
             let configuration = try hub.configuration()
             let clock = SystemClock()
             let hub = Hub(
-                store: try SQLiteStore(path: try HubOptions.sqlitePath(configuration)), landscape: configuration.landscape,
+                store: try SQLiteStore(path: try HubOptions.sqlitePath(configuration, command: "replay")), landscape: configuration.landscape,
                 policies: configuration.policies, clock: clock, random: HubRandom(seed: UInt64.random(in: 1...UInt64.max)),
                 serviceLevels: configuration.serviceLevels)
             let now = clock.now()

@@ -10,7 +10,6 @@ import WaybillConfig
 import WaybillCore
 import WaybillEngine
 import WaybillHTTP
-import WaybillSQLite
 import WaybillWebhooks
 
 /// `waybill serve`: the hub as a service — HTTP API, signed webhook delivery, park timeouts —
@@ -37,7 +36,7 @@ struct ServeCommand: AsyncParsableCommand {
         var configuration = try options.configuration()
         if let host { configuration.host = host }
         if let port { configuration.port = port }
-        let path = try HubOptions.sqlitePath(configuration)
+        let store = try await HubOptions.openStore(configuration)
 
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
@@ -45,7 +44,7 @@ struct ServeCommand: AsyncParsableCommand {
         logger.logLevel = environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
         let clock = SystemClock()
         let hub = Hub(
-            store: try SQLiteStore(path: path), landscape: configuration.landscape, policies: configuration.policies, clock: clock,
+            store: store, landscape: configuration.landscape, policies: configuration.policies, clock: clock,
             random: HubRandom(seed: UInt64.random(in: 1...UInt64.max)), serviceLevels: configuration.serviceLevels, logger: logger)
         var clientConfiguration = HTTPClient.Configuration()
         clientConfiguration.timeout = .init(connect: .seconds(2), read: .seconds(5))
@@ -71,7 +70,7 @@ struct ServeCommand: AsyncParsableCommand {
         let csv = CSVInbox(hub: hub, logger: logger)
         let group = ServiceGroup(
             services: [
-                app, DeliveryService(scheduler: scheduler), HousekeepingService(hub: hub),
+                app, DeliveryService(scheduler: scheduler), HousekeepingService(hub: hub, node: HubOptions.nodeName(configuration)),
                 DirectoryWatchService(what: "X12", logger: logger, processPending: { [edi] in try await edi.processPending() }),
                 DirectoryWatchService(what: "CSV", logger: logger, processPending: { [csv] in try await csv.processPending() }),
             ],
@@ -80,9 +79,11 @@ struct ServeCommand: AsyncParsableCommand {
             try await group.run()
         } catch {
             try? await client.shutdown()
+            await HubOptions.close(store)
             throw error
         }
         try await client.shutdown()
+        await HubOptions.close(store)
     }
 }
 
@@ -107,12 +108,14 @@ struct DeliveryService: Service {
 /// `storeHealth` says not ready meanwhile, and logs the change once).
 struct HousekeepingService: Service {
     let hub: Hub
+    /// The name this process beats under (`heartbeats`).
+    var node = "waybill"
 
     func run() async throws {
         var failures = 0
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             do {
-                try await hub.housekeep()
+                try await hub.housekeep(node: node)
                 failures = 0
             } catch {
                 failures += 1

@@ -10,7 +10,7 @@ import WaybillX12
 @Suite("EDI: broken interchanges get TA1 / 997 codes, nothing partial is stored")
 struct EDIRefusalTests {
     func world() async throws -> EDIWorld {
-        let world = try EDIWorld()
+        let world = try await EDIWorld()
         try await world.ingest(EDIWorld.masterData[0], EDIWorld.masterData[1], EDIWorld.masterData[2])
         return world
     }

@@ -2,14 +2,18 @@ import Foundation
 import Testing
 import WaybillCore
 import WaybillEngine
+import WaybillPostgres
 import WaybillStore
 import WaybillTestSupport
 import WaybillX12
 
 /// BoltWorks orders by EDI: 850s dropped in its inbound directory, 855 / 856 / 810 written to
-/// its outbound directory, 997s both ways — over a real SQLite file and real directories.
+/// its outbound directory, 997s both ways — over a real SQLite file or PostgreSQL schema and real
+/// directories.
 struct EDIWorld {
     let hub: Hub
+    /// The PostgreSQL store, when the world runs on one (its schema is dropped by `finish`).
+    let postgres: PostgresStore?
     let clock: ManualClock
     let scheduler: DeliveryScheduler
     let inbox: EDIInbox
@@ -23,7 +27,12 @@ struct EDIWorld {
     ///   - outboundDirectory: where the 855 / 856 / 810 subscriptions write (default `out/`).
     ///   - answerDirectory: where the 997s for dropped files go (default: the subscriptions' directory).
     ///   - acknowledgeBackorders: the 855 subscription also carries `o2c.inventory.backordered`.
-    init(outboundDirectory: String? = nil, answerDirectory: String? = nil, acknowledgeBackorders: Bool = false) throws {
+    ///   - store: the store it runs on.
+    init(
+        on store: TestStore = .sqlite, outboundDirectory: String? = nil, answerDirectory: String? = nil, acknowledgeBackorders: Bool = false
+    )
+        async throws
+    {
         root = try temporaryDirectory("waybill-edi")
         let out = outboundDirectory ?? root.appendingPathComponent("out").path
         let systems = [
@@ -44,7 +53,8 @@ struct EDIWorld {
                     interchangeId: "BOLTWORKS", ourId: "ACMEIND", acknowledgementWindow: 3_600_000,
                     inboundDirectory: root.appendingPathComponent("in").path, outboundDirectory: answerDirectory)),
         ]
-        (hub, clock) = try makeHub(systems: systems)
+        postgres = try await store.postgres()
+        (hub, clock) = try makeHub(store: postgres, systems: systems)
         scheduler = DeliveryScheduler(hub: hub, adapters: AdapterRegistry(["x12File": X12FileAdapter(hub: hub)]), concurrency: 1)
         inbox = EDIInbox(hub: hub, settle: .zero)
         try FileManager.default.createDirectory(at: inbound, withIntermediateDirectories: true)
@@ -62,6 +72,11 @@ struct EDIWorld {
             "erp", "m-3", .productUpserted, subject: "BLT-M8",
             #"{"sku":"BLT-M8","baseUom":"EA","uomConversions":{"CA":12},"listPrice":"2.50","currency":"USD","externalIds":{"boltworks-edi":"BWM8"}}"#),
     ]
+
+    /// Drops the PostgreSQL schema the world ran on.
+    func finish() async throws {
+        try await postgres?.dropSchema()
+    }
 
     func drop(_ name: String, _ text: String) throws {
         try Data(text.utf8).write(to: inbound.appendingPathComponent(name))
@@ -109,9 +124,10 @@ struct EDIWorld {
 @Suite("EDI trading partner end to end")
 struct EDIScenarioTests {
     @Test(
-        "an 850 dropped by BoltWorks becomes an order; one 855, two 856s and two 810s go back under one control sequence; the same file again creates nothing")
-    func fullScenario() async throws {
-        let world = try EDIWorld()
+        "an 850 dropped by BoltWorks becomes an order; one 855, two 856s and two 810s go back under one control sequence; the same file again creates nothing",
+        arguments: TestStore.allCases)
+    func fullScenario(_ store: TestStore) async throws {
+        let world = try await EDIWorld(on: store)
         let hub = world.hub
         try await world.ingest(EDIWorld.masterData[0], EDIWorld.masterData[1], EDIWorld.masterData[2])
 
@@ -195,6 +211,7 @@ struct EDIScenarioTests {
         #expect(try world.written().count == 6, "no new document was written")
         let view = try #require(try await hub.order(OrderID(orderId)))
         #expect(view.status == .invoiced)
+        try await world.finish()
     }
 
     /// Master data, the 850 dropped and processed, and the 855 written: returns the 855.
@@ -206,9 +223,11 @@ struct EDIScenarioTests {
         return try #require(try world.written().values.first { $0.groups[0].sets[0].code == "855" })
     }
 
-    @Test("the partner's 997s mark our documents accepted or rejected; one not acknowledged in the window raises an exception, settled by a late 997")
-    func partnerAcknowledgements() async throws {
-        let world = try EDIWorld()
+    @Test(
+        "the partner's 997s mark our documents accepted or rejected; one not acknowledged in the window raises an exception, settled by a late 997",
+        arguments: TestStore.allCases)
+    func partnerAcknowledgements(_ store: TestStore) async throws {
+        let world = try await EDIWorld(on: store)
         let ack855 = try await orderAcknowledged(world)
         let gateway = EDIGateway(hub: world.hub)
         var sent = try await world.hub.outboundInterchanges(partner: EDIWorld.partner)
@@ -233,14 +252,15 @@ struct EDIScenarioTests {
         #expect(rejected.stored)
         let open = try await world.hub.exceptions(ExceptionFilter(kind: .edi, status: .open))
         #expect(open.count == 1 && open[0].code == "edi_rejected" && open[0].message.contains("rejected the 855 for BOLTWORKS-PO-88231"))
+        try await world.finish()
     }
 
-    @Test("a document that cannot be written is retried under the same control number; no number is ever used twice")
-    func retryKeepsControlNumber() async throws {
+    @Test("a document that cannot be written is retried under the same control number; no number is ever used twice", arguments: TestStore.allCases)
+    func retryKeepsControlNumber(_ store: TestStore) async throws {
         let root = try temporaryDirectory("waybill-edi-blocked")
         let blocked = root.appendingPathComponent("out")
         try Data("not a directory".utf8).write(to: blocked)
-        let world = try EDIWorld(outboundDirectory: blocked.path, answerDirectory: root.appendingPathComponent("acks").path)
+        let world = try await EDIWorld(on: store, outboundDirectory: blocked.path, answerDirectory: root.appendingPathComponent("acks").path)
         try await world.ingest(EDIWorld.masterData[0], EDIWorld.masterData[1], EDIWorld.masterData[2])
         try world.drop("po.edi", try fixture("850-basic.edi"))
         try await world.inbox.processPending()
@@ -259,11 +279,14 @@ struct EDIScenarioTests {
         #expect(written.controlNumber == "000000002" && written.groups[0].controlNumber == "2")
         let sent = try await world.hub.outboundInterchanges(partner: EDIWorld.partner)
         #expect(Set(sent.map(\.control)).count == sent.count)
+        try await world.finish()
     }
 
-    @Test("a partner that takes backorders on its 855 gets a second one (BAK01 05) with IB, the quantity in its cases and the expected date")
-    func backorderAcknowledgement() async throws {
-        let world = try EDIWorld(acknowledgeBackorders: true)
+    @Test(
+        "a partner that takes backorders on its 855 gets a second one (BAK01 05) with IB, the quantity in its cases and the expected date",
+        arguments: TestStore.allCases)
+    func backorderAcknowledgement(_ store: TestStore) async throws {
+        let world = try await EDIWorld(on: store, acknowledgeBackorders: true)
         _ = try await orderAcknowledged(world)
         let orderId = "BOLTWORKS-PO-88231"
         try await world.ingest(
@@ -276,11 +299,12 @@ struct EDIScenarioTests {
         let second = acks[1].groups[0].sets[0]
         #expect(second.segments[0].elements == ["05", "AC", "PO-88231", "20261201"])
         #expect(second.segments.filter { $0.id == "ACK" }.map(\.elements) == [["IA", "40", "EA"], ["IB", "2", "CA", "068", "20261215"]])
+        try await world.finish()
     }
 
-    @Test("a trading partner hears only of the orders it placed, never of other customers' orders")
-    func onlyItsOwnOrders() async throws {
-        let world = try EDIWorld()
+    @Test("a trading partner hears only of the orders it placed, never of other customers' orders", arguments: TestStore.allCases)
+    func onlyItsOwnOrders(_ store: TestStore) async throws {
+        let world = try await EDIWorld(on: store)
         _ = try await orderAcknowledged(world)
         try await world.ingest(
             event(
@@ -292,11 +316,12 @@ struct EDIScenarioTests {
         try await world.deliver()
         #expect(try await world.hub.order(OrderID("SO-2001"))?.lines.first?.shipped == Quantity(5))
         #expect(try world.written().count == 2, "only the 997 and the 855 for BoltWorks' own order")
+        try await world.finish()
     }
 
-    @Test("a file still being written (modified less than the settle time ago) is left alone until it settles")
-    func unsettledFileWaits() async throws {
-        let world = try EDIWorld()
+    @Test("a file still being written (modified less than the settle time ago) is left alone until it settles", arguments: TestStore.allCases)
+    func unsettledFileWaits(_ store: TestStore) async throws {
+        let world = try await EDIWorld(on: store)
         try await world.ingest(EDIWorld.masterData[0], EDIWorld.masterData[1], EDIWorld.masterData[2])
         let patient = EDIInbox(hub: world.hub, settle: .seconds(30))
         let half = String(try fixture("850-basic.edi").prefix(300))
@@ -309,5 +334,6 @@ struct EDIScenarioTests {
             [.modificationDate: Date().addingTimeInterval(-60)], ofItemAtPath: world.inbound.appendingPathComponent("arriving.edi").path)
         let handled = try await patient.processPending()
         #expect(handled.map(\.receipt?.verdict) == [.accepted])
+        try await world.finish()
     }
 }

@@ -2,6 +2,7 @@ import Foundation
 import Synchronization
 import WaybillCore
 import WaybillEngine
+import WaybillPostgres
 import WaybillSQLite
 import WaybillSamples
 import WaybillStore
@@ -10,6 +11,21 @@ import WaybillTestSupport
 func temporaryStore() throws -> SQLiteStore {
     let directory = try temporaryDirectory("waybill-engine")
     return try SQLiteStore(path: directory.appendingPathComponent("hub.sqlite").path)
+}
+
+/// The stores a test runs on, for the tests that run on both.
+enum TestStore: String, CaseIterable, Sendable, CustomStringConvertible {
+    case sqlite, postgres
+
+    var description: String { rawValue }
+
+    /// A PostgreSQL store on a schema of its own (`dropSchema()` when done), or nil on SQLite.
+    /// Throws, saying how to set it, when `WAYBILL_TEST_POSTGRES` is not set.
+    func postgres() async throws -> PostgresStore? {
+        guard self == .postgres else { return nil }
+        guard let location = try TestPostgres.freshLocation() else { throw TestPostgres.NotConfigured() }
+        return try await PostgresStore(location: location)
+    }
 }
 
 let start = Timestamp(rfc3339: "2026-12-01T08:00:00Z")!
