@@ -123,6 +123,21 @@ extension PostgresReader {
         return oldest
     }
 
+    func queueDepths(of subscriptions: [SubscriptionName], cap: Int) throws -> [SubscriptionName: QueueDepth] {
+        var depths: [SubscriptionName: QueueDepth] = [:]
+        for name in subscriptions {
+            let row = try first(
+                """
+                SELECT (SELECT COUNT(*) FROM (SELECT 1 FROM outbox WHERE status = 0 AND subscription = \(name.rawValue) LIMIT \(Int64(cap + 1))) AS capped),
+                       (SELECT MIN(created_at) FROM outbox WHERE status = 0 AND subscription = \(name.rawValue))
+                """)
+            let count = try row.map { try $0.int(0) } ?? 0
+            let oldest = try row.flatMap { try $0.int64OrNil(1) }
+            depths[name] = QueueDepth(pending: min(count, cap), capped: count > cap, oldestPending: oldest.map { Timestamp(milliseconds: $0) })
+        }
+        return depths
+    }
+
     static func exceptionRecord(_ row: Cells) throws -> ExceptionRecord? {
         guard let kind = ExceptionKind(rawValue: try row.string(1)) else { return nil }
         return ExceptionRecord(

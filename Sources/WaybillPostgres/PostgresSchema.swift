@@ -160,5 +160,8 @@ enum PostgresSchema {
                 """,
                 "CREATE INDEX kpi_days_by_day ON kpi_days (day)",
             ]),
+        Migration(
+            version: 5, name: "pending deliveries by subscription",
+            statements: ["CREATE INDEX outbox_pending_by_subscription ON outbox (subscription, created_at) WHERE status = 0"]),
     ]
 }

@@ -428,6 +428,20 @@ class SQLiteReader: StoreReader {
         return oldest
     }
 
+    func queueDepths(of subscriptions: [SubscriptionName], cap: Int) throws -> [SubscriptionName: QueueDepth] {
+        var depths: [SubscriptionName: QueueDepth] = [:]
+        for name in subscriptions {
+            // `status = 0` is written into the SQL so the partial index applies.
+            let count =
+                try Int.fetchOne(
+                    query("SELECT COUNT(*) FROM (SELECT 1 FROM outbox WHERE status = 0 AND subscription = ? LIMIT ?)"), arguments: [name.rawValue, cap + 1])
+                ?? 0
+            let oldest = try Int64.fetchOne(query("SELECT MIN(created_at) FROM outbox WHERE status = 0 AND subscription = ?"), arguments: [name.rawValue])
+            depths[name] = QueueDepth(pending: min(count, cap), capped: count > cap, oldestPending: oldest.map { Timestamp(milliseconds: $0) })
+        }
+        return depths
+    }
+
     func disabledSubscriptions() throws -> [SubscriptionName: String] {
         var disabled: [SubscriptionName: String] = [:]
         for row in try Row.fetchAll(query("SELECT name, reason FROM subscription_state WHERE disabled = 1")) {

@@ -94,3 +94,17 @@ public struct DeliveryFilter: Sendable {
         self.limit = limit
     }
 }
+
+/// A subscription's backlog as the console shows it: pending deliveries counted up to a cap (a
+/// larger backlog reads as the cap, `capped`), and when the oldest of them was written.
+public struct QueueDepth: Sendable, Equatable {
+    public var pending: Int
+    public var capped: Bool
+    public var oldestPending: Timestamp?
+
+    public init(pending: Int, capped: Bool, oldestPending: Timestamp?) {
+        self.pending = pending
+        self.capped = capped
+        self.oldestPending = oldestPending
+    }
+}

@@ -59,6 +59,10 @@ public protocol StoreReader {
     func deliveryCounts(status: DeliveryStatus) throws -> [SubscriptionName: Int]
     /// When each subscription's oldest pending delivery was created.
     func oldestPending() throws -> [SubscriptionName: Timestamp]
+    /// Each subscription's pending deliveries counted up to `cap`, and its oldest pending one's
+    /// creation time — from an index of pending rows by subscription, so the answer costs the
+    /// same with a backlog of millions (the console's overview).
+    func queueDepths(of subscriptions: [SubscriptionName], cap: Int) throws -> [SubscriptionName: QueueDepth]
 
     func exceptions(_ filter: ExceptionFilter) throws -> [ExceptionRecord]
     func exception(_ id: Int64) throws -> ExceptionRecord?

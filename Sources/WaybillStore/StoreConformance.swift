@@ -23,6 +23,7 @@ public enum StoreConformance {
         ("failedWriteLeavesNothing", failedWriteLeavesNothing),
         ("ordersRoundTrip", ordersRoundTrip),
         ("deliveriesKeepOrderPerKey", deliveriesKeepOrderPerKey),
+        ("queueDepthsAreCappedWithTheirOldest", queueDepthsAreCappedWithTheirOldest),
         ("deadDeliveryBlocksItsKeyUntilRequeued", deadDeliveryBlocksItsKeyUntilRequeued),
         ("deliveredKeysStayInOrderAfterLateEventsAndReplays", deliveredKeysStayInOrderAfterLateEventsAndReplays),
         ("anEventEnqueuedAgainKeepsEveryDelivery", anEventEnqueuedAgainKeepsEveryDelivery),
@@ -124,6 +125,29 @@ public enum StoreConformance {
         try check(next.contains { $0.key == "order:A" && $0.seq > headA.seq }, "after delivery the next event of the key is due")
         let record = try await store.read { try $0.delivery(headA.id) }
         try check(record?.status == .delivered && record?.attempts == 2 && record?.lastStatusCode == 200, "attempts and status are recorded")
+    }
+
+    /// Backlogs counted up to a cap, with the oldest pending delivery's time; delivered ones left out.
+    public static func queueDepthsAreCappedWithTheirOldest(_ store: any Store) async throws {
+        try await store.write { tx in
+            for i in 0..<5 {
+                let seq = try tx.append(event("q\(i)", key: "order:Q\(i)"))!
+                try tx.enqueueDeliveries(
+                    seq: seq, subscriptions: i < 2 ? ["wms-orders", "erp-orders"] : ["wms-orders"], key: "order:Q\(i)", type: .shipmentConfirmed,
+                    at: Timestamp(milliseconds: 1_000 + Int64(i) * 100))
+            }
+        }
+        let first = try await store.read { try $0.dueDeliveries(now: Timestamp(milliseconds: 9_000), excluding: [], limit: 20) }
+            .filter { $0.subscription == "erp-orders" }.min { $0.id < $1.id }!
+        try await store.write { tx in try tx.recordAttempt(delivery: first.id, result: .delivered(statusCode: 200, at: Timestamp(milliseconds: 2_000))) }
+        let depths = try await store.read { try $0.queueDepths(of: ["wms-orders", "erp-orders", "tms-shipments"], cap: 3) }
+        try check(
+            depths["wms-orders"] == QueueDepth(pending: 3, capped: true, oldestPending: Timestamp(milliseconds: 1_000)),
+            "capped at 3: \(String(describing: depths["wms-orders"]))")
+        try check(
+            depths["erp-orders"] == QueueDepth(pending: 1, capped: false, oldestPending: Timestamp(milliseconds: 1_100)),
+            "the delivered one is left out: \(String(describing: depths["erp-orders"]))")
+        try check(depths["tms-shipments"] == QueueDepth(pending: 0, capped: false, oldestPending: nil), "an empty queue")
     }
 
     /// A dead-lettered delivery keeps later events of its key waiting until it is requeued.

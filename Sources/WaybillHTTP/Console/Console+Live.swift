@@ -13,7 +13,8 @@ extension Console {
         var ingestRate: String
         var deliveryRate: String
         var eventsTotal: Int
-        var pending: Int
+        /// Pending deliveries; "100000+" past the count the overview caps at.
+        var pending: String
         var dead: Int
         var openExceptions: Int
 
@@ -28,25 +29,30 @@ extension Console {
             JSONWriter.sortedBytes(
                 .members([
                     ("ingestRate", .string(ingestRate)), ("deliveryRate", .string(deliveryRate)), ("eventsTotal", .int(eventsTotal)),
-                    ("pending", .int(pending)), ("dead", .int(dead)), ("openExceptions", .int(openExceptions)), ("at", .string(now.rfc3339)),
+                    ("pending", .string(pending)), ("dead", .int(dead)), ("openExceptions", .int(openExceptions)), ("at", .string(now.rfc3339)),
                 ]))
         }
     }
 
+    /// How far the overview counts a subscription's backlog (past it: "100000+").
+    static let backlogCap = 100_000
+
     func figures() async throws -> Figures {
-        let (pending, dead, open) = try await hub.store.read { r in
-            (try r.deliveryCounts(status: .pending), try r.deliveryCounts(status: .dead), try r.openExceptionCounts())
+        let names = Array(hub.landscape.subscriptions.keys)
+        let (depths, dead, open) = try await hub.store.read { r in
+            (try r.queueDepths(of: names, cap: Self.backlogCap), try r.deliveryCounts(status: .dead), try r.openExceptionCounts())
         }
-        return figures(pending: pending, dead: dead, open: open)
+        return figures(depths: depths, dead: dead, open: open)
     }
 
     /// The live figures from counts already read.
-    func figures(pending: [SubscriptionName: Int], dead: [SubscriptionName: Int], open: [ExceptionKind: Int]) -> Figures {
+    func figures(depths: [SubscriptionName: QueueDepth], dead: [SubscriptionName: Int], open: [ExceptionKind: Int]) -> Figures {
         let now = hub.clock.now()
         let rates = hub.activity.rates(at: now)
         return Figures(
             ingestRate: Self.rate(rates.ingested), deliveryRate: Self.rate(rates.delivered), eventsTotal: hub.activity.totals.ingested,
-            pending: pending.values.reduce(0, +), dead: dead.values.reduce(0, +), openExceptions: open.values.reduce(0, +))
+            pending: String(depths.values.reduce(0) { $0 + $1.pending }) + (depths.values.contains { $0.capped } ? "+" : ""),
+            dead: dead.values.reduce(0, +), openExceptions: open.values.reduce(0, +))
     }
 
     static func rate(_ value: Double) -> String { value >= 10 ? String(Int(value.rounded())) : String((value * 10).rounded() / 10) }

@@ -8,20 +8,23 @@ import WaybillStore
 extension Console {
     func overview(_ visit: Visit) async throws -> Response {
         let now = hub.clock.now()
-        let (pending, dead, oldest, disabled, open) = try await hub.store.read { r in
+        // Backlogs from the index of pending rows, counted up to a cap: the page costs the same
+        // with millions of deliveries waiting.
+        let names = Array(hub.landscape.subscriptions.keys)
+        let (depths, dead, disabled, open) = try await hub.store.read { r in
             (
-                try r.deliveryCounts(status: .pending), try r.deliveryCounts(status: .dead), try r.oldestPending(), try r.disabledSubscriptions(),
+                try r.queueDepths(of: names, cap: Self.backlogCap), try r.deliveryCounts(status: .dead), try r.disabledSubscriptions(),
                 try r.openExceptionCounts()
             )
         }
         let subscriptions: [[String: Any]] = hub.landscape.subscriptions.values.sorted { $0.name < $1.name }.map { s in
             [
                 "name": s.name.rawValue, "system": s.system.rawValue, "state": state(of: s.name, disabled: disabled),
-                "pending": pending[s.name] ?? 0, "dead": dead[s.name] ?? 0,
-                "oldest": oldest[s.name].map { Self.age(milliseconds: now.milliseconds - $0.milliseconds) } ?? "",
+                "pending": depths[s.name].map { "\($0.pending)\($0.capped ? "+" : "")" } ?? "0", "dead": dead[s.name] ?? 0,
+                "oldest": depths[s.name]?.oldestPending.map { Self.age(milliseconds: now.milliseconds - $0.milliseconds) } ?? "",
             ]
         }
-        let figures = self.figures(pending: pending, dead: dead, open: open)
+        let figures = self.figures(depths: depths, dead: dead, open: open)
         let kinds = open.filter { $0.value > 0 }.sorted { $0.value > $1.value || ($0.value == $1.value && $0.key.rawValue < $1.key.rawValue) }
         let visible = kinds.filter { visit.person.works($0.key) || visit.person.role == .admin }
         let (slos, kpis, ackChart) = try await serviceLevels(now: now)
