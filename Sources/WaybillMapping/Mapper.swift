@@ -96,6 +96,14 @@ public struct Mapper: Sendable {
         return text
     }
 
+    /// A required field's value, or an error naming its rule and the input path it read.
+    static func required(_ value: Value, at location: String) throws(MappingError) -> JSONValue {
+        guard let json = value.json, json != .null else {
+            throw MappingError(.missingValue, "the payload has no value for a required field", rule: location, inputPath: value.path)
+        }
+        return json
+    }
+
     /// Renders a template; a required field whose value is absent is an error naming its rule
     /// and the input path it read.
     static func render(_ template: Template, in scope: Scope) throws(MappingError) -> JSONValue {
@@ -103,11 +111,7 @@ public struct Mapper: Sendable {
         case .constant(let value):
             return value
         case .expression(let rule):
-            let value = try evaluate(rule, in: scope)
-            guard let json = value.json, json != .null else {
-                throw MappingError(.missingValue, "the payload has no value for a required field", rule: rule.location, inputPath: value.path)
-            }
-            return json
+            return try Mapper.required(try evaluate(rule, in: scope), at: rule.location)
         case .object(let fields):
             var members: [(String, JSONValue)] = []
             members.reserveCapacity(fields.count)

@@ -170,11 +170,7 @@ public struct RowMapper: Sendable {
         case .constant(let value):
             return value
         case .expression(let rule):
-            let value = try evaluate(rule, row, scope)
-            guard let json = value.json, json != .null else {
-                throw MappingError(.missingValue, "the payload has no value for a required field", rule: rule.location, inputPath: value.path)
-            }
-            return json
+            return try Mapper.required(try evaluate(rule, row, scope), at: rule.location)
         case .object(let fields):
             var members: [(String, JSONValue)] = []
             members.reserveCapacity(fields.count)

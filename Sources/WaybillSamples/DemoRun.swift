@@ -42,16 +42,12 @@ public struct DemoRun: Sendable {
         let client = HTTPClient(eventLoopGroupProvider: .singleton)
         do {
             let run = try await withThrowingTaskGroup(of: DemoRun?.self, returning: DemoRun.self) { group in
-                let listening = AsyncStream<Int>.makeStream()
+                let server = LoopbackServer(netsuite.router(), label: "waybill.demo.netsuite")
                 group.addTask {
-                    try await netsuite.serve { port in
-                        listening.continuation.yield(port)
-                        listening.continuation.finish()
-                    }
+                    try await server.run()
                     return nil
                 }
-                var ports = listening.stream.makeAsyncIterator()
-                guard let port = await ports.next(), port > 0 else { throw WaybillError(.invalidPayload, "the demo's NetSuite service did not start") }
+                let port = try await server.port()
                 let hub = Hub(
                     store: store, landscape: Landscape(systems: try transports.systems(erpURL: "http://127.0.0.1:\(port)/services/rest")),
                     policies: policies, clock: clock, random: HubRandom(seed: seed))

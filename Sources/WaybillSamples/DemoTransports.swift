@@ -147,14 +147,4 @@ final class DemoNetSuite: Sendable {
         }
         return root
     }
-
-    /// Serves until cancelled; `listening` is given the port once it listens.
-    func serve(listening: @escaping @Sendable (Int) -> Void) async throws {
-        var logger = Logger(label: "waybill.demo.netsuite")
-        logger.logLevel = .critical
-        let app = Application(
-            router: router(), configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-            onServerRunning: { channel in listening(channel.localAddress?.port ?? 0) }, logger: logger)
-        try await app.runService()
-    }
 }

@@ -3,13 +3,13 @@ import AsyncHTTPClient
 import Foundation
 import GRDB
 import Hummingbird
-import Logging
 import NIOCore
 import WaybillConfig
 import WaybillCore
 import WaybillEngine
 import WaybillHTTP
 import WaybillSQLite
+import WaybillSamples
 
 /// `waybill bench --console --stored-orders N`: the console's overview and an order page served
 /// by the hub's own router on loopback, against a store holding N orders (loaded through the full
@@ -20,22 +20,13 @@ import WaybillSQLite
 enum ConsoleBenchmark {
     static func run(hub: Hub, storePath: String, storedOrders: Int, json: Bool) async throws {
         let configuration = try ConfigLoader.parse("users:\n  - { name: root, role: admin, token: \"tok-bench\" }\n", environment: [:])
-        let listening = AsyncStream<Int>.makeStream()
-        var quiet = Logger(label: "bench.console")
-        quiet.logLevel = .critical
-        let app = Application(
-            router: HubAPI(hub: hub, configuration: configuration).router(), configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-            onServerRunning: { channel in
-                listening.continuation.yield(channel.localAddress?.port ?? 0)
-                listening.continuation.finish()
-            }, logger: quiet)
+        let server = LoopbackServer(HubAPI(hub: hub, configuration: configuration).router(), label: "bench.console")
         let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(redirectConfiguration: .disallow))
         var results: [(String, [Double])] = []
         do {
             try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask { try await app.runService() }
-                var ports = listening.stream.makeAsyncIterator()
-                guard let port = await ports.next(), port > 0 else { throw CleanExit.message("the console did not start") }
+                group.addTask { try await server.run() }
+                let port = try await server.port()
                 let base = "http://127.0.0.1:\(port)"
                 let cookie = try await signIn(client, base)
                 let order = storedOrders > 0 ? "PRE-\(storedOrders / 2)" : "none"

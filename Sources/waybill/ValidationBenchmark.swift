@@ -2,11 +2,11 @@ import ArgumentParser
 import AsyncHTTPClient
 import Foundation
 import Hummingbird
-import Logging
 import NIOCore
 import WaybillCore
 import WaybillEngine
 import WaybillSQLite
+import WaybillSamples
 import WaybillStore
 import WaybillWebhooks
 
@@ -23,27 +23,14 @@ enum ValidationBenchmark {
             try await Task.sleep(for: .seconds(2))
             return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: #"{"outcome":"passed"}"#)))
         }
-        // On a port the kernel picks; known once the server listens.
-        let listening = AsyncStream<Int>.makeStream()
-        let service = Application(
-            router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-            onServerRunning: { channel in
-                listening.continuation.yield(channel.localAddress?.port ?? 0)
-                listening.continuation.finish()
-            },
-            logger: { () -> Logger in
-                var logger = Logger(label: "bench.validation-service")
-                logger.logLevel = .critical  // the cancelled connections at the end are expected
-                return logger
-            }())
+        let service = LoopbackServer(router, label: "bench.validation-service")
         let client = HTTPClient(eventLoopGroupProvider: .singleton)
         var none: [Double] = []
         var slow: [Double] = []
         var answered = 0
         try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await service.runService() }
-            var iterator = listening.stream.makeAsyncIterator()
-            guard let port = await iterator.next(), port > 0 else { throw CleanExit.message("the validation service did not start") }
+            group.addTask { try await service.run() }
+            let port = try await service.port()
             for round in 0..<3 {
                 none.append(
                     try await measure(

@@ -34,13 +34,11 @@ extension DeliveryScheduler {
                 try await recordValidated(unavailable, id: "validation-\(job.id)-unreadable", job: job, subscription: subscription)
                 return .refused(statusCode: code, error: error.message)
             }
-        case .delivered, .created:
-            // A system that answers 2xx without a body (or an in-process one) lets the order pass.
-            let code: Int? = if case .created(let status, _) = outcome { status } else if case .delivered(let status) = outcome { status } else { nil }
-            let passed = JSONValue.members([
-                ("orderId", .string(order.rawValue)), ("validation", .string(settings.name)), ("outcome", .string(ValidationOutcome.passed.rawValue)),
-            ])
-            try await recordValidated(passed, id: "validation-\(job.id)", job: job, subscription: subscription)
+        case .delivered(let code):
+            try await recordPassed(order: order, job: job, subscription: subscription, settings: settings)
+            return .delivered(statusCode: code)
+        case .created(let code, _):
+            try await recordPassed(order: order, job: job, subscription: subscription, settings: settings)
             return .delivered(statusCode: code)
         case .failed(_, let error), .refused(_, let error):
             if job.attempts == 0 {
@@ -51,6 +49,14 @@ extension DeliveryScheduler {
         case .gone:
             return outcome
         }
+    }
+
+    /// A system that answers 2xx without a body (or an in-process one) lets the order pass.
+    func recordPassed(order: OrderID, job: DeliveryJob, subscription: Subscription, settings: ValidationSettings) async throws {
+        let passed = JSONValue.members([
+            ("orderId", .string(order.rawValue)), ("validation", .string(settings.name)), ("outcome", .string(ValidationOutcome.passed.rawValue)),
+        ])
+        try await recordValidated(passed, id: "validation-\(job.id)", job: job, subscription: subscription)
     }
 
     /// Ingests the `o2c.order.validated` event from the validating system.
