@@ -1,13 +1,15 @@
 #!/usr/bin/env python3
 """A subscribed system for Waybill's tests: verifies every webhook with the independent
 `standardwebhooks` library, parses it with the `cloudevents` SDK, and appends one JSON line per
-request to OUT. Answers 500 to the first FAIL_FIRST requests (an outage), then 204.
+request to OUT. Answers 500 to the first FAIL_FIRST requests (an outage), then 204, each after
+DELAY_MS milliseconds (a slow system; requests are served concurrently).
 
-Usage: webhook_receiver.py PORT SECRET OUT [FAIL_FIRST]
+Usage: webhook_receiver.py PORT SECRET OUT [FAIL_FIRST [DELAY_MS]]
 """
 import json
 import sys
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 try:  # the SDK's HTTP binding moved under v1 in cloudevents 2.x
@@ -18,6 +20,7 @@ from standardwebhooks.webhooks import Webhook
 
 port, secret, out = int(sys.argv[1]), sys.argv[2], sys.argv[3]
 fail_first = int(sys.argv[4]) if len(sys.argv) > 4 else 0
+delay = int(sys.argv[5]) / 1000 if len(sys.argv) > 5 else 0
 webhook = Webhook(secret)
 lock = threading.Lock()
 state = {"requests": 0}
@@ -45,6 +48,8 @@ class Handler(BaseHTTPRequestHandler):
             record.update({"id": event["id"], "type": event["type"], "source": event["source"], "subject": event.get("subject")})
         except Exception as error:  # noqa: BLE001
             record["cloudevent_error"] = str(error)
+        if delay:
+            time.sleep(delay)
         with lock:
             with open(out, "a") as f:
                 f.write(json.dumps(record) + "\n")

@@ -179,10 +179,17 @@ struct ConfigReader {
     mutating func read(_ root: Node?) -> HubConfiguration {
         var config = HubConfiguration()
         guard let root else { return config }
-        let top = mapping(root, "", allowed: ["store", "listen", "policies", "slo", "rateLimit", "users", "systems"])
+        let top = mapping(root, "", allowed: ["store", "nodes", "retention", "listen", "policies", "slo", "rateLimit", "users", "systems"])
         if let text = string(top["store"], "store") {
             if let location = StoreLocation(text) { config.store = location } else { problem("store", top["store"], "expected sqlite:PATH or postgres://…") }
         }
+        let nodes = mapping(top["nodes"], "nodes", allowed: ["lease"])
+        if let ms = duration(nodes["lease"], "nodes.lease") {
+            if ms >= 1_000 { config.leaseMilliseconds = ms } else { problem("nodes.lease", nodes["lease"], "expected at least 1s") }
+        }
+        let retention = mapping(top["retention"], "retention", allowed: ["deliveries", "heartbeats"])
+        config.retention.deliveredMilliseconds = duration(retention["deliveries"], "retention.deliveries")
+        config.retention.heartbeatMilliseconds = duration(retention["heartbeats"], "retention.heartbeats")
         let listen = mapping(top["listen"], "listen", allowed: ["host", "port"])
         if let host = string(listen["host"], "listen.host") { config.host = host }
         if let port = string(listen["port"], "listen.port") {

@@ -60,6 +60,11 @@ public struct SystemConfiguration: Sendable, Equatable {
 /// The whole of `waybill.yml`, validated.
 public struct HubConfiguration: Sendable, Equatable {
     public var store: StoreLocation = .sqlite(path: "waybill.sqlite")
+    /// `nodes.lease`: how long a node's delivery claims and its hold on the periodic jobs last
+    /// without renewal — how soon the other nodes take over the work of one that died.
+    public var leaseMilliseconds: Int64 = 10_000
+    /// `retention:`, what housekeeping removes once it is old enough.
+    public var retention = Retention()
     public var host = "127.0.0.1"
     public var port = 8080
     public var policies = Policies()

@@ -134,20 +134,53 @@ public final class Hub: Sendable {
     // MARK: Housekeeping
 
     /// One round of the periodic jobs: a heartbeat written to the store (a real write, so a store
-    /// that cannot take writes — a full disk — is noticed, and its recovery too), then the park
-    /// and acknowledgement timeouts, then the service-level clocks. Throws the store's error; the caller retries with backoff.
-    public func housekeep(node: String = "waybill") async throws {
+    /// that cannot take writes — a full disk — is noticed, and its recovery too), then — on the
+    /// node holding the `housekeeping` lease, one at a time when several share the store — the
+    /// park and acknowledgement timeouts and the service-level clocks. The lease runs `lease`
+    /// from each round: when its node stops beating, another takes over once it has run out.
+    /// Returns whether this node ran the jobs. Throws the store's error; the caller retries with backoff.
+    @discardableResult
+    public func housekeep(node: String = "waybill", lease: Duration = .seconds(15), retention: Retention = Retention()) async throws -> Bool {
         let now = clock.now()
         do {
-            try await store.write { tx in try tx.beat(node: node, at: now) }
+            let holds = try await store.write { tx in
+                try tx.beat(node: node, at: now)
+                return try tx.holdLease("housekeeping", holder: node, now: now, until: now.adding(lease))
+            }
             storeHealth.succeeded(at: now)
+            guard holds else { return false }
             try await expireParkedEvents()
             try await expireAcknowledgementWindows()
             try await evaluateServiceLevels()
+            try await applyRetention(retention)
+            return true
         } catch {
             storeHealth.failed(error, at: clock.now(), component: "housekeeping")
             throw error
         }
+    }
+
+    /// Removes what `retention` no longer keeps, `batch` rows per transaction (short ones: a
+    /// long transaction would hold back PostgreSQL's vacuum and SQLite's checkpoints), at most
+    /// `rounds` batches per call so the other periodic jobs keep their pace; the rest goes next
+    /// time. Returns how many deliveries were removed.
+    @discardableResult
+    public func applyRetention(_ retention: Retention, batch: Int = 1_000, rounds: Int = 20) async throws -> Int {
+        let now = clock.now()
+        var removed = 0
+        if let keep = retention.deliveredMilliseconds {
+            let cutoff = now.adding(milliseconds: -keep)
+            for _ in 0..<rounds {
+                let count = try await store.write { tx in try tx.removeDelivered(before: cutoff, limit: batch) }
+                removed += count
+                if count < batch { break }
+            }
+        }
+        if let keep = retention.heartbeatMilliseconds {
+            let cutoff = now.adding(milliseconds: -keep)
+            _ = try await store.write { tx in try tx.forgetNodes(seenBefore: cutoff) }
+        }
+        return removed
     }
 
     /// Raises a `sequencing` exception for each event parked longer than the park timeout.

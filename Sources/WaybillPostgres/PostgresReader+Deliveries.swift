@@ -30,8 +30,7 @@ extension PostgresReader {
     func dueDeliveries(now: Timestamp, excluding: Set<Int64>, limit: Int) throws -> [DeliveryJob] {
         let rows = try all(
             """
-            SELECT o.id, o.seq, o.subscription, o.record_key, o.type, o.attempts, e.body, e.trace_id, e.received_at, e.raw,
-                   e.event_id, e.source, e.subject, e.event_time
+            SELECT \(unescaped: Self.jobColumns)
             FROM outbox o JOIN events e ON e.seq = o.seq
             WHERE o.status = 0 AND o.next_attempt_at <= \(now.milliseconds)
               AND o.subscription NOT IN (SELECT name FROM subscription_state WHERE disabled)
@@ -40,6 +39,17 @@ extension PostgresReader {
                   WHERE p.record_key = o.record_key AND p.subscription = o.subscription AND p.status <> 1 AND p.seq < o.seq)
             ORDER BY o.next_attempt_at, o.id LIMIT \(Int64(max(0, limit) + excluding.count))
             """)
+        return try Self.jobs(rows, excluding: excluding, limit: limit)
+    }
+
+    /// What a delivery job is read with: the outbox row `o` and its event `e`.
+    static let jobColumns = """
+        o.id, o.seq, o.subscription, o.record_key, o.type, o.attempts, e.body, e.trace_id, e.received_at, e.raw,
+        e.event_id, e.source, e.subject, e.event_time
+        """
+
+    /// Jobs from rows of `jobColumns`, in their order, leaving out `excluding`.
+    static func jobs(_ rows: [Cells], excluding: Set<Int64> = [], limit: Int = .max) throws -> [DeliveryJob] {
         var jobs: [DeliveryJob] = []
         // An event goes to several subscribers: its stored body is turned into JSON once.
         var bodies: [Int64: [UInt8]] = [:]

@@ -163,5 +163,20 @@ enum PostgresSchema {
         Migration(
             version: 5, name: "pending deliveries by subscription",
             statements: ["CREATE INDEX outbox_pending_by_subscription ON outbox (subscription, created_at) WHERE status = 0"]),
+        Migration(
+            version: 6, name: "delivery claims, leases, retention",
+            statements: [
+                // Which node attempts a pending delivery, and until when its claim holds.
+                "ALTER TABLE outbox ADD COLUMN claimed_by text, ADD COLUMN claimed_until bigint",
+                "CREATE INDEX outbox_claimed ON outbox (subscription, claimed_until) WHERE claimed_by IS NOT NULL",
+                // Claims take each subscription's due heads oldest first (`PostgresStore+Claims`);
+                // no node reads the whole outbox by due time any more.
+                "CREATE INDEX outbox_due_by_subscription ON outbox (subscription, next_attempt_at, id) WHERE status = 0",
+                "DROP INDEX outbox_due",
+                // Periodic jobs run by one node at a time: who holds each, until when.
+                "CREATE TABLE leases (name text PRIMARY KEY, holder text NOT NULL, until bigint NOT NULL)",
+                // Delivered deliveries by when, for `retention.deliveries`.
+                "CREATE INDEX outbox_delivered ON outbox (delivered_at) WHERE status = 1",
+            ]),
     ]
 }

@@ -3,6 +3,10 @@ import WaybillCore
 import WaybillStore
 
 /// Writing the outbox.
+///
+/// Recording a result clears the delivery's claim (`PostgresStore+Claims`). A failure never
+/// overwrites a delivered row: a node whose claim ran out mid-attempt may record after another
+/// node delivered the same delivery.
 extension PostgresTransaction {
     func recordAttempt(delivery id: Int64, result: AttemptResult) throws {
         switch result {
@@ -10,28 +14,28 @@ extension PostgresTransaction {
             try run(
                 """
                 UPDATE outbox SET status = 1, attempts = attempts + 1, last_status = \(code.map(Int32.init)), last_error = NULL,
-                    delivered_at = \(at.milliseconds), next_attempt_at = NULL
+                    delivered_at = \(at.milliseconds), next_attempt_at = NULL, claimed_by = NULL, claimed_until = NULL
                 WHERE id = \(id)
                 """)
         case .retry(let code, let error, let next):
             try run(
                 """
                 UPDATE outbox SET attempts = attempts + 1, last_status = \(code.map(Int32.init)), last_error = \(error),
-                    next_attempt_at = \(next.milliseconds)
-                WHERE id = \(id)
+                    next_attempt_at = \(next.milliseconds), claimed_by = NULL, claimed_until = NULL
+                WHERE id = \(id) AND status = 0
                 """)
         case .dead(let code, let error, _):
             try run(
                 """
                 UPDATE outbox SET status = 2, attempts = attempts + 1, last_status = \(code.map(Int32.init)), last_error = \(error),
-                    next_attempt_at = NULL
-                WHERE id = \(id)
+                    next_attempt_at = NULL, claimed_by = NULL, claimed_until = NULL
+                WHERE id = \(id) AND status = 0
                 """)
         }
     }
 
     func requeue(delivery id: Int64, at: Timestamp) throws -> Bool {
-        try run("UPDATE outbox SET status = 0, next_attempt_at = \(at.milliseconds) WHERE id = \(id)") == 1
+        try run("UPDATE outbox SET status = 0, next_attempt_at = \(at.milliseconds), claimed_by = NULL, claimed_until = NULL WHERE id = \(id)") == 1
     }
 
     func requeueDeliveries(subscription: SubscriptionName, seqs: ClosedRange<Int64>?, received: ClosedRange<Timestamp>?, at: Timestamp) throws -> Int {

@@ -246,6 +246,12 @@ enum SQLiteSchema {
             // this index alone, however many deliveries wait.
             try db.execute(sql: "CREATE INDEX outbox_pending_by_subscription ON outbox (subscription, created_at) WHERE status = 0")
         }
+        migrator.registerMigration("v16: leases of periodic jobs, retention") { db in
+            // Which process runs the periodic jobs, until when (`StoreTransaction.holdLease`).
+            try db.execute(sql: "CREATE TABLE leases (name TEXT PRIMARY KEY, holder TEXT NOT NULL, until INTEGER NOT NULL) WITHOUT ROWID")
+            // Delivered deliveries by when, for `retention.deliveries`.
+            try db.execute(sql: "CREATE INDEX outbox_delivered ON outbox (delivered_at) WHERE status = 1")
+        }
         return migrator
     }
 }

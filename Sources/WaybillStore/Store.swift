@@ -154,6 +154,14 @@ public protocol StoreTransaction: StoreReader {
     /// Records that hub process `node` is alive at `at` (a small real write: a store that cannot
     /// take writes fails it).
     func beat(node: String, at: Timestamp) throws
+    /// Takes or renews lease `name` for `holder` until `until`: true when `holder` holds it now
+    /// (it was free, had run out before `now`, or was `holder`'s already), false while another
+    /// holder's lease runs. Periodic jobs run on the node holding their lease, one at a time.
+    func holdLease(_ name: String, holder: String, now: Timestamp, until: Timestamp) throws -> Bool
+    /// Removes up to `limit` delivered deliveries delivered before `before`; returns how many.
+    func removeDelivered(before: Timestamp, limit: Int) throws -> Int
+    /// Removes the heartbeats of nodes last seen before `before`; returns how many.
+    func forgetNodes(seenBefore before: Timestamp) throws -> Int
     func audit(_ entry: AuditEntry) throws
 
     @discardableResult

@@ -37,6 +37,8 @@ public enum StoreConformance {
         ("refusedEventsAndKeptPayloads", refusedEventsAndKeptPayloads),
         ("externalIdsAreFoundBothWays", externalIdsAreFoundBothWays),
         ("heartbeatsAuditAndSubscriptions", heartbeatsAuditAndSubscriptions),
+        ("leasesHoldOneHolderAtATime", leasesHoldOneHolderAtATime),
+        ("retentionRemovesOnlyOldDeliveredWork", retentionRemovesOnlyOldDeliveredWork),
     ]
 
     static func event(_ id: String, key: String = "order:SO-1", time: Int64 = 0, source: String = "/systems/wms") -> NewEvent {

@@ -58,7 +58,8 @@ struct ServeCommand: AsyncParsableCommand {
                 AdapterSettings.soap(SOAPCall(url: "", operation: "", namespace: "")).kind: SOAPAdapter(client: client),
                 AdapterSettings.csv(CSVFileSettings(directory: "", columns: [])).kind: CSVFileAdapter(hub: hub),
             ]),
-            concurrency: deliveryConcurrency, logger: logger)
+            concurrency: deliveryConcurrency, node: HubOptions.nodeName(configuration),
+            lease: .milliseconds(configuration.leaseMilliseconds), logger: logger)
         let app = Application(
             router: HubAPI(hub: hub, configuration: configuration, scheduler: scheduler, metrics: registry).router(),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Waybill"),
@@ -70,7 +71,10 @@ struct ServeCommand: AsyncParsableCommand {
         let csv = CSVInbox(hub: hub, logger: logger)
         let group = ServiceGroup(
             services: [
-                app, DeliveryService(scheduler: scheduler), HousekeepingService(hub: hub, node: HubOptions.nodeName(configuration)),
+                app, DeliveryService(scheduler: scheduler),
+                HousekeepingService(
+                    hub: hub, node: HubOptions.nodeName(configuration), lease: .milliseconds(configuration.leaseMilliseconds),
+                    retention: configuration.retention),
                 DirectoryWatchService(what: "X12", logger: logger, processPending: { [edi] in try await edi.processPending() }),
                 DirectoryWatchService(what: "CSV", logger: logger, processPending: { [csv] in try await csv.processPending() }),
             ],
@@ -102,25 +106,30 @@ struct DeliveryService: Service {
     }
 }
 
-/// Every few seconds: a heartbeat to the store, then `sequencing` exceptions for events parked
-/// past the timeout and `edi` exceptions for documents a trading partner has not acknowledged
-/// within its window. A store that fails does not end it: it tries again with backoff (the hub's
+/// Every few seconds: a heartbeat to the store, then — on the one node holding the lease of the
+/// periodic jobs — `sequencing` exceptions for events parked past the timeout, `edi` exceptions
+/// for documents a trading partner has not acknowledged within its window, service levels and
+/// retention. A store that fails does not end it: it tries again with backoff (the hub's
 /// `storeHealth` says not ready meanwhile, and logs the change once).
 struct HousekeepingService: Service {
     let hub: Hub
-    /// The name this process beats under (`heartbeats`).
+    /// The name this process beats under (`heartbeats`) and holds the periodic jobs' lease by.
     var node = "waybill"
+    /// How long this node's hold on the periodic jobs lasts; a round runs every third of it (at most 5 s apart).
+    var lease = Duration.seconds(15)
+    var retention = Retention()
 
     func run() async throws {
         var failures = 0
+        let period = min(Duration.seconds(5), lease / 3)
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             do {
-                try await hub.housekeep(node: node)
+                try await hub.housekeep(node: node, lease: lease, retention: retention)
                 failures = 0
             } catch {
                 failures += 1
             }
-            let pause = failures == 0 ? Duration.seconds(5) : StoreRetry.delay(afterFailures: failures)
+            let pause = failures == 0 ? period : StoreRetry.delay(afterFailures: failures)
             do {
                 try await cancelWhenGracefulShutdown { try await Task.sleep(for: pause) }
             } catch {

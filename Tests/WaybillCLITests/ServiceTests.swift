@@ -42,7 +42,7 @@ struct HTTPAnswer {
 
 func call(
     _ client: HTTPClient, _ method: HTTPMethod, _ url: String, token: String? = nil, body: [UInt8]? = nil,
-    contentType: String = "application/cloudevents-batch+json"
+    contentType: String = "application/cloudevents-batch+json", timeout: TimeAmount = .seconds(10)
 ) async throws -> HTTPAnswer {
     var request = HTTPClientRequest(url: url)
     request.method = method
@@ -51,7 +51,7 @@ func call(
         request.headers.add(name: "content-type", value: contentType)
         request.body = .bytes(ByteBuffer(bytes: body))
     }
-    let response = try await client.execute(request, timeout: .seconds(10))
+    let response = try await client.execute(request, timeout: timeout)
     let bytes = try await response.body.collect(upTo: 16 * 1024 * 1024)
     return HTTPAnswer(
         status: Int(response.status.code), body: try? JSONParser.parse(Array(buffer: bytes)),

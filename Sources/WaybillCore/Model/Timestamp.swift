@@ -6,6 +6,8 @@ public struct Timestamp: Hashable, Sendable, Comparable, CustomStringConvertible
 
     public static func < (lhs: Timestamp, rhs: Timestamp) -> Bool { lhs.milliseconds < rhs.milliseconds }
     public func adding(milliseconds delta: Int64) -> Timestamp { Timestamp(milliseconds: milliseconds + delta) }
+    /// The instant `duration` later (whole milliseconds).
+    public func adding(_ duration: Duration) -> Timestamp { adding(milliseconds: duration.wholeMilliseconds) }
 
     /// Parses `2026-12-01T15:04:05Z`, `2026-12-01T15:04:05.123+02:00` and similar.
     public init?(rfc3339 text: String) {
@@ -184,4 +186,9 @@ extension String {
         let s = String(value)
         self = s.count >= 4 ? s : String(repeating: "0", count: 4 - s.count) + s
     }
+}
+
+extension Duration {
+    /// The duration in whole milliseconds (rounded down).
+    public var wholeMilliseconds: Int64 { components.seconds * 1_000 + components.attoseconds / 1_000_000_000_000_000 }
 }

@@ -12,6 +12,13 @@ public final class DeliveryScheduler: Sendable {
     /// At most this many attempts to one endpoint at once.
     let perEndpoint: Int
     let logger: Logger
+    /// This node's name, in the claims it takes on a store many nodes share.
+    let node: String
+    /// How long a claim holds without being renewed: a node that dies loses its claims after this.
+    let lease: Duration
+    /// The store's claims when several nodes share it (PostgreSQL); nil when this process is the
+    /// store's only user (SQLite), which reads what is due instead.
+    let claims: (any DeliveryClaims)?
     private let inFlight = Mutex(Set<Int64>())
     private let inFlightPerEndpoint = Mutex([String: Int]())
     private let breakers = Mutex([String: CircuitBreaker]())
@@ -24,11 +31,17 @@ public final class DeliveryScheduler: Sendable {
     /// Attempt results of concurrent deliveries share one transaction (and one fsync).
     private let recorder: GroupCommitter<[Attempt], Void>
 
-    /// - Parameter concurrency: attempts in flight at once; 1 attempts strictly in outbox order.
+    /// - Parameters:
+    ///   - concurrency: attempts in flight at once; 1 attempts strictly in outbox order.
+    ///   - node: this node's name in its delivery claims (on a store several nodes share).
+    ///   - lease: how long a claim holds unless renewed (renewed every third of it while held).
     public init(
-        hub: Hub, adapters: AdapterRegistry, concurrency: Int = 32, perEndpoint: Int = 8,
+        hub: Hub, adapters: AdapterRegistry, concurrency: Int = 32, perEndpoint: Int = 8, node: String = "waybill", lease: Duration = .seconds(10),
         logger: Logger = Logger(label: "waybill.delivery")
     ) {
+        self.node = node
+        self.lease = lease
+        claims = hub.store as? any DeliveryClaims
         self.perEndpoint = max(1, perEndpoint)
         self.hub = hub
         self.logger = logger
@@ -68,7 +81,9 @@ public final class DeliveryScheduler: Sendable {
     public func deliverDue(limit: Int = 512) async throws -> Int {
         let now = hub.clock.now()
         let busy = inFlight.withLock { $0 }
-        let jobs = admit(try await hub.store.read { try $0.dueDeliveries(now: now, excluding: busy, limit: limit) }, at: now)
+        let due = try await fetchDue(now: now, excluding: busy, limit: limit)
+        let jobs = admit(due, at: now)
+        try await release(due, keeping: jobs)
         guard !jobs.isEmpty else { return 0 }
         inFlight.withLock { $0.formUnion(jobs.map(\.id)) }
         defer { inFlight.withLock { $0.subtract(jobs.map(\.id)) } }
@@ -102,6 +117,41 @@ public final class DeliveryScheduler: Sendable {
         return jobs.count
     }
 
+    /// Due deliveries, at most one per (subscription, key): claimed for this node for a lease
+    /// when several nodes share the store, read otherwise (leaving out `excluding`, in flight here).
+    func fetchDue(now: Timestamp, excluding busy: Set<Int64>, limit: Int) async throws -> [DeliveryJob] {
+        if let claims {
+            return try await claims.claimDeliveries(
+                node: node, now: now, until: now.adding(lease), limit: limit, perSubscription: perEndpoint)
+        }
+        return try await hub.store.read { try $0.dueDeliveries(now: now, excluding: busy, limit: limit) }
+    }
+
+    /// Gives back the claims on fetched jobs that will not be started now (their circuit is open,
+    /// or this node is stopping), so another node, or this one later, takes them without waiting
+    /// for the lease to run out. Nothing to do on a store only this process uses.
+    func release(_ fetched: [DeliveryJob], keeping started: [DeliveryJob] = []) async throws {
+        guard let claims else { return }
+        let kept = Set(started.map(\.id))
+        let ids = fetched.map(\.id).filter { !kept.contains($0) }
+        if !ids.isEmpty { try await claims.releaseClaims(node: node, ids: ids) }
+    }
+
+    /// Extends this node's claims every third of the lease (in real time) while `run` runs, since
+    /// attempts, and jobs waiting for a slot, can outlast a lease; returns when cancelled.
+    func renewClaims() async {
+        guard let claims else { return }
+        while !Task.isCancelled {
+            do { try await Task.sleep(for: lease / 3) } catch { return }
+            let now = hub.clock.now()
+            do {
+                try await claims.renewClaims(node: node, until: now.adding(lease))
+            } catch {
+                hub.storeHealth.failed(error, at: now, component: "delivery")
+            }
+        }
+    }
+
     /// Delivers continuously until cancelled: keeps up to `concurrency` attempts in flight and
     /// records each result as soon as it is known, so a slow or dead endpoint never holds up the
     /// others; sleeps `pollInterval` when nothing is due. Returns normally when cancelled.
@@ -112,25 +162,33 @@ public final class DeliveryScheduler: Sendable {
     ///
     /// Due deliveries are read a batch at a time and started from that batch as slots free up;
     /// the batch is read again when it is used up or older than `refresh`, so new work is seen
-    /// within `refresh` and the outbox is not queried once per attempt.
+    /// within `refresh` and the outbox is not queried once per attempt. On a store several nodes
+    /// share, the batch is claimed instead (at most twice `concurrency` held at once, renewed
+    /// while held, released when not started or when the scheduler stops).
     public func run(
         pollInterval: Duration, refresh: Duration = .milliseconds(100), sleep: @escaping @Sendable (Duration) async throws -> Void
     ) async throws {
-        let refreshMilliseconds = refresh.components.seconds * 1_000 + refresh.components.attoseconds / 1_000_000_000_000_000
+        let refreshMilliseconds = refresh.wholeMilliseconds
         try await withThrowingDiscardingTaskGroup { group in
             // Fetched, due, not yet started; in due order.
             var ready: [DeliveryJob] = []
             var fetchedAt = Timestamp(milliseconds: .min)
             var failures = 0
+            if claims != nil { group.addTask { await self.renewClaims() } }
             while !Task.isCancelled {
                 let busy = inFlight.withLock { $0 }
                 var started = 0
                 if busy.count < concurrency {
                     let now = hub.clock.now()
                     if ready.isEmpty || now.milliseconds - fetchedAt.milliseconds >= refreshMilliseconds {
-                        let limit = max(256, concurrency * 8)
                         do {
-                            ready = try await hub.store.read { try $0.dueDeliveries(now: now, excluding: busy, limit: limit) }
+                            if claims != nil {
+                                // Claimed jobs stay ours until started or released: what is
+                                // claimed now comes after them, and at most twice the slots are held.
+                                ready += try await fetchDue(now: now, excluding: busy, limit: concurrency * 2 - ready.count)
+                            } else {
+                                ready = try await fetchDue(now: now, excluding: busy, limit: max(256, concurrency * 8))
+                            }
                             fetchedAt = now
                             failures = 0
                         } catch is CancellationError {
@@ -138,6 +196,7 @@ public final class DeliveryScheduler: Sendable {
                         } catch {
                             failures += 1
                             hub.storeHealth.failed(error, at: now, component: "delivery")
+                            try? await release(ready)
                             ready.removeAll()
                             do { try await sleep(StoreRetry.delay(afterFailures: failures)) } catch is CancellationError { break }
                             continue
@@ -161,12 +220,15 @@ public final class DeliveryScheduler: Sendable {
                     await wakeup.wait()
                 } else if started == 0 {
                     // Nothing is due: wait a poll interval (attempts in flight go on meanwhile).
+                    try? await release(ready)
                     ready.removeAll()
                     do { try await sleep(pollInterval) } catch is CancellationError { break }
                 }
             }
             group.cancelAll()
         }
+        // Stopping: what this node claimed and did not finish is free for the others at once.
+        if let claims { try? await claims.releaseClaims(node: node, ids: nil) }
     }
 
     /// The endpoint a subscription delivers to (its breaker's key).

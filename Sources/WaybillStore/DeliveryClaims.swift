@@ -1,0 +1,23 @@
+import WaybillCore
+
+/// A store that several hub nodes share: each node **claims** the deliveries it is about to
+/// attempt, for a lease, so no two nodes attempt one delivery at once, and the claims of a node
+/// that dies run out and the others take its work over.
+///
+/// The order rule holds across nodes: a claim is only ever the head of its (subscription, key)
+/// queue — the oldest delivery not yet delivered — so while it is in flight, retrying or dead,
+/// nothing later of that key is claimed by anyone, and other keys are not held up. A node whose
+/// lease ran out while its attempt was still in flight (a pause longer than the lease) may see
+/// another node attempt the same delivery: delivery stays at least once, under one delivery id.
+public protocol DeliveryClaims: Sendable {
+    /// Claims for `node`, until `until`, up to `limit` deliveries due at `now` that no other node
+    /// holds: at most one per (subscription, key), and at most `perSubscription` claimed (by all
+    /// nodes together) per subscription at once. Oldest due first.
+    func claimDeliveries(node: String, now: Timestamp, until: Timestamp, limit: Int, perSubscription: Int) async throws -> [DeliveryJob]
+    /// Extends every claim `node` holds to `until` (while their attempts run); returns how many.
+    @discardableResult
+    func renewClaims(node: String, until: Timestamp) async throws -> Int
+    /// Gives up `node`'s claims on `ids` (all of them when nil) without attempting them, so
+    /// other nodes may take them at once: a node that stops, or that will not start them.
+    func releaseClaims(node: String, ids: [Int64]?) async throws
+}
