@@ -20,6 +20,10 @@ import WaybillCore
 struct BlockingConnection {
     let connection: PostgresConnection
     let logger: Logger
+    /// How long a statement may go unanswered before its connection is given up: an answer
+    /// that never comes (a server that crashed mid-conversation) must not hold its transaction,
+    /// and the node's writer behind it, for ever.
+    var answerTimeout = TimeAmount.seconds(30)
 
     /// The rows `query` returns.
     func rows(_ query: PostgresQuery) throws -> [PostgresRow] {
@@ -49,8 +53,19 @@ struct BlockingConnection {
     }
 
     private func result(_ query: PostgresQuery) throws -> PostgresQueryResult {
+        // The answer, or a timeout, whichever comes first (a promise completed twice keeps the first).
+        let loop = connection.eventLoop
+        let answer = loop.makePromise(of: PostgresQueryResult.self)
+        connection.query(query, logger: logger).cascade(to: answer)
+        let connection = self.connection
+        let seconds = answerTimeout.nanoseconds / 1_000_000_000
+        let timeout = loop.scheduleTask(in: answerTimeout) {
+            answer.fail(PostgresStoreError("PostgreSQL did not answer within \(seconds) s; the connection is given up", connectionLost: true))
+            connection.close().whenComplete { _ in }
+        }
+        defer { timeout.cancel() }
         do {
-            return try connection.query(query, logger: logger).wait()
+            return try answer.futureResult.wait()
         } catch let error as PSQLError {
             throw PostgresQueryError(error, sql: query.sql)
         }

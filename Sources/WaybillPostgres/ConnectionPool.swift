@@ -42,13 +42,19 @@ final class ConnectionPool: Sendable {
         }
     }
 
-    /// Takes back a leased connection; one that broke is closed instead of kept.
+    /// Takes back a leased connection; one that broke is closed instead of kept, and so are the
+    /// idle ones: a connection breaks when the server restarted or the network failed, which the
+    /// idle ones went through too, and a dead one lent out would only fail (or hang) its next
+    /// transaction.
     func release(_ connection: PostgresConnection, broken: Bool) {
         let keep = !broken && !connection.isClosed
-        let closed = state.withLock { state in
+        let (closed, dropped) = state.withLock { state in
             if keep && !state.closed { state.idle.append(connection) }
-            return state.closed
+            var dropped: [PostgresConnection] = []
+            if !keep { swap(&dropped, &state.idle) }
+            return (state.closed, dropped)
         }
+        for idle in dropped { idle.close().whenComplete { _ in withExtendedLifetime(idle) {} } }
         if !keep || closed { connection.close().whenComplete { _ in withExtendedLifetime(connection) {} } }
         permit()
     }

@@ -7,7 +7,8 @@ import PostgresNIO
 /// named by `passwordEnv` (a query parameter, or the `passwordEnv` argument), else `PGPASSWORD`.
 /// `sslmode` is libpq's: `disable`, `prefer` (the default: TLS when the server offers it, its
 /// certificate not checked), `require` (TLS, not checked) or `verify-full`. The tables live in
-/// `schema` (default `waybill`), created and migrated on open.
+/// `schema` (default `waybill`), created and migrated on open. `answerTimeout` (seconds, default
+/// 30) is how long a statement may go unanswered before its connection is given up.
 public struct PostgresLocation: Sendable, Equatable {
     public enum TLSMode: String, Sendable { case disable, prefer, require, verifyFull = "verify-full" }
 
@@ -18,6 +19,9 @@ public struct PostgresLocation: Sendable, Equatable {
     public var database: String
     public var schema: String
     public var tls: TLSMode
+    /// How long a statement may go unanswered (a server that died mid-conversation) before the
+    /// connection is closed and the statement fails, in seconds.
+    public var answerTimeout = 30
 
     public init(host: String, port: Int = 5432, username: String, password: String?, database: String, schema: String = "waybill", tls: TLSMode = .prefer) {
         self.host = host
@@ -49,9 +53,9 @@ public struct PostgresLocation: Sendable, Equatable {
         }
         var query: [String: String] = [:]
         for item in components.queryItems ?? [] { query[item.name] = item.value ?? "" }
-        let known: Set<String> = ["sslmode", "schema", "passwordEnv"]
+        let known: Set<String> = ["sslmode", "schema", "passwordEnv", "answerTimeout"]
         if let unknown = query.keys.sorted().first(where: { !known.contains($0) }) {
-            throw PostgresStoreError("store \(Self.redacted(text)): unknown parameter \(unknown) (known: sslmode, schema, passwordEnv)")
+            throw PostgresStoreError("store \(Self.redacted(text)): unknown parameter \(unknown) (known: sslmode, schema, passwordEnv, answerTimeout)")
         }
         let tls = try query["sslmode"].map { mode in
             guard let parsed = TLSMode(rawValue: mode) else {
@@ -74,6 +78,12 @@ public struct PostgresLocation: Sendable, Equatable {
         self.init(
             host: host, port: components.port ?? 5432, username: user.removingPercentEncoding ?? user, password: password, database: database,
             schema: schema, tls: tls ?? .prefer)
+        if let timeout = query["answerTimeout"] {
+            guard let seconds = Int(timeout), seconds > 0 else {
+                throw PostgresStoreError("store \(Self.redacted(text)): answerTimeout \(timeout) is not a whole number of seconds above 0")
+            }
+            answerTimeout = seconds
+        }
     }
 
     /// The URL without its password, for messages and logs.

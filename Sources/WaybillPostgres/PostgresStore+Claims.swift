@@ -68,9 +68,11 @@ extension PostgresStore: DeliveryClaims {
     }
 
     @discardableResult
-    public func renewClaims(node: String, until: Timestamp) async throws -> Int {
-        try await withConnection { db in
-            try db.run("UPDATE outbox SET claimed_until = \(until.milliseconds) WHERE claimed_by = \(node) AND status = 0")
+    public func renewClaims(node: String, ids: [Int64], until: Timestamp) async throws -> Int {
+        guard !ids.isEmpty else { return 0 }
+        return try await withConnection { db in
+            try db.run(
+                "UPDATE outbox SET claimed_until = \(until.milliseconds) WHERE claimed_by = \(node) AND status = 0 AND id = ANY(\(ids)::bigint[])")
         }
     }
 

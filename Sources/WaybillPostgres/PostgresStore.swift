@@ -129,12 +129,15 @@ public final class PostgresStore: Store {
         let connection = try await pool.lease()
         let logger = self.logger
         do {
-            let result = try await threads.runIfActive { try work(BlockingConnection(connection: connection, logger: logger)) }
+            let timeout = TimeAmount.seconds(Int64(location.answerTimeout))
+            let result = try await threads.runIfActive {
+                try work(BlockingConnection(connection: connection, logger: logger, answerTimeout: timeout))
+            }
             pool.release(connection, broken: false)
             return result
         } catch {
-            // A connection that closed meanwhile is dropped; the next lease opens another.
-            pool.release(connection, broken: connection.isClosed)
+            // A connection that closed meanwhile, or was given up, is dropped; the next lease opens another.
+            pool.release(connection, broken: connection.isClosed || (error as? PostgresStoreError)?.connectionLost == true)
             throw error
         }
     }

@@ -2,6 +2,11 @@
 /// be reached, a schema written by a newer Waybill).
 public struct PostgresStoreError: Error, CustomStringConvertible, Sendable {
     public let description: String
+    /// The connection it happened on cannot be used again (it was given up).
+    public let connectionLost: Bool
 
-    public init(_ description: String) { self.description = description }
+    public init(_ description: String, connectionLost: Bool = false) {
+        self.description = description
+        self.connectionLost = connectionLost
+    }
 }

@@ -14,9 +14,11 @@ public protocol DeliveryClaims: Sendable {
     /// holds: at most one per (subscription, key), and at most `perSubscription` claimed (by all
     /// nodes together) per subscription at once. Oldest due first.
     func claimDeliveries(node: String, now: Timestamp, until: Timestamp, limit: Int, perSubscription: Int) async throws -> [DeliveryJob]
-    /// Extends every claim `node` holds to `until` (while their attempts run); returns how many.
+    /// Extends `node`'s claims on `ids` to `until` (while their attempts run); returns how many.
+    /// Only the ids the node knows it holds: a claim whose answer was lost (the connection broke
+    /// as it committed) is left to run out, so another node takes it.
     @discardableResult
-    func renewClaims(node: String, until: Timestamp) async throws -> Int
+    func renewClaims(node: String, ids: [Int64], until: Timestamp) async throws -> Int
     /// Gives up `node`'s claims on `ids` (all of them when nil) without attempting them, so
     /// other nodes may take them at once: a node that stops, or that will not start them.
     func releaseClaims(node: String, ids: [Int64]?) async throws

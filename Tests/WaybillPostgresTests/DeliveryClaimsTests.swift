@@ -72,7 +72,7 @@ struct DeliveryClaimsTests {
             let claimed = try await a.claimDeliveries(node: "a", now: Self.ms(0), until: Self.ms(3_000), limit: 10, perSubscription: 10)
             #expect(claimed.count == 2)
             // Renewed while its attempts run: still held past the first lease.
-            #expect(try await a.renewClaims(node: "a", until: Self.ms(6_000)) == 2)
+            #expect(try await a.renewClaims(node: "a", ids: claimed.map(\.id), until: Self.ms(6_000)) == 2)
             #expect(try await b.claimDeliveries(node: "b", now: Self.ms(4_000), until: Self.ms(14_000), limit: 10, perSubscription: 10).isEmpty)
             // Node a stops renewing (it died): after its lease, b takes both, the same deliveries.
             let taken = try await b.claimDeliveries(node: "b", now: Self.ms(6_001), until: Self.ms(16_000), limit: 10, perSubscription: 10)

@@ -20,6 +20,8 @@ public final class DeliveryScheduler: Sendable {
     /// store's only user (SQLite), which reads what is due instead.
     let claims: (any DeliveryClaims)?
     private let inFlight = Mutex(Set<Int64>())
+    /// The deliveries this node claimed and has not finished or released (renewed while held).
+    private let held = Mutex(Set<Int64>())
     private let inFlightPerEndpoint = Mutex([String: Int]())
     private let breakers = Mutex([String: CircuitBreaker]())
     /// Validation deliveries admitted while their endpoint's circuit is open, to be settled by
@@ -86,7 +88,10 @@ public final class DeliveryScheduler: Sendable {
         try await release(due, keeping: jobs)
         guard !jobs.isEmpty else { return 0 }
         inFlight.withLock { $0.formUnion(jobs.map(\.id)) }
-        defer { inFlight.withLock { $0.subtract(jobs.map(\.id)) } }
+        defer {
+            inFlight.withLock { $0.subtract(jobs.map(\.id)) }
+            held.withLock { $0.subtract(jobs.map(\.id)) }
+        }
 
         var outcomes: [Attempt] = []
         if concurrency == 1 {
@@ -121,8 +126,9 @@ public final class DeliveryScheduler: Sendable {
     /// when several nodes share the store, read otherwise (leaving out `excluding`, in flight here).
     func fetchDue(now: Timestamp, excluding busy: Set<Int64>, limit: Int) async throws -> [DeliveryJob] {
         if let claims {
-            return try await claims.claimDeliveries(
-                node: node, now: now, until: now.adding(lease), limit: limit, perSubscription: perEndpoint)
+            let jobs = try await claims.claimDeliveries(node: node, now: now, until: now.adding(lease), limit: limit, perSubscription: perEndpoint)
+            held.withLock { $0.formUnion(jobs.map(\.id)) }
+            return jobs
         }
         return try await hub.store.read { try $0.dueDeliveries(now: now, excluding: busy, limit: limit) }
     }
@@ -134,7 +140,9 @@ public final class DeliveryScheduler: Sendable {
         guard let claims else { return }
         let kept = Set(started.map(\.id))
         let ids = fetched.map(\.id).filter { !kept.contains($0) }
-        if !ids.isEmpty { try await claims.releaseClaims(node: node, ids: ids) }
+        guard !ids.isEmpty else { return }
+        held.withLock { $0.subtract(ids) }
+        try await claims.releaseClaims(node: node, ids: ids)
     }
 
     /// Extends this node's claims every third of the lease (in real time) while `run` runs, since
@@ -145,7 +153,7 @@ public final class DeliveryScheduler: Sendable {
             do { try await Task.sleep(for: lease / 3) } catch { return }
             let now = hub.clock.now()
             do {
-                try await claims.renewClaims(node: node, until: now.adding(lease))
+                try await claims.renewClaims(node: node, ids: held.withLock { Array($0) }, until: now.adding(lease))
             } catch {
                 hub.storeHealth.failed(error, at: now, component: "delivery")
             }
@@ -228,7 +236,10 @@ public final class DeliveryScheduler: Sendable {
             group.cancelAll()
         }
         // Stopping: what this node claimed and did not finish is free for the others at once.
-        if let claims { try? await claims.releaseClaims(node: node, ids: nil) }
+        if let claims {
+            held.withLock { $0.removeAll() }
+            try? await claims.releaseClaims(node: node, ids: nil)
+        }
     }
 
     /// The endpoint a subscription delivers to (its breaker's key).
@@ -295,6 +306,7 @@ public final class DeliveryScheduler: Sendable {
         inFlightPerEndpoint.withLock { $0[key, default: 0] += 1 }
         defer {
             inFlight.withLock { _ = $0.remove(job.id) }
+            held.withLock { _ = $0.remove(job.id) }
             inFlightPerEndpoint.withLock { $0[key, default: 1] -= 1 }
             wakeup.signal()
         }
