@@ -2,6 +2,7 @@ import Logging
 import NIOCore
 import NIOPosix
 import PostgresNIO
+import Synchronization
 import WaybillCore
 import WaybillStore
 
@@ -36,6 +37,11 @@ public final class PostgresStore: Store {
     let threads: NIOThreadPool
     let logger: Logger
     static let maxAttempts = 5
+    /// Statements sent by every PostgreSQL store of this process (each is one round trip): the
+    /// bench divides them by the events it ingested.
+    public static let statements = Atomic<Int>(0)
+    /// With `WAYBILL_PG_PROFILE` set, how often each statement was sent (see `StatementProfile`).
+    public static var statementProfile: String { StatementProfile.report() }
 
     /// Connects, creates the schema if needed and migrates it.
     ///

@@ -170,6 +170,7 @@ struct BenchCommand: AsyncParsableCommand {
             figures += [
                 ("postgres_events_per_second", Self.number(postgres.rate, 0)), ("postgres_p50_ms", Self.number(postgres.p50, 2)),
                 ("postgres_p99_ms", Self.number(postgres.p99, 2)), ("postgres_deliveries_per_event", Self.number(postgres.deliveriesPerEvent, 2)),
+                ("postgres_statements_per_event", Self.number(postgres.statementsPerEvent, 2)),
             ]
         }
         if json {
@@ -186,7 +187,7 @@ struct BenchCommand: AsyncParsableCommand {
                 """)
             if let postgres {
                 print(
-                    "on PostgreSQL:  \(Int(postgres.rate)) events/s   p50 \(String(format: "%.2f", postgres.p50)) ms   p99 \(String(format: "%.2f", postgres.p99)) ms (\(String(format: "%.2f", postgres.deliveriesPerEvent)) deliveries per event)"
+                    "on PostgreSQL:  \(Int(postgres.rate)) events/s   p50 \(String(format: "%.2f", postgres.p50)) ms   p99 \(String(format: "%.2f", postgres.p99)) ms (\(String(format: "%.2f", postgres.deliveriesPerEvent)) deliveries, \(String(format: "%.2f", postgres.statementsPerEvent)) statements per event)"
                 )
             }
         }
@@ -201,6 +202,8 @@ struct BenchCommand: AsyncParsableCommand {
         /// CPU time over wall time while measuring: how many cores the pipeline kept busy.
         var coresUsed: Double
         var deliveriesPerEvent: Double = 0
+        /// Statements (round trips) sent to PostgreSQL per event while measuring.
+        var statementsPerEvent: Double = 0
     }
 
     /// The demo's systems, but each event type goes to one subscriber only.

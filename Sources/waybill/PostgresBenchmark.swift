@@ -18,7 +18,10 @@ enum PostgresBenchmark {
             let hub = Hub(store: store, landscape: Landscape(systems: systems), policies: Policies(), clock: SystemClock(), random: HubRandom(seed: 1))
             _ = try await BenchCommand.drive(hub: hub, bodies: masterData, batch: 500, concurrency: 1)
             let before = try await store.read { r in try r.deliveryCounts(status: .pending).values.reduce(0, +) }
+            let statementsBefore = PostgresStore.statements.load(ordering: .relaxed)
             var figures = try await BenchCommand.drive(hub: hub, bodies: bodies, batch: batch, concurrency: concurrency)
+            figures.statementsPerEvent = Double(PostgresStore.statements.load(ordering: .relaxed) - statementsBefore) / Double(bodies.count)
+            FileHandle.standardError.write(Data(PostgresStore.statementProfile.utf8))
             let after = try await store.read { r in try r.deliveryCounts(status: .pending).values.reduce(0, +) }
             figures.deliveriesPerEvent = Double(after - before) / Double(bodies.count)
             try await store.dropSchema()
