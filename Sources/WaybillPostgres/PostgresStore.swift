@@ -89,16 +89,21 @@ public final class PostgresStore: Store {
     public func write<T: Sendable>(_ body: @escaping @Sendable (any StoreTransaction) throws -> T) async throws -> T {
         try await withConnection { db in
             var attempt = 1
+            var holdClocksBack = true
             while true {
                 do {
                     return try Self.transaction(db, begin: "BEGIN") { db in
                         let transaction = PostgresTransaction(db: db)
+                        transaction.holdsClocksBack = holdClocksBack
                         let result = try body(transaction)
                         try transaction.writeAllPending()
                         return result
                     }
                 } catch let error as PostgresQueryError where error.isTransient && attempt < Self.maxAttempts {
                     attempt += 1
+                } catch is ClockStartConflict where attempt < Self.maxAttempts {
+                    attempt += 1
+                    holdClocksBack = false
                 }
             }
         }

@@ -25,6 +25,7 @@ extension PostgresTransaction {
     }
 
     func saveCrossReference(kind: String, system: SystemName, external: String, canonical: String) throws {
+        if kind == "order" { orderCrossReferences[SystemReference(system: system.rawValue, external: external)] = canonical }
         try db.run(
             """
             INSERT INTO cross_references (kind, system, external, canonical) VALUES (\(kind), \(system.rawValue), \(external), \(canonical))
@@ -33,6 +34,7 @@ extension PostgresTransaction {
     }
 
     func saveExternalId(kind: String, system: SystemName, canonical: String, external: String) throws {
+        if kind == "order" { orderExternalIds[SystemReference(system: system.rawValue, external: external)] = canonical }
         try db.run(
             """
             INSERT INTO external_ids (kind, system, canonical, external) VALUES (\(kind), \(system.rawValue), \(canonical), \(external))
@@ -79,7 +81,10 @@ extension PostgresTransaction {
             """)
     }
 
+    /// Parks under the key's lock, so that a transaction holding the lock knows the key's
+    /// parked events from one read (`parkedByKey`): a payment waits under its invoice's key.
     func park(_ event: ParkedEvent) throws {
+        try lock(event.key)
         forgetParked(seq: event.seq)
         if parkedByKey[event.key] != nil {
             parkedByKey[event.key]!.append(event)

@@ -77,6 +77,30 @@ final class PostgresTransaction: PostgresReader, StoreTransaction {
     var pendingEvents: [PendingEvent] = []
     var pendingEventIndex: [Int64: Int] = [:]
 
+    /// Order ids `prepare` looked up as systems' own ids, and what it found (cross-references
+    /// win over external ids, as in `crossReference`), kept up to date by this transaction's saves.
+    var checkedOrderReferences: Set<String> = []
+    var orderCrossReferences: [SystemReference: String] = [:]
+    var orderExternalIds: [SystemReference: String] = [:]
+
+    struct SystemReference: Hashable {
+        var system: String
+        var external: String
+    }
+
+    /// Whether clocks started in an announced batch are held back (see +ServiceLevels).
+    var holdsClocksBack = true
+    var pendingClocks: [ClockRecord] = []
+    var pendingClockIndex: [ClockName: Int] = [:]
+    var pendingClocksById: [Int64: Int] = [:]
+    var reservedClockIds: [Int64] = []
+    var reservedClockNext = 0
+
+    struct ClockName: Hashable {
+        var clock: String
+        var subject: String
+    }
+
     struct PendingEvent {
         var seq: Int64
         var event: NewEvent
@@ -119,6 +143,21 @@ final class PostgresTransaction: PostgresReader, StoreTransaction {
         let found = try super.orderForInvoice(invoice)
         if let found { invoiceOrders[invoice] = found }
         return found
+    }
+
+    /// Clocks started here and not written yet (see +ServiceLevels).
+    override func heldClock(_ clock: ServiceLevelClock, subject: String) -> ClockRecord? {
+        pendingClockIndex[ClockName(clock: clock.rawValue, subject: subject)].map { pendingClocks[$0] }
+    }
+
+    override func heldClocks(where include: (ClockRecord) -> Bool) -> [ClockRecord] { pendingClocks.filter(include) }
+
+    override func crossReference(kind: String, system: SystemName, external: String) throws -> String? {
+        if kind == "order" && checkedOrderReferences.contains(external) {
+            let reference = SystemReference(system: system.rawValue, external: external)
+            return orderCrossReferences[reference] ?? orderExternalIds[reference]
+        }
+        return try super.crossReference(kind: kind, system: system, external: external)
     }
 
     /// What `prepare` read plus this transaction's changes, else the stored figure plus the
@@ -182,6 +221,7 @@ final class PostgresTransaction: PostgresReader, StoreTransaction {
         if !pendingOrders.isEmpty && sql.contains("orders") { try writePendingOrders() }
         if !pendingSettlements.isEmpty && sql.contains("exceptions") { try writePendingSettlements() }
         if !pendingKPIs.isEmpty && sql.contains("kpi_days") { try writePendingKPIs() }
+        if !pendingClocks.isEmpty && sql.contains("slo_clocks") { try writePendingClocks() }
         if !pendingReceivables.isEmpty && sql.contains("receivables") { try writePendingReceivables() }
         if !pendingInvoices.isEmpty && sql.contains("invoice_index") { try writePendingInvoices() }
     }
@@ -192,6 +232,7 @@ final class PostgresTransaction: PostgresReader, StoreTransaction {
         try writePendingDeliveries()
         try writePendingOrders()
         try writePendingSettlements()
+        try writePendingClocks()
         try writePendingKPIs()
         try writePendingReceivables()
         try writePendingInvoices()
@@ -264,6 +305,8 @@ final class PostgresTransaction: PostgresReader, StoreTransaction {
         }
         savedOrders = [:]
         lockedOrders = [:]
+        checkedOrderReferences = []
+        orderCrossReferences = [:]
         parkedByKey = [:]
         invoiceOrders = [:]
         receivablesRead = [:]

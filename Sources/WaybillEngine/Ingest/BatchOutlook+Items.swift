@@ -3,7 +3,8 @@ import WaybillStore
 
 extension BatchOutlook {
     /// What a batch of decoded items names: each event's key as the engine will most likely
-    /// resolve it (an order by the id the event gives, a payment by its customer), the orders,
+    /// resolve it (an order by the id the event gives, a payment by its customer) and the keys
+    /// of the invoices payments wait under, the orders,
     /// invoices, customers and products its processing reads, and its (source, id).
     init(_ items: some Sequence<IngestItem>) {
         self.init()
@@ -20,7 +21,13 @@ extension BatchOutlook {
             case .paymentReceived(let payment):
                 keys.insert(RecordKey.customer(payment.customerId))
                 customers.insert(CustomerID(payment.customerId))
-                for application in payment.applications { invoices.insert(application.invoiceId) }
+                for application in payment.applications {
+                    invoices.insert(application.invoiceId)
+                    keys.insert(RecordKey.invoice(application.invoiceId))
+                }
+            case .invoicePosted(let invoice):
+                // Payments that came first wait under the invoice's key.
+                keys.insert(RecordKey.invoice(invoice.invoiceId))
             case .customerUpserted(let customer):
                 keys.insert(RecordKey.customer(customer.customerId.rawValue))
             case .productUpserted(let product):
