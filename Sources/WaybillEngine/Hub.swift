@@ -42,7 +42,9 @@ public final class Hub: Sendable {
         let lifecycle = self.lifecycle
         committer = GroupCommitter(maxJobsPerCommit: maxRequestsPerCommit) { requests in
             let now = clock.now()
+            let outlook = BatchOutlook(requests.joined())
             return try await store.write { tx in
+                try tx.prepare(for: outlook)
                 let step = IngestStep(
                     tx: tx, lifecycle: lifecycle, landscape: landscape, random: random, now: now, mode: .live, serviceLevels: serviceLevels)
                 return try requests.map { items in try items.map { try Hub.ingest($0, step: step) } }

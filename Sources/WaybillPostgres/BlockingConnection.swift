@@ -1,6 +1,7 @@
 import Logging
 import NIOCore
 import PostgresNIO
+import Synchronization
 import WaybillCore
 
 /// One PostgreSQL connection driven synchronously, for the `Store` protocol's closures.
@@ -53,6 +54,8 @@ struct BlockingConnection {
     }
 
     private func result(_ query: PostgresQuery) throws -> PostgresQueryResult {
+        PostgresStore.statements.add(1, ordering: .relaxed)
+        StatementProfile.note(query.sql)
         // The answer, or a timeout, whichever comes first (a promise completed twice keeps the first).
         let loop = connection.eventLoop
         let answer = loop.makePromise(of: PostgresQueryResult.self)
@@ -80,10 +83,21 @@ public struct PostgresQueryError: Error, CustomStringConvertible, Sendable {
     public let message: String
     public let sql: String
 
+    /// Whether running the transaction again is expected to succeed though the SQLSTATE does
+    /// not say so (see `transient()`).
+    private var retry = false
+
     init(_ error: PSQLError, sql: String) {
         sqlState = error.serverInfo?[.sqlState]
         message = error.serverInfo?[.message] ?? "\(error.code)"
         self.sql = sql
+    }
+
+    /// The same error, to be met by running the transaction again (a race the store lost).
+    func transient() -> PostgresQueryError {
+        var error = self
+        error.retry = true
+        return error
     }
 
     public var description: String {
@@ -92,7 +106,7 @@ public struct PostgresQueryError: Error, CustomStringConvertible, Sendable {
 
     /// Whether the transaction lost a race the server resolved by aborting it (a deadlock, a
     /// serialization failure): running it again is expected to succeed.
-    var isTransient: Bool { sqlState == "40P01" || sqlState == "40001" }
+    var isTransient: Bool { retry || sqlState == "40P01" || sqlState == "40001" }
 }
 
 /// The cells of one row, read by position.

@@ -16,23 +16,29 @@ extension PostgresReader {
             stoppedAt: try row.timestampOrNil(10), exceptionId: try row.int64OrNil(11))
     }
 
+    // The three lookups of running clocks the ingest step makes read the stored clocks without
+    // writing the held-back ones first, and add those (`heldClock`, `heldClocks`).
+
     func clock(_ clock: ServiceLevelClock, subject: String) throws -> ClockRecord? {
-        try first("SELECT \(unescaped: Self.clockColumns) FROM slo_clocks WHERE clock = \(clock.rawValue) AND subject = \(subject)")
+        if let held = heldClock(clock, subject: subject) { return held }
+        return try db.first("SELECT \(unescaped: Self.clockColumns) FROM slo_clocks WHERE clock = \(clock.rawValue) AND subject = \(subject)")
             .flatMap(Self.clockRecord)
     }
 
     func runningClocks(_ clock: ServiceLevelClock, key: String) throws -> [ClockRecord] {
-        try all(
+        let stored = try db.all(
             """
             SELECT \(unescaped: Self.clockColumns) FROM slo_clocks WHERE record_key = \(key) AND clock = \(clock.rawValue) AND stopped_at IS NULL
             ORDER BY id
             """
         ).compactMap(Self.clockRecord)
+        return stored + heldClocks { $0.key == key && $0.clock == clock && $0.stoppedAt == nil }
     }
 
     func runningClocks(awaiting seq: Int64) throws -> [ClockRecord] {
-        try all("SELECT \(unescaped: Self.clockColumns) FROM slo_clocks WHERE awaited_seq = \(seq) AND stopped_at IS NULL ORDER BY id")
+        let stored = try db.all("SELECT \(unescaped: Self.clockColumns) FROM slo_clocks WHERE awaited_seq = \(seq) AND stopped_at IS NULL ORDER BY id")
             .compactMap(Self.clockRecord)
+        return stored + heldClocks { $0.awaitedSeq == seq && $0.stoppedAt == nil }
     }
 
     func dueClocks(now: Timestamp, limit: Int) throws -> [ClockRecord] {

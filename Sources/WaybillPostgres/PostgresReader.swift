@@ -27,6 +27,11 @@ class PostgresReader: StoreReader {
     /// Writes the rows a write transaction holds back whose tables `sql` names. A reader holds none.
     func writePending(before sql: String) throws {}
 
+    /// A clock a write transaction started and holds back (a reader holds none).
+    func heldClock(_ clock: ServiceLevelClock, subject: String) -> ClockRecord? { nil }
+    /// The held-back clocks `include` accepts.
+    func heldClocks(where include: (ClockRecord) -> Bool) -> [ClockRecord] { [] }
+
     func order(_ id: OrderID) throws -> OrderState? {
         // Straight to the connection: a write transaction answers for the orders it saved (their
         // rows may be held back) before it asks here, so a row read here is never one held back.

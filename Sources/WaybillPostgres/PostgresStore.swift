@@ -2,6 +2,7 @@ import Logging
 import NIOCore
 import NIOPosix
 import PostgresNIO
+import Synchronization
 import WaybillCore
 import WaybillStore
 
@@ -36,6 +37,11 @@ public final class PostgresStore: Store {
     let threads: NIOThreadPool
     let logger: Logger
     static let maxAttempts = 5
+    /// Statements sent by every PostgreSQL store of this process (each is one round trip): the
+    /// bench divides them by the events it ingested.
+    public static let statements = Atomic<Int>(0)
+    /// With `WAYBILL_PG_PROFILE` set, how often each statement was sent (see `StatementProfile`).
+    public static var statementProfile: String { StatementProfile.report() }
 
     /// Connects, creates the schema if needed and migrates it.
     ///
@@ -83,16 +89,21 @@ public final class PostgresStore: Store {
     public func write<T: Sendable>(_ body: @escaping @Sendable (any StoreTransaction) throws -> T) async throws -> T {
         try await withConnection { db in
             var attempt = 1
+            var holdClocksBack = true
             while true {
                 do {
                     return try Self.transaction(db, begin: "BEGIN") { db in
                         let transaction = PostgresTransaction(db: db)
+                        transaction.holdsClocksBack = holdClocksBack
                         let result = try body(transaction)
                         try transaction.writeAllPending()
                         return result
                     }
                 } catch let error as PostgresQueryError where error.isTransient && attempt < Self.maxAttempts {
                     attempt += 1
+                } catch is ClockStartConflict where attempt < Self.maxAttempts {
+                    attempt += 1
+                    holdClocksBack = false
                 }
             }
         }

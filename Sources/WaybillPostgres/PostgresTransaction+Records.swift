@@ -25,6 +25,7 @@ extension PostgresTransaction {
     }
 
     func saveCrossReference(kind: String, system: SystemName, external: String, canonical: String) throws {
+        if kind == "order" { orderCrossReferences[SystemReference(system: system.rawValue, external: external)] = canonical }
         try db.run(
             """
             INSERT INTO cross_references (kind, system, external, canonical) VALUES (\(kind), \(system.rawValue), \(external), \(canonical))
@@ -33,6 +34,7 @@ extension PostgresTransaction {
     }
 
     func saveExternalId(kind: String, system: SystemName, canonical: String, external: String) throws {
+        if kind == "order" { orderExternalIds[SystemReference(system: system.rawValue, external: external)] = canonical }
         try db.run(
             """
             INSERT INTO external_ids (kind, system, canonical, external) VALUES (\(kind), \(system.rawValue), \(canonical), \(external))
@@ -40,23 +42,54 @@ extension PostgresTransaction {
             """)
     }
 
+    /// Held back, summed per customer (see `openReceivables`).
     func adjustReceivables(of customer: CustomerID, by delta: Int64) throws {
+        pendingReceivables[customer, default: 0] += delta
+        if receivablesRead[customer] != nil { receivablesChanged[customer, default: 0] += delta }
+    }
+
+    /// Held back; the transaction answers for it at once (`orderForInvoice`).
+    func indexInvoice(_ invoice: InvoiceID, order: OrderID) throws {
+        pendingInvoices.append((invoice, order))
+        invoiceOrders[invoice] = order
+    }
+
+    func writePendingReceivables() throws {
+        guard !pendingReceivables.isEmpty else { return }
+        let changes = pendingReceivables.sorted { $0.key.rawValue < $1.key.rawValue }
+        pendingReceivables = [:]
         try db.run(
             """
-            INSERT INTO receivables (customer_id, open_minor) VALUES (\(customer.rawValue), \(delta))
+            INSERT INTO receivables (customer_id, open_minor)
+            SELECT * FROM unnest(\(changes.map(\.key.rawValue))::text[], \(changes.map(\.value))::bigint[])
             ON CONFLICT (customer_id) DO UPDATE SET open_minor = receivables.open_minor + excluded.open_minor
             """)
     }
 
-    func indexInvoice(_ invoice: InvoiceID, order: OrderID) throws {
+    func writePendingInvoices() throws {
+        guard !pendingInvoices.isEmpty else { return }
+        // The last row of an invoice wins, as one statement per row would have it.
+        var latest: [InvoiceID: OrderID] = [:]
+        for (invoice, order) in pendingInvoices { latest[invoice] = order }
+        let rows = latest.sorted { $0.key.rawValue < $1.key.rawValue }
+        pendingInvoices = []
         try db.run(
             """
-            INSERT INTO invoice_index (invoice_id, order_id) VALUES (\(invoice.rawValue), \(order.rawValue))
+            INSERT INTO invoice_index (invoice_id, order_id)
+            SELECT * FROM unnest(\(rows.map(\.key.rawValue))::text[], \(rows.map(\.value.rawValue))::text[])
             ON CONFLICT (invoice_id) DO UPDATE SET order_id = excluded.order_id
             """)
     }
 
+    /// Parks under the key's lock, so that a transaction holding the lock knows the key's
+    /// parked events from one read (`parkedByKey`): a payment waits under its invoice's key.
     func park(_ event: ParkedEvent) throws {
+        try lock(event.key)
+        forgetParked(seq: event.seq)
+        if parkedByKey[event.key] != nil {
+            parkedByKey[event.key]!.append(event)
+            parkedByKey[event.key]!.sort { ($0.eventTime, $0.seq) < ($1.eventTime, $1.seq) }
+        }
         try db.run(
             """
             INSERT INTO parked (seq, record_key, event_time, received_at, awaiting)
@@ -67,7 +100,12 @@ extension PostgresTransaction {
     }
 
     func unpark(seq: Int64) throws {
+        forgetParked(seq: seq)
         try db.run("DELETE FROM parked WHERE seq = \(seq)")
+    }
+
+    private func forgetParked(seq: Int64) {
+        for (key, events) in parkedByKey where events.contains(where: { $0.seq == seq }) { parkedByKey[key] = events.filter { $0.seq != seq } }
     }
 
     func keepRefused(_ event: RefusedEvent) throws {
@@ -134,7 +172,7 @@ extension PostgresTransaction {
 
     func raise(_ exception: NewException) throws -> Int64 {
         guard
-            let id = try db.first(
+            let id = try first(
                 """
                 INSERT INTO exceptions (kind, code, record_key, event_seq, message, status, raised_at)
                 VALUES (\(exception.kind.rawValue), \(exception.code), \(exception.key), \(exception.eventSeq), \(exception.message), 'open',
@@ -145,17 +183,29 @@ extension PostgresTransaction {
         return id
     }
 
+    /// Held back (once per key and kind until the exceptions table is next written or read):
+    /// callers need no answer, and most settle nothing.
     func settleExceptions(key: String, kind: ExceptionKind, at: Timestamp, by: String) throws {
+        guard !pendingSettlements.contains(where: { $0.key == key && $0.kind == kind.rawValue }) else { return }
+        pendingSettlements.append((key, kind.rawValue, at.milliseconds, by))
+    }
+
+    func writePendingSettlements() throws {
+        guard !pendingSettlements.isEmpty else { return }
+        let rows = pendingSettlements
+        pendingSettlements = []
         let settled = try db.all(
             """
-            UPDATE exceptions SET status = 'resolved', resolved_at = \(at.milliseconds), resolved_by = \(by)
-            WHERE record_key = \(key) AND kind = \(kind.rawValue) AND status = 'open' RETURNING kind, raised_at
+            UPDATE exceptions e SET status = 'resolved', resolved_at = s.at, resolved_by = s.by
+            FROM unnest(\(rows.map(\.key))::text[], \(rows.map(\.kind))::text[], \(rows.map(\.at))::bigint[], \(rows.map(\.by))::text[])
+                AS s(key, kind, at, by)
+            WHERE e.record_key = s.key AND e.kind = s.kind AND e.status = 'open' RETURNING e.kind, e.raised_at, s.at
             """)
-        try countResolutions(settled, at: at)
+        for row in settled { try countResolutions([row], at: try row.timestamp(2)) }
     }
 
     func resolveException(id: Int64, at: Timestamp, by: String) throws -> Bool {
-        let resolved = try db.all(
+        let resolved = try all(
             """
             UPDATE exceptions SET status = 'resolved', resolved_at = \(at.milliseconds), resolved_by = \(by)
             WHERE id = \(id) AND status = 'open' RETURNING kind, raised_at

@@ -15,9 +15,12 @@ import WaybillStore
 /// body again.
 ///
 /// **Fewer round trips.** postgres-nio does not pipeline, so each statement costs a round trip.
-/// An append takes its key's lock in the same statement. Deliveries, order rows and KPI
-/// additions are held back and written together, one statement per table with array parameters
-/// (`unnest`), before the commit or before a query that reads their table (see
+/// An ingest batch is announced first (`prepare(for:)`, two statements): the locks of all its
+/// keys, then its orders, parked events, invoices, master data, already-logged events and a
+/// reserve of log numbers in one query, so that its reads are answered from memory. Log
+/// entries, deliveries, order rows, KPI additions, receivables, invoice index rows and settled
+/// exceptions are held back and written together, one statement per table with array parameters
+/// (`unnest`), before the commit or before a query that names their table (see
 /// `writePending(before:)`). Customers and products read or saved are remembered for the rest of
 /// the transaction.
 final class PostgresTransaction: PostgresReader, StoreTransaction {
@@ -26,7 +29,7 @@ final class PostgresTransaction: PostgresReader, StoreTransaction {
     /// The advisory locks that serialise creating a partner's control number sequence.
     static let sequenceLockClass: Int32 = 0x5741_5943
 
-    private(set) var lockedKeys: Set<String> = []
+    var lockedKeys: Set<String> = []
     /// Orders saved by this transaction, as of their latest save (reads see these).
     private var savedOrders: [OrderID: OrderState] = [:]
     /// Orders whose rows are still to be written, in the order first saved, with their time.
@@ -39,6 +42,72 @@ final class PostgresTransaction: PostgresReader, StoreTransaction {
     private var pendingKPIOrder: [KPIKey] = []
     var customers: [CustomerID: CustomerRecord] = [:]
     var products: [SKU: ProductRecord] = [:]
+
+    // What `prepare(for:)` read, and the log entries held back (PostgresTransaction+Log).
+    /// Whether a batch was announced: only then are log numbers reserved and entries held back.
+    var prepared = false
+    /// Orders read while holding their key's lock: `nil` when there is no such order. Only a
+    /// transaction holding the lock changes an order, so these stay true until the commit.
+    var lockedOrders: [OrderID: OrderState?] = [:]
+    /// Parked events of keys whose lock was held when they were read, kept up to date by `park`
+    /// and `unpark` (events are parked under a key only by the holder of its lock).
+    var parkedByKey: [String: [ParkedEvent]] = [:]
+    /// The order of each invoice found in the index or indexed here (an invoice's order never changes).
+    var invoiceOrders: [InvoiceID: OrderID] = [:]
+    /// Invoice index rows not written yet.
+    var pendingInvoices: [(invoice: InvoiceID, order: OrderID)] = []
+    /// Open receivables as `prepare` read them, and this transaction's changes since (all of them).
+    var receivablesRead: [CustomerID: Int64] = [:]
+    var receivablesChanged: [CustomerID: Int64] = [:]
+    /// Receivables changes not written yet, summed per customer.
+    var pendingReceivables: [CustomerID: Int64] = [:]
+    /// Exceptions to settle (key, kind, when, by whom), in order, at most one per (key, kind).
+    var pendingSettlements: [(key: String, kind: String, at: Int64, by: String)] = []
+    /// Events whose (source, id) `prepare` looked up, and those of them already in the log.
+    var checkedEvents: Set<BatchOutlook.EventName> = []
+    var loggedEvents: Set<BatchOutlook.EventName> = []
+    /// Events this transaction appended (held back or written).
+    var appendedEvents: Set<BatchOutlook.EventName> = []
+    /// Log numbers drawn from the events' identity while every key of `reserveKeys` was locked,
+    /// ascending: an entry of one of those keys may take the next one.
+    var reservedSeqs: [Int64] = []
+    var reservedNext = 0
+    var reserveKeys: Set<String> = []
+    /// Log entries not written yet, in the order appended.
+    var pendingEvents: [PendingEvent] = []
+    var pendingEventIndex: [Int64: Int] = [:]
+
+    /// Order ids `prepare` looked up as systems' own ids, and what it found (cross-references
+    /// win over external ids, as in `crossReference`), kept up to date by this transaction's saves.
+    var checkedOrderReferences: Set<String> = []
+    var orderCrossReferences: [SystemReference: String] = [:]
+    var orderExternalIds: [SystemReference: String] = [:]
+
+    struct SystemReference: Hashable {
+        var system: String
+        var external: String
+    }
+
+    /// Whether clocks started in an announced batch are held back (see +ServiceLevels).
+    var holdsClocksBack = true
+    var pendingClocks: [ClockRecord] = []
+    var pendingClockIndex: [ClockName: Int] = [:]
+    var pendingClocksById: [Int64: Int] = [:]
+    var reservedClockIds: [Int64] = []
+    var reservedClockNext = 0
+
+    struct ClockName: Hashable {
+        var clock: String
+        var subject: String
+    }
+
+    struct PendingEvent {
+        var seq: Int64
+        var event: NewEvent
+        var outcome: String?
+        var code: String?
+        var render: (@Sendable () -> [UInt8])?
+    }
 
     struct KPIKey: Hashable {
         var measure: String
@@ -55,8 +124,47 @@ final class PostgresTransaction: PostgresReader, StoreTransaction {
 
     override func order(_ id: OrderID) throws -> OrderState? {
         if let saved = savedOrders[id] { return saved }
+        if let known = lockedOrders[id] { return known }
         try lock(RecordKey.order(id))
-        return try super.order(id)
+        let found = try super.order(id)
+        lockedOrders[id] = .some(found)
+        return found
+    }
+
+    override func parkedEvents(key: String) throws -> [ParkedEvent] {
+        if let known = parkedByKey[key] { return known }
+        let found = try super.parkedEvents(key: key)
+        if lockedKeys.contains(key) { parkedByKey[key] = found }
+        return found
+    }
+
+    override func orderForInvoice(_ invoice: InvoiceID) throws -> OrderID? {
+        if let known = invoiceOrders[invoice] { return known }
+        let found = try super.orderForInvoice(invoice)
+        if let found { invoiceOrders[invoice] = found }
+        return found
+    }
+
+    /// Clocks started here and not written yet (see +ServiceLevels).
+    override func heldClock(_ clock: ServiceLevelClock, subject: String) -> ClockRecord? {
+        pendingClockIndex[ClockName(clock: clock.rawValue, subject: subject)].map { pendingClocks[$0] }
+    }
+
+    override func heldClocks(where include: (ClockRecord) -> Bool) -> [ClockRecord] { pendingClocks.filter(include) }
+
+    override func crossReference(kind: String, system: SystemName, external: String) throws -> String? {
+        if kind == "order" && checkedOrderReferences.contains(external) {
+            let reference = SystemReference(system: system.rawValue, external: external)
+            return orderCrossReferences[reference] ?? orderExternalIds[reference]
+        }
+        return try super.crossReference(kind: kind, system: system, external: external)
+    }
+
+    /// What `prepare` read plus this transaction's changes, else the stored figure plus the
+    /// changes not written yet.
+    override func openReceivables(of customer: CustomerID) throws -> Int64 {
+        if let read = receivablesRead[customer] { return read + receivablesChanged[customer, default: 0] }
+        return try super.openReceivables(of: customer) + pendingReceivables[customer, default: 0]
     }
 
     override func customer(_ id: CustomerID) throws -> CustomerRecord? {
@@ -71,32 +179,6 @@ final class PostgresTransaction: PostgresReader, StoreTransaction {
         let found = try super.product(sku)
         if let found { products[sku] = found }
         return found
-    }
-
-    /// Appends to the log at once (its number and whether it is a duplicate are the answer),
-    /// the key's lock taken by the same statement before the number is drawn: numbers have no
-    /// gaps but for duplicates and rolled-back transactions.
-    func append(_ event: NewEvent) throws -> Int64? {
-        let lockFirst = !lockedKeys.contains(event.key)
-        let seq = try db.first(
-            """
-            INSERT INTO events (source, event_id, type, subject, record_key, event_time, received_at, trace_id, origin, cause_seq, outcome, raw, body)
-            SELECT \(event.source), \(event.eventId), \(event.type.rawValue), \(event.subject), \(event.key), \(event.eventTime.milliseconds),
-                   \(event.receivedAt.milliseconds), \(event.traceId), \(event.origin.rawValue), \(event.causeSeq),
-                   \(event.origin == .inbound ? IngestOutcome.accepted.rawValue : nil), \(event.raw?.bytea), \(event.body?.bytea)
-            FROM (SELECT CASE WHEN \(lockFirst) THEN pg_advisory_xact_lock(\(Self.keyLockClass), hashtext(\(event.key))) END) AS locked
-            ON CONFLICT (source, event_id) DO NOTHING RETURNING seq
-            """)?.int64(0)
-        lockedKeys.insert(event.key)
-        return seq
-    }
-
-    func recordOutcome(seq: Int64, outcome: IngestOutcome, code: String?) throws {
-        try db.run("UPDATE events SET outcome = \(outcome.rawValue), code = \(code) WHERE seq = \(seq)")
-    }
-
-    func setTraceId(seq: Int64, traceId: String) throws {
-        try db.run("UPDATE events SET trace_id = \(traceId) WHERE seq = \(seq)")
     }
 
     /// Stages the order's new state: its row is written once per transaction (all staged orders
@@ -134,16 +216,26 @@ final class PostgresTransaction: PostgresReader, StoreTransaction {
     }
 
     override func writePending(before sql: String) throws {
+        if !pendingEvents.isEmpty && sql.contains("events") { try writePendingEvents() }
         if !pendingDeliveries.isEmpty && sql.contains("outbox") { try writePendingDeliveries() }
         if !pendingOrders.isEmpty && sql.contains("orders") { try writePendingOrders() }
+        if !pendingSettlements.isEmpty && sql.contains("exceptions") { try writePendingSettlements() }
         if !pendingKPIs.isEmpty && sql.contains("kpi_days") { try writePendingKPIs() }
+        if !pendingClocks.isEmpty && sql.contains("slo_clocks") { try writePendingClocks() }
+        if !pendingReceivables.isEmpty && sql.contains("receivables") { try writePendingReceivables() }
+        if !pendingInvoices.isEmpty && sql.contains("invoice_index") { try writePendingInvoices() }
     }
 
-    /// Writes every held-back row (before the commit).
+    /// Writes every held-back row (before the commit). Settling exceptions adds to the KPIs.
     func writeAllPending() throws {
+        try writePendingEvents()
         try writePendingDeliveries()
         try writePendingOrders()
+        try writePendingSettlements()
+        try writePendingClocks()
         try writePendingKPIs()
+        try writePendingReceivables()
+        try writePendingInvoices()
     }
 
     private func writePendingDeliveries() throws {
@@ -212,6 +304,12 @@ final class PostgresTransaction: PostgresReader, StoreTransaction {
             try db.run("DELETE FROM \(unescaped: table)")
         }
         savedOrders = [:]
+        lockedOrders = [:]
+        checkedOrderReferences = []
+        orderCrossReferences = [:]
+        parkedByKey = [:]
+        invoiceOrders = [:]
+        receivablesRead = [:]
         customers = [:]
         products = [:]
     }

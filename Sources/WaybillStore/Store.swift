@@ -108,6 +108,9 @@ public protocol StoreReader {
 
 /// What one write transaction can do, on top of reading.
 public protocol StoreTransaction: StoreReader {
+    /// Told what a batch of inbound events names before they are processed: a store may lock,
+    /// read and check it all at once (see `BatchOutlook`). Changes nothing a reader could see.
+    func prepare(for outlook: BatchOutlook) throws
     /// Appends to the log; `nil` if (source, eventId) is already there (a duplicate).
     func append(_ event: NewEvent) throws -> Int64?
     /// Appends a hub event whose body `render` writes; the store may call it later (on another
@@ -196,6 +199,9 @@ public protocol StoreTransaction: StoreReader {
 }
 
 extension StoreTransaction {
+    /// Nothing to prepare: every read costs what it costs.
+    public func prepare(for outlook: BatchOutlook) throws {}
+
     /// Renders the body at once and appends.
     public func append(_ event: NewEvent, renderingBody render: @escaping @Sendable () -> [UInt8]) throws -> Int64 {
         var event = event

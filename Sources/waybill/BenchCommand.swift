@@ -45,6 +45,12 @@ struct BenchCommand: AsyncParsableCommand {
     )
     var postgresStore: String?
 
+    @Option(
+        help:
+            "With --store: also run the PostgreSQL measurement with this many hub nodes (each its own store and group commit) on one database, the submitters split across them, and print both."
+    )
+    var nodes = 1
+
     @Flag(help: "Measure X12 850 parsing and mapping speed (MB/s on one core) instead.")
     var edi = false
 
@@ -149,11 +155,18 @@ struct BenchCommand: AsyncParsableCommand {
         let baselineRate = Double(bodies.count) / (ContinuousClock.now - start).seconds
 
         var postgres: Figures?
+        var postgresNodes: Figures?
         if let postgresStore {
             guard PostgresLocation.isURL(postgresStore) else { throw ValidationError("--store expects postgres://… (the bench always runs on SQLite)") }
             log("measuring the full pipeline on PostgreSQL…")
             postgres = try await PostgresBenchmark.run(
                 url: postgresStore, systems: systems, masterData: workload.masterData(), bodies: bodies, batch: batch, concurrency: concurrency)
+            if nodes > 1 {
+                log("measuring the full pipeline on PostgreSQL with \(nodes) nodes…")
+                postgresNodes = try await PostgresBenchmark.run(
+                    url: postgresStore, systems: systems, masterData: workload.masterData(), bodies: bodies, batch: batch, concurrency: concurrency,
+                    nodes: nodes)
+            }
         }
 
         var figures: [(String, JSONValue)] = [
@@ -170,6 +183,15 @@ struct BenchCommand: AsyncParsableCommand {
             figures += [
                 ("postgres_events_per_second", Self.number(postgres.rate, 0)), ("postgres_p50_ms", Self.number(postgres.p50, 2)),
                 ("postgres_p99_ms", Self.number(postgres.p99, 2)), ("postgres_deliveries_per_event", Self.number(postgres.deliveriesPerEvent, 2)),
+                ("postgres_statements_per_event", Self.number(postgres.statementsPerEvent, 2)),
+            ]
+        }
+        if let postgres, let postgresNodes {
+            figures += [
+                ("postgres_nodes", .int(nodes)), ("postgres_nodes_events_per_second", Self.number(postgresNodes.rate, 0)),
+                ("postgres_nodes_p50_ms", Self.number(postgresNodes.p50, 2)), ("postgres_nodes_p99_ms", Self.number(postgresNodes.p99, 2)),
+                ("postgres_nodes_statements_per_event", Self.number(postgresNodes.statementsPerEvent, 2)),
+                ("postgres_nodes_ratio", Self.number(postgresNodes.rate / postgres.rate, 2)),
             ]
         }
         if json {
@@ -186,7 +208,12 @@ struct BenchCommand: AsyncParsableCommand {
                 """)
             if let postgres {
                 print(
-                    "on PostgreSQL:  \(Int(postgres.rate)) events/s   p50 \(String(format: "%.2f", postgres.p50)) ms   p99 \(String(format: "%.2f", postgres.p99)) ms (\(String(format: "%.2f", postgres.deliveriesPerEvent)) deliveries per event)"
+                    "on PostgreSQL:  \(Int(postgres.rate)) events/s   p50 \(String(format: "%.2f", postgres.p50)) ms   p99 \(String(format: "%.2f", postgres.p99)) ms (\(String(format: "%.2f", postgres.deliveriesPerEvent)) deliveries, \(String(format: "%.2f", postgres.statementsPerEvent)) statements per event)"
+                )
+            }
+            if let postgres, let postgresNodes {
+                print(
+                    "\(nodes) nodes:        \(Int(postgresNodes.rate)) events/s   p50 \(String(format: "%.2f", postgresNodes.p50)) ms   p99 \(String(format: "%.2f", postgresNodes.p99)) ms (\(String(format: "%.2f", postgresNodes.statementsPerEvent)) statements per event)   \(nodes) nodes / 1: \(String(format: "%.2f", postgresNodes.rate / postgres.rate))"
                 )
             }
         }
@@ -201,6 +228,8 @@ struct BenchCommand: AsyncParsableCommand {
         /// CPU time over wall time while measuring: how many cores the pipeline kept busy.
         var coresUsed: Double
         var deliveriesPerEvent: Double = 0
+        /// Statements (round trips) sent to PostgreSQL per event while measuring.
+        var statementsPerEvent: Double = 0
     }
 
     /// The demo's systems, but each event type goes to one subscriber only.
@@ -219,12 +248,19 @@ struct BenchCommand: AsyncParsableCommand {
 
     /// Posts `bodies` in batches from `concurrency` tasks and measures each request's latency.
     static func drive(hub: Hub, bodies: [[UInt8]], batch: Int, concurrency: Int) async throws -> Figures {
+        try await drive(hubs: [hub], bodies: bodies, batch: batch, concurrency: concurrency)
+    }
+
+    /// Posts `bodies` as `drive(hub:…)` does, submitter `i` to `hubs[i % hubs.count]` (nodes
+    /// sharing one database).
+    static func drive(hubs: [Hub], bodies: [[UInt8]], batch: Int, concurrency: Int) async throws -> Figures {
         let batches = stride(from: 0, to: bodies.count, by: batch).map { batchBody(Array(bodies[$0..<min(bodies.count, $0 + batch)])) }
         let next = Counter()
         let cpuStart = Self.processCPUSeconds()
         let start = ContinuousClock.now
         let latencies = try await withThrowingTaskGroup(of: [Double].self) { group in
-            for _ in 0..<concurrency {
+            for submitter in 0..<concurrency {
+                let hub = hubs[submitter % hubs.count]
                 group.addTask {
                     var mine: [Double] = []
                     while true {
