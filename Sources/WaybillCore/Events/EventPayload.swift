@@ -136,7 +136,7 @@ public struct InboundEvent: Sendable {
         if envelope.type.isHubOnly {
             throw WaybillError(.hubOnlyType, "\(envelope.type.rawValue) is emitted by the hub and cannot be sent to it", at: "\(path).type")
         }
-        let payload = try EventPayload.decode(envelope.type, data: envelope.data, at: "\(path).data")
+        let payload = try EventPayload.decode(envelope.type, data: envelope.data, at: path == "$" ? "$.data" : path + ".data")
         if let subject = envelope.subject {
             let expected: [String]
             switch payload {

@@ -95,7 +95,7 @@ public struct CSVInbox: Sendable {
         for (number, fields) in table.rows {
             do {
                 headers["csv-row"] = String(number)
-                try Hub.append(mapper.inbound(fields, headers: headers).events, mapping: mapping, system: system, into: &items)
+                try Hub.append(mapper.events(fields, headers: headers), mapping: mapping, system: system, into: &items)
             } catch {
                 let column = table.column(of: error.inputPath)
                 throw CSVTable.Problem(row: number, column: column?.0, columnName: column?.1, message: error.description)
