@@ -153,8 +153,10 @@ public struct RowMapper: Sendable {
         var fields: [String]
         /// Also bind `each`'s variables in the scope (for `Evaluator`).
         var scopeVariables: Bool
-        /// The variables `each` bound, innermost last.
-        var variables: [(name: String, value: Value)] = []
+        /// The variable the innermost `each` bound.
+        var variable: (name: String, value: Value)?
+        /// The variables bound by the `each`s around it, innermost last.
+        var outer: [(name: String, value: Value)] = []
     }
 
     static func evaluate(_ compiled: Compiled, _ row: Row, _ scope: Scope) throws(MappingError) -> Value {
@@ -167,7 +169,8 @@ public struct RowMapper: Sendable {
         case .literal(let value):
             return Value(value, path: nil)
         case .variable(let name):
-            for i in row.variables.indices.reversed() where row.variables[i].name == name { return row.variables[i].value }
+            if let variable = row.variable, variable.name == name { return variable.value }
+            for i in row.outer.indices.reversed() where row.outer[i].name == name { return row.outer[i].value }
             return try Evaluator.evaluate(.root(name), in: scope)
         case .general(let expression):
             return try Evaluator.evaluate(expression, in: scope)
@@ -195,6 +198,10 @@ public struct RowMapper: Sendable {
                     out += piece
                 }
                 return Value(.string(out), path: nil)
+            case .split where arguments.count == 2:
+                let text = try evaluate(arguments[0], row, scope)
+                let separator = try evaluate(arguments[1], row, scope)
+                return Value(.array(Functions.splitValues(try Functions.string(text), by: try Functions.string(separator))), path: text.path)
             default: break
             }
             let first = try evaluate(arguments[0], row, scope)
@@ -216,7 +223,7 @@ public struct RowMapper: Sendable {
     }
 
     static func text(_ rule: CompiledRule, _ row: Row, _ scope: Scope) throws(MappingError) -> String {
-        if case .column(let index, _) = rule.value, !row.fields[index].isEmpty { return row.fields[index] }
+        if let index = rule.column, !row.fields[index].isEmpty { return row.fields[index] }
         let value = try evaluate(rule, row, scope)
         let text: String?
         do { text = try Functions.text(value) } catch { throw error.at(rule: rule.location) }
@@ -231,7 +238,7 @@ public struct RowMapper: Sendable {
             JSONWriter.write(value, into: &out)
             return value
         case .expression(let rule):
-            if case .column(let index, _) = rule.value, !row.fields[index].isEmpty {
+            if let index = rule.column, !row.fields[index].isEmpty {
                 JSONWriter.writeString(row.fields[index], into: &out)
                 return .string(row.fields[index])
             }
@@ -243,17 +250,18 @@ public struct RowMapper: Sendable {
             members.reserveCapacity(fields.count)
             out.append(UInt8(ascii: "{"))
             for field in fields {
-                if field.optional, case .expression(let rule) = field.value {
-                    // A column: its text, or nothing when the cell is empty.
-                    if case .column(let index, _) = rule.value {
-                        if !row.fields[index].isEmpty {
-                            if !members.isEmpty { out.append(UInt8(ascii: ",")) }
-                            out.append(contentsOf: field.keyJSON)
-                            JSONWriter.writeString(row.fields[index], into: &out)
-                            members.append((field.key, .string(row.fields[index])))
-                        }
+                if let index = field.column {
+                    // A column: its text; an empty cell nothing (optional) or the error (required).
+                    if !row.fields[index].isEmpty {
+                        if !members.isEmpty { out.append(UInt8(ascii: ",")) }
+                        out.append(contentsOf: field.keyJSON)
+                        JSONWriter.writeString(row.fields[index], into: &out)
+                        members.append((field.key, .string(row.fields[index])))
                         continue
                     }
+                    if field.optional { continue }
+                }
+                if field.optional, case .expression(let rule) = field.value {
                     let value = try evaluate(rule, row, scope)
                     if let json = value.json, json != .null {
                         if !members.isEmpty { out.append(UInt8(ascii: ",")) }
@@ -277,12 +285,11 @@ public struct RowMapper: Sendable {
             rendered.reserveCapacity(items.count)
             var inner = scope
             var bound = row
-            let slot = bound.variables.count
-            bound.variables.append((variable, Value(nil, path: nil)))
+            if let outer = bound.variable { bound.outer.append(outer) }
             out.append(UInt8(ascii: "["))
             for (i, item) in items.enumerated() {
                 let element = Value(item, path: list.path.map { Self.indexed($0, i) })
-                bound.variables[slot].value = element
+                bound.variable = (variable, element)
                 if row.scopeVariables { inner.variables[variable] = element }
                 if let when, !(try condition(when, bound, inner)) { continue }
                 if !rendered.isEmpty { out.append(UInt8(ascii: ",")) }
@@ -322,10 +329,14 @@ indirect enum Compiled: Sendable {
 final class CompiledRule: Sendable {
     let value: Compiled
     let location: String
+    /// The column's index when the rule reads one column (`$.name`), so that a row's cell is
+    /// read without taking the expression apart.
+    let column: Int?
 
     init(value: Compiled, location: String) {
         self.value = value
         self.location = location
+        if case .column(let index, _) = value { column = index } else { column = nil }
     }
 }
 
@@ -366,6 +377,8 @@ indirect enum CompiledTemplate: Sendable {
         let keyJSON: [UInt8]
         let optional: Bool
         let value: CompiledTemplate
+        /// The column's index when the field is one column (`key: $.name`).
+        let column: Int?
 
         init(key: String, optional: Bool, value: CompiledTemplate) {
             self.key = key
@@ -375,6 +388,7 @@ indirect enum CompiledTemplate: Sendable {
             self.keyJSON = keyJSON
             self.optional = optional
             self.value = value
+            if case .expression(let rule) = value { column = rule.column } else { column = nil }
         }
     }
 }

@@ -24,8 +24,8 @@ struct CSVBatchTests {
     }
 
     /// A hub whose `ledger-lines` subscription writes `settings`' files, with master data.
-    func hub(_ settings: CSVFileSettings) async throws -> (Hub, ManualClock) {
-        let (hub, clock) = try makeHub(systems: CSVFileTests.outboundSystems(settings, retry: RetrySchedule(delays: [1_000, 1_000])))
+    func hub(_ settings: CSVFileSettings, store: (any Store)? = nil) async throws -> (Hub, ManualClock) {
+        let (hub, clock) = try makeHub(store: store, systems: CSVFileTests.outboundSystems(settings, retry: RetrySchedule(delays: [1_000, 1_000])))
         _ = try await hub.ingest(body: batch(masterData))
         return (hub, clock)
     }
@@ -61,10 +61,13 @@ struct CSVBatchTests {
         files.values.flatMap { $0.dropFirst().map { $0[0] } }.sorted()
     }
 
-    @Test("by size: a batch is published as soon as it holds maxRows rows; a delivery is never split; the rest wait for the interval")
-    func bySize() async throws {
+    @Test(
+        "by size: a batch is published as soon as it holds maxRows rows; a delivery is never split; the rest wait for the interval",
+        arguments: TestStore.allCases)
+    func bySize(_ store: TestStore) async throws {
         let directory = try temporaryDirectory("waybill-csv-batch-size")
-        let (hub, clock) = try await hub(try setting(directory, maxRows: 4))
+        let postgres = try await store.postgres()
+        let (hub, clock) = try await hub(try setting(directory, maxRows: 4), store: postgres)
         let scheduler = scheduler(hub)
         for n in 1...5 { _ = try await hub.ingest(body: placed("SO-\(n)")) }
         try await drain(scheduler)
@@ -90,6 +93,7 @@ struct CSVBatchTests {
         #expect(published.count == 3)
         #expect(orders(in: published) == ["SO-1", "SO-1", "SO-2", "SO-2", "SO-3", "SO-3", "SO-4", "SO-4", "SO-5", "SO-5"])
         #expect(try await deliveries(hub, .delivered).count == 5)
+        try await postgres?.dropSchema()
     }
 
     func firstDelivery(_ hub: Hub, _ order: String) async throws -> Int64 {
@@ -252,10 +256,11 @@ struct CSVBatchTests {
         #expect(try await deliveries(hub, .delivered).count == 5)
     }
 
-    @Test("a replay sends the deliveries again, into a batch of their own; the files already published stay as they were")
-    func replay() async throws {
+    @Test("a replay sends the deliveries again, into a batch of their own; the files already published stay as they were", arguments: TestStore.allCases)
+    func replay(_ store: TestStore) async throws {
         let directory = try temporaryDirectory("waybill-csv-batch-replay")
-        let (hub, clock) = try await hub(try setting(directory))
+        let postgres = try await store.postgres()
+        let (hub, clock) = try await hub(try setting(directory), store: postgres)
         let scheduler = scheduler(hub)
         for n in 1...3 { _ = try await hub.ingest(body: placed("SO-\(n)")) }
         try await drain(scheduler)
@@ -277,6 +282,7 @@ struct CSVBatchTests {
         #expect(again.key.hasPrefix("ledger-lines-wbd_") && again.key.hasSuffix(".csv"), "\(again.key)")
         #expect(again.value.dropFirst().map { $0[0] }.sorted() == ["SO-1", "SO-1", "SO-2", "SO-2", "SO-3", "SO-3"])
         #expect(try await deliveries(hub, .delivered).count == 3)
+        try await postgres?.dropSchema()
     }
 
     @Test("a spool that cannot be written is a failure like any other: retried on the schedule, then dead-lettered")

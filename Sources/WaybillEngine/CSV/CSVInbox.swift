@@ -82,7 +82,7 @@ public struct CSVInbox: Sendable {
     /// derives one from the hash and the row, so events without their own `id:` are named by
     /// the file's content: the same file again is the same events.
     static func map(_ bytes: [UInt8], name: String, settings: CSVInbound, system: SystemName) throws(CSVTable.Problem) -> [IngestItem] {
-        let table = try CSVTable.read(bytes, delimiter: settings.delimiter)
+        var table = try CSVTable.read(bytes, delimiter: settings.delimiter)
         let hash = SHA256.hash(data: bytes).map { String($0, radix: 16).leftPadded(to: 2) }.joined()
         var mapping = settings.mapping
         // Only a rule without its own id: reads the delivery id (the inbox has no use for it).
@@ -92,7 +92,11 @@ public struct CSVInbox: Sendable {
         var items: [IngestItem] = []
         items.reserveCapacity(table.rows.count)
         var headers = ["csv-file": name, "csv-row": "", "csv-sha256": hash]
-        for (number, fields) in table.rows {
+        for i in table.rows.indices {
+            let (number, fields) = table.rows[i]
+            // The row's cells are let go once it is mapped (those its events keep live on), so
+            // the memory is used again for the rows after it.
+            table.rows[i].fields = []
             do {
                 headers["csv-row"] = String(number)
                 try Hub.append(mapper.events(fields, headers: headers), mapping: mapping, system: system, into: &items)
