@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 /// An instant, in milliseconds since 1970-01-01T00:00:00Z. Parsed from and printed as RFC 3339.
 public struct Timestamp: Hashable, Sendable, Comparable, CustomStringConvertible {
     public var milliseconds: Int64
@@ -73,7 +76,8 @@ public struct Timestamp: Hashable, Sendable, Comparable, CustomStringConvertible
     public func rfc3339(reusing text: String) -> String {
         let same = withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 24) { buffer -> Bool in
             guard let count = writeUsual(into: buffer), count == text.utf8.count else { return false }
-            return text.utf8.elementsEqual(buffer[..<count])
+            return text.utf8.withContiguousStorageIfAvailable { memcmp($0.baseAddress!, buffer.baseAddress!, count) == 0 }
+                ?? text.utf8.elementsEqual(buffer[..<count])
         }
         return same ? text : rfc3339
     }

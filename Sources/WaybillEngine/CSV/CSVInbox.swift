@@ -90,13 +90,14 @@ public struct CSVInbox: Sendable {
         // Compiled once for the file's columns: each row maps as its object would.
         let mapper = RowMapper(mapping, columns: table.header)
         var items: [IngestItem] = []
-        items.reserveCapacity(table.rows.count)
+        items.reserveCapacity(table.records.count - 1)
         var headers = ["csv-file": name, "csv-row": "", "csv-sha256": hash]
-        for i in table.rows.indices {
-            let (number, fields) = table.rows[i]
+        for i in table.records.indices.dropFirst() where !CSVTable.isBlank(table.records[i]) {
+            let number = i + 1
+            let fields = table.records[i]
             // The row's cells are let go once it is mapped (those its events keep live on), so
             // the memory is used again for the rows after it.
-            table.rows[i].fields = []
+            table.records[i] = []
             do {
                 headers["csv-row"] = String(number)
                 try Hub.append(mapper.events(fields, headers: headers), mapping: mapping, system: system, into: &items)
@@ -123,7 +124,7 @@ extension String {
 extension CSVInbox {
     /// For `waybill bench --csv`: the rows a file reads to.
     public static func read(_ bytes: [UInt8], delimiter: Character) throws -> Int {
-        try CSVTable.read(bytes, delimiter: delimiter).rows.count
+        try CSVTable.read(bytes, delimiter: delimiter).rowCount
     }
 
     /// For `waybill bench --csv`: how many canonical events a whole file maps to, as the inbox

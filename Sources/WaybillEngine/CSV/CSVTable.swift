@@ -24,8 +24,19 @@ struct CSVTable {
     }
 
     var header: [String]
-    /// Each data row with its row number (the header is row 1); blank lines are left out.
-    var rows: [(number: Int, fields: [String])]
+    /// Every record read, the header first: a data row's number (the header is row 1) is its
+    /// index + 1. A blank line is a record too (`isBlank`), not a row.
+    var records: [[String]]
+
+    /// Each data row with its row number; blank lines are left out.
+    var rows: [(number: Int, fields: [String])] {
+        records.indices.dropFirst().compactMap { i in Self.isBlank(records[i]) ? nil : (i + 1, records[i]) }
+    }
+
+    /// How many data rows.
+    var rowCount: Int { records.dropFirst().count { !Self.isBlank($0) } }
+
+    static func isBlank(_ fields: [String]) -> Bool { fields.count == 1 && fields[0].isEmpty }
 
     static func read(_ bytes: [UInt8], delimiter: Character) throws(Problem) -> CSVTable {
         var body = bytes[...]
@@ -47,19 +58,19 @@ struct CSVTable {
             guard !name.isEmpty else { throw Problem(row: 1, column: i + 1, message: "the header names no column here") }
             guard seen.insert(name).inserted else { throw Problem(row: 1, column: i + 1, columnName: name, message: "the header names \(name) twice") }
         }
-        let read = records.dropFirst().enumerated().map { (number: $0.offset + 2, fields: $0.element) }
         // A quoted field that is never closed runs to the end of the file: the reader takes it
         // as the last field of the last row. Every well-formed quoted field has an even number
         // of quotes, so an odd count names that row.
         if unclosedQuote {
-            let (row, fields) = read.last ?? (1, header)
+            let fields = records.count > 1 ? records[records.count - 1] : header
             let column = min(fields.count, header.count)
-            throw Problem(row: row, column: column, columnName: header[column - 1], message: "a quoted field is not closed before the end of the file")
+            throw Problem(
+                row: records.count, column: column, columnName: header[column - 1], message: "a quoted field is not closed before the end of the file")
         }
-        var rows: [(number: Int, fields: [String])] = []
-        rows.reserveCapacity(read.count)
-        for (number, fields) in read {
-            if fields.count == 1, fields[0].isEmpty { continue }
+        for i in records.indices.dropFirst() {
+            let number = i + 1
+            let fields = records[i]
+            if isBlank(fields) { continue }
             if fields.count < header.count {
                 throw Problem(
                     row: number, column: fields.count + 1, columnName: header[fields.count],
@@ -69,9 +80,8 @@ struct CSVTable {
                 throw Problem(
                     row: number, column: header.count + 1, message: "the row has \(fields.count) fields and the header only \(header.count)")
             }
-            rows.append((number, fields))
         }
-        return CSVTable(header: header, rows: rows)
+        return CSVTable(header: header, records: records)
     }
 
     /// What `String(validating: bytes, as: UTF8.self) != nil` says, without making the string:
