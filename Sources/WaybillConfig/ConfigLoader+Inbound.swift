@@ -199,9 +199,9 @@ extension ConfigReader {
         }
     }
 
-    /// `csv: { directory, rows, columns: [{ name, value }], delimiter, header, bom }` on a subscription.
+    /// `csv: { directory, rows, columns: [{ name, value }], delimiter, header, bom, batch }` on a subscription.
     mutating func readCSVFile(_ node: Node, _ path: String) -> CSVFileSettings? {
-        let m = mapping(node, path, allowed: ["directory", "rows", "columns", "delimiter", "header", "bom"])
+        let m = mapping(node, path, allowed: ["directory", "rows", "columns", "delimiter", "header", "bom", "batch"])
         let directory = string(m["directory"], join(path, "directory"), required: true)
         var rows: WaybillMapping.Expression?
         if let text = string(m["rows"], join(path, "rows")) {
@@ -234,8 +234,33 @@ extension ConfigReader {
         let delimiter = delimiter(m["delimiter"], join(path, "delimiter"))
         let header = flag(m["header"], join(path, "header"), default: true)
         let bom = flag(m["bom"], join(path, "bom"), default: false)
-        guard let directory, let delimiter, !columns.isEmpty, columns.count == entries.count else { return nil }
-        return CSVFileSettings(directory: directory, rows: rows, columns: columns, delimiter: delimiter, header: header, bom: bom)
+        let batch = m["batch"].map { readCSVBatch($0, join(path, "batch")) }
+        guard let directory, let delimiter, !columns.isEmpty, columns.count == entries.count, batch != .some(nil) else { return nil }
+        return CSVFileSettings(directory: directory, rows: rows, columns: columns, delimiter: delimiter, header: header, bom: bom, batch: batch ?? nil)
+    }
+
+    /// `batch: { interval, maxRows, spool }`: `interval` (a duration) is required, `maxRows` a whole
+    /// number of at least 1 (default 10000), `spool` a directory (default `<directory>/.waybill-batches`).
+    mutating func readCSVBatch(_ node: Node, _ path: String) -> CSVFileSettings.Batch? {
+        let m = mapping(node, path, allowed: ["interval", "maxRows", "spool"])
+        guard case .mapping = node else { return nil }
+        let intervalPath = join(path, "interval")
+        if m["interval"] == nil { problem(intervalPath, node, "is required: how long a batch gathers rows, such as 5m") }
+        let interval = duration(m["interval"], intervalPath)
+        if let interval, interval <= 0 { problem(intervalPath, m["interval"], "must be longer than 0") }
+        var maxRows = 10_000
+        let maxRowsPath = join(path, "maxRows")
+        if let text = string(m["maxRows"], maxRowsPath) {
+            if text.allSatisfy({ $0.isASCII && $0.isNumber }), let value = Int(text), value >= 1 {
+                maxRows = value
+            } else {
+                problem(maxRowsPath, m["maxRows"], "expected a whole number of at least 1")
+                return nil
+            }
+        }
+        let spool = string(m["spool"], join(path, "spool"))
+        guard let interval, interval > 0 else { return nil }
+        return CSVFileSettings.Batch(interval: interval, maxRows: maxRows, spool: spool)
     }
 
     /// `inbound: { csv: { directory, delimiter, mapping | pack } }`.

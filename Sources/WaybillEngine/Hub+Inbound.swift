@@ -86,6 +86,31 @@ extension Hub {
         }
     }
 
+    /// `append` of events written with their data's JSON (`RowMapper.events`): each event's bytes
+    /// made from its parts and that JSON.
+    static func append(_ events: [RowMapper.WrittenEvent], mapping: Mapping, system: SystemName, into items: inout [IngestItem]) throws(MappingError) {
+        let source = system.source
+        for (index, written) in events.enumerated() {
+            do {
+                items.append(.event(try canonical(written.event, source: source, data: written.data)))
+            } catch {
+                let rule = mapping.events.first { $0.type == written.event.type }?.location ?? "\(mapping.name) events"
+                throw MappingError(
+                    .invalidEvent, "mapped event \(index + 1) (\(written.event.type.rawValue)) is not a valid canonical event: \(error)", rule: rule)
+            }
+        }
+    }
+
+    /// `canonical(event, source: source)` of an event whose data's JSON is written already.
+    static func canonical(_ event: MappedEvent, source: String, data: [UInt8]) throws(WaybillError) -> InboundEvent {
+        if let envelope = event.envelope(source: source),
+            let decoded = try? InboundEvent.decode(envelope: envelope, raw: event.cloudEventBytes(source: source, data: data))
+        {
+            return decoded
+        }
+        return try canonical(event, source: source)
+    }
+
     /// `InboundEvent.decode(event.cloudEvent(source:), raw: JSONWriter.bytes(event.cloudEvent(source:)))`:
     /// decoded from the value the mapping built (the very value `raw` is written from), not
     /// parsed back from the bytes. The envelope is made from the event's parts and `raw` written

@@ -43,36 +43,48 @@ enum Functions {
         return try apply(name, first, rest, in: scope)
     }
 
+    /// The functions by name, resolved once where a mapping is compiled (`RowMapper`).
+    enum Name: String, Sendable {
+        case text, number, round, fixed, abs, sum, count, first, last, concat, join, split, upper, lower, trim, replace, contains, startsWith
+        case coalesce, exists, `if`, map, lookup, header, timestamp, date
+    }
+
     /// A function other than `if` and `coalesce` applied to its evaluated arguments.
     static func apply(_ name: String, _ first: Value, _ rest: [Value], in scope: Scope) throws(MappingError) -> Value {
+        guard let function = Name(rawValue: name) else { throw MappingError(.syntax, "there is no function \(name)()") }
+        return try apply(function, first, rest, in: scope)
+    }
+
+    /// `apply` of a function resolved by name.
+    static func apply(_ name: Name, _ first: Value, _ rest: [Value], in scope: Scope) throws(MappingError) -> Value {
         switch name {
-        case "text":
+        case .text:
             return Value(try text(first).map(JSONValue.string), path: first.path)
-        case "number":
+        case .number:
             if first.isAbsent { return first }
             return Value(.number(try Decimals.canonical(first)), path: first.path)
-        case "round":
+        case .round:
             let places = try integer(rest[0])
             var input = try Decimals.decimal(first)
             var rounded = Decimal()
             NSDecimalRound(&rounded, &input, places, .plain)
             return Value(.number(Decimals.text(rounded)), path: first.path)
-        case "fixed":
+        case .fixed:
             return Value(.string(Decimals.fixed(try Decimals.decimal(first), places: try integer(rest[0]))), path: first.path)
-        case "abs":
+        case .abs:
             let d = try Decimals.decimal(first)
             return Value(.number(Decimals.text(d < 0 ? -d : d)), path: first.path)
-        case "sum":
+        case .sum:
             var total = Decimal(0)
             for (i, item) in try array(first).enumerated() { total += try Decimals.decimal(Value(item, path: first.path.map { "\($0)[\(i)]" })) }
             return Value(.number(Decimals.text(total)), path: first.path)
-        case "count":
+        case .count:
             return Value(.int(try array(first).count), path: first.path)
-        case "first", "last":
+        case .first, .last:
             let items = try array(first)
-            let index = name == "first" ? 0 : items.count - 1
+            let index = name == .first ? 0 : items.count - 1
             return Value(items.isEmpty ? nil : items[index], path: first.path.map { "\($0)[\(index)]" })
-        case "concat":
+        case .concat:
             func piece(_ value: Value) throws(MappingError) -> String {
                 guard let piece = try text(value) else {
                     throw MappingError(.missingValue, "concat() has nothing to join at an argument", inputPath: value.path)
@@ -82,50 +94,51 @@ enum Functions {
             var out = try piece(first)
             for value in rest { out += try piece(value) }
             return Value(.string(out), path: nil)
-        case "join":
+        case .join:
             var pieces: [String] = []
             for item in try array(rest[0]) { if let piece = try text(Value(item, path: nil)) { pieces.append(piece) } }
             return Value(.string(pieces.joined(separator: try string(first))), path: rest[0].path)
-        case "split":
-            return Value(.array(split(try string(first), by: try string(rest[0])).map(JSONValue.string)), path: first.path)
-        case "upper", "lower", "trim":
+        case .split:
+            return Value(.array(splitValues(try string(first), by: try string(rest[0]))), path: first.path)
+        case .upper, .lower, .trim:
             if first.isAbsent { return first }
             let s = try string(first)
-            let out = name == "upper" ? s.uppercased() : name == "lower" ? s.lowercased() : s.trimmingCharacters(in: .whitespacesAndNewlines)
+            let out = name == .upper ? s.uppercased() : name == .lower ? s.lowercased() : s.trimmingCharacters(in: .whitespacesAndNewlines)
             return Value(.string(out), path: first.path)
-        case "replace":
+        case .replace:
             if first.isAbsent { return first }
             return Value(.string(try string(first).replacingOccurrences(of: try string(rest[0]), with: try string(rest[1]))), path: first.path)
-        case "contains":
+        case .contains:
             if case .array(let items)? = first.json { return Value(.bool(items.contains { Evaluator.equal($0, rest[0].json) }), path: nil) }
             if first.isAbsent { return Value(.bool(false), path: nil) }
             return Value(.bool(try string(first).contains(try string(rest[0]))), path: nil)
-        case "startsWith":
+        case .startsWith:
             if first.isAbsent { return Value(.bool(false), path: nil) }
             return Value(.bool(try string(first).hasPrefix(try string(rest[0]))), path: nil)
-        case "exists":
+        case .exists:
             return Value(.bool(!first.isAbsent), path: nil)
-        case "map":
+        case .map:
             return try valueMap(try string(first), rest[0], default: rest.count > 1 ? rest[1] : nil, in: scope)
-        case "lookup":
+        case .lookup:
             guard let id = try text(rest[0]) else { return Value(nil, path: rest[0].path) }
             return Value(scope.lookup?(try string(first), id).map(JSONValue.string), path: rest[0].path)
-        case "header":
+        case .header:
             return Value(scope.headers[try string(first).lowercased()].map(JSONValue.string), path: "header \(try string(first))")
-        case "timestamp":
+        case .timestamp:
             if first.isAbsent { return first }
             if case .number(let n)? = first.json, let milliseconds = Int64(n) {
                 return Value(.string(Timestamp(milliseconds: milliseconds).rfc3339), path: first.path)  // epoch milliseconds
             }
-            guard let t = Timestamp(rfc3339: withColonOffset(try string(first))) else {
+            let text = withColonOffset(try string(first))
+            guard let t = Timestamp(rfc3339: text) else {
                 throw MappingError(.typeMismatch, "\(try string(first).debugDescription) is not an RFC 3339 timestamp", inputPath: first.path)
             }
-            return Value(.string(t.rfc3339), path: first.path)
-        case "date":
+            return Value(.string(t.rfc3339(reusing: text)), path: first.path)
+        case .date:
             if first.isAbsent { return first }
             return Value(.string(try date(first, zone: rest.isEmpty ? nil : try string(rest[0]))), path: first.path)
-        default:
-            throw MappingError(.syntax, "there is no function \(name)()")
+        case .if, .coalesce:
+            throw MappingError(.syntax, "there is no function \(name.rawValue)()")
         }
     }
 
@@ -177,6 +190,26 @@ enum Functions {
             return text.components(separatedBy: separator)
         }
         return text.utf8.split(separator: mark, omittingEmptySubsequences: false).map { String(decoding: $0, as: UTF8.self) }
+    }
+
+    /// `split(text, by: separator).map(JSONValue.string)`, the list made once.
+    static func splitValues(_ text: String, by separator: String) -> [JSONValue] {
+        guard let mark = separator.utf8.first, separator.utf8.count == 1, isPlain(text), isPlain(separator) else {
+            return text.components(separatedBy: separator).map(JSONValue.string)
+        }
+        var out: [JSONValue] = []
+        let bytes = text.utf8
+        var start = bytes.startIndex
+        var i = start
+        while i != bytes.endIndex {
+            if bytes[i] == mark {
+                out.append(.string(String(text[start..<i])))
+                start = bytes.index(after: i)
+            }
+            i = bytes.index(after: i)
+        }
+        out.append(.string(String(text[start..<i])))
+        return out
     }
 
     /// ASCII without CR: each byte one character (CRLF is one character, and so is a letter and

@@ -129,8 +129,15 @@ public struct MappedEvent: Sendable, Equatable {
 
     /// `JSONWriter.bytes(cloudEvent(source: source))`, written without building the envelope.
     public func cloudEventBytes(source: String) -> [UInt8] {
+        cloudEventBytes(source: source, data: JSONWriter.bytes(data))
+    }
+
+    /// `cloudEventBytes(source: source)` of an event whose data's JSON, `JSONWriter.bytes(data)`,
+    /// is already written.
+    public func cloudEventBytes(source: String, data: [UInt8]) -> [UInt8] {
         var out: [UInt8] = []
-        out.reserveCapacity(384)
+        out.reserveCapacity(
+            128 + id.utf8.count + source.utf8.count + type.rawValue.utf8.count + (subject?.utf8.count ?? 0) + (time?.utf8.count ?? 0) + data.count)
         out.append(contentsOf: #"{"specversion":"1.0","id":"#.utf8)
         JSONWriter.writeString(id, into: &out)
         out.append(contentsOf: #","source":"#.utf8)
@@ -146,7 +153,7 @@ public struct MappedEvent: Sendable, Equatable {
             JSONWriter.writeString(time, into: &out)
         }
         out.append(contentsOf: #","datacontenttype":"application/json","data":"#.utf8)
-        JSONWriter.write(data, into: &out)
+        out.append(contentsOf: data)
         out.append(UInt8(ascii: "}"))
         return out
     }

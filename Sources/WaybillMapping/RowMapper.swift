@@ -6,7 +6,8 @@ import WaybillCore
 ///
 /// Each `$.column` (and `$['column']`) is resolved to the column's index once, with its input
 /// path written once, so a row needs no object and no member search; function calls are resolved
-/// to their arguments. Any other expression is evaluated as `Evaluator` evaluates it, over the
+/// to their function and arguments, `each`'s variables to the elements bound, and each object
+/// key's JSON is written once, so that an event's data is written as JSON while it is rendered. Any other expression is evaluated as `Evaluator` evaluates it, over the
 /// row's object, built only when an expression reads the row as a whole. When a row does not
 /// map, the general mapper maps it again and its error is the one thrown: errors are exactly
 /// the general mapper's.
@@ -18,15 +19,18 @@ public struct RowMapper: Sendable {
     let events: [CompiledEventRule]
     /// Some expression reads the row other than by a column (`$`, `$[0]`, `$.a.b` …).
     let readsRow: Bool
+    /// Some expression is evaluated by `Evaluator`, which reads `each`'s variables from the scope.
+    let scopeVariables: Bool
 
     public init(_ mapping: Mapping, columns: [String]) {
         self.mapping = mapping
         self.columns = columns
         var readsRow = false
+        var general = false
         var index: [String: Int] = [:]
         for (i, name) in columns.enumerated() where index[name] == nil { index[name] = i }
         func compile(_ rule: Rule<Expression>) -> CompiledRule {
-            CompiledRule(value: Self.compile(rule.value, columns: index, readsRow: &readsRow), location: rule.location)
+            CompiledRule(value: Self.compile(rule.value, columns: index, readsRow: &readsRow, general: &general), location: rule.location)
         }
         func compile(_ template: Template) -> CompiledTemplate {
             switch template {
@@ -46,6 +50,7 @@ public struct RowMapper: Sendable {
                 time: rule.time.map(compile), data: compile(rule.data), location: rule.location)
         }
         self.readsRow = readsRow
+        self.scopeVariables = general
     }
 
     /// A row as the general mapper sees it: `{column: text}`, an empty cell null.
@@ -61,21 +66,46 @@ public struct RowMapper: Sendable {
     /// - Parameter fields: the row's fields, as many as the columns.
     public func inbound(_ fields: [String], headers: [String: String] = [:]) throws(MappingError) -> Mapper.Inbound {
         do {
-            return try compiledInbound(fields, headers: headers)
+            var events: [MappedEvent] = []
+            let (deliveryId, skipped) = try compiledInbound(fields, headers: headers) { event, _ in events.append(event) }
+            return Mapper.Inbound(deliveryId: deliveryId, skipped: skipped, events: events)
         } catch {
             // The general mapper names the error (or, should it map the row, its events stand).
             return try Mapper(mapping).inbound(Self.object(fields, columns: columns), headers: headers)
         }
     }
 
-    func compiledInbound(_ fields: [String], headers: [String: String]) throws(MappingError) -> Mapper.Inbound {
-        let row = Row(fields: fields)
+    /// A mapped event with its data's JSON, `JSONWriter.bytes(event.data)`.
+    public struct WrittenEvent: Sendable {
+        public var event: MappedEvent
+        public var data: [UInt8]
+    }
+
+    /// The events of `inbound(fields, headers: headers)`, each with its data's JSON, written as
+    /// the data is rendered (each object key's JSON written once, when the mapping is compiled)
+    /// instead of walking the data again.
+    public func events(_ fields: [String], headers: [String: String] = [:]) throws(MappingError) -> [WrittenEvent] {
+        do {
+            var out: [WrittenEvent] = []
+            _ = try compiledInbound(fields, headers: headers) { event, data in out.append(WrittenEvent(event: event, data: data)) }
+            return out
+        } catch {
+            let events = try Mapper(mapping).inbound(Self.object(fields, columns: columns), headers: headers).events
+            return events.map { WrittenEvent(event: $0, data: JSONWriter.bytes($0.data)) }
+        }
+    }
+
+    /// The row mapped: its delivery id and whether it is skipped; each event, with its data's
+    /// JSON, handed to `emit`.
+    func compiledInbound(
+        _ fields: [String], headers: [String: String], emit: (MappedEvent, [UInt8]) -> Void
+    ) throws(MappingError) -> (deliveryId: String?, skipped: Bool) {
+        let row = Row(fields: fields, scopeVariables: scopeVariables)
         let scope = Scope(root: readsRow ? Self.object(fields, columns: columns) : .null, headers: headers, maps: mapping.maps)
         let deliveryId = try self.deliveryId.map { rule throws(MappingError) in try Self.text(rule, row, scope) }
         if let skip, try Self.condition(skip, row, scope) {
-            return Mapper.Inbound(deliveryId: deliveryId, skipped: true, events: [])
+            return (deliveryId, true)
         }
-        var events: [MappedEvent] = []
         for (index, rule) in self.events.enumerated() {
             if let when = rule.when, !(try Self.condition(when, row, scope)) { continue }
             let id: String
@@ -88,24 +118,31 @@ public struct RowMapper: Sendable {
             }
             let subject = try rule.subject.map { r throws(MappingError) in try Self.text(r, row, scope) }
             let time = try rule.time.map { r throws(MappingError) in try Self.text(r, row, scope) }
-            let data = try Self.render(rule.data, row, scope)
-            events.append(MappedEvent(type: rule.type, id: id, subject: subject, time: time, data: data))
+            var bytes: [UInt8] = []
+            bytes.reserveCapacity(rule.dataSize)
+            let data = try Self.render(rule.data, row, scope, into: &bytes)
+            emit(MappedEvent(type: rule.type, id: id, subject: subject, time: time, data: data), bytes)
         }
-        return Mapper.Inbound(deliveryId: deliveryId, skipped: false, events: events)
+        return (deliveryId, false)
     }
 
     // MARK: Compiling
 
-    static func compile(_ expression: Expression, columns: [String: Int], readsRow: inout Bool) -> Compiled {
+    static func compile(_ expression: Expression, columns: [String: Int], readsRow: inout Bool, general: inout Bool) -> Compiled {
         switch expression {
         case .member(.root(nil), let name), .index(.root(nil), .literal(.string(let name))):
             let path = "$." + name
             guard let index = columns[name] else { return .absent(path: path) }
             return .column(index, path: path)
-        case .call(let name, let arguments) where !arguments.isEmpty:
-            return .call(name, arguments.map { compile($0, columns: columns, readsRow: &readsRow) })
+        case .literal(let value):
+            return .literal(value)
+        case .root(let name?):
+            return .variable(name)
+        case .call(let name, let arguments) where !arguments.isEmpty && Functions.Name(rawValue: name) != nil:
+            return .call(Functions.Name(rawValue: name)!, arguments.map { compile($0, columns: columns, readsRow: &readsRow, general: &general) })
         default:
             expression.visit { if case .root(nil) = $0 { readsRow = true } }
+            general = true
             return .general(expression)
         }
     }
@@ -114,6 +151,12 @@ public struct RowMapper: Sendable {
 
     struct Row {
         var fields: [String]
+        /// Also bind `each`'s variables in the scope (for `Evaluator`).
+        var scopeVariables: Bool
+        /// The variable the innermost `each` bound.
+        var variable: (name: String, value: Value)?
+        /// The variables bound by the `each`s around it, innermost last.
+        var outer: [(name: String, value: Value)] = []
     }
 
     static func evaluate(_ compiled: Compiled, _ row: Row, _ scope: Scope) throws(MappingError) -> Value {
@@ -123,20 +166,42 @@ public struct RowMapper: Sendable {
             return Value(field.isEmpty ? .null : .string(field), path: path)
         case .absent(let path):
             return Value(nil, path: path)
+        case .literal(let value):
+            return Value(value, path: nil)
+        case .variable(let name):
+            if let variable = row.variable, variable.name == name { return variable.value }
+            for i in row.outer.indices.reversed() where row.outer[i].name == name { return row.outer[i].value }
+            return try Evaluator.evaluate(.root(name), in: scope)
         case .general(let expression):
             return try Evaluator.evaluate(expression, in: scope)
         case .call(let name, let arguments):
             switch name {
-            case "if":
+            case .if:
                 return try Evaluator.truth(evaluate(arguments[0], row, scope))
                     ? evaluate(arguments[1], row, scope) : evaluate(arguments[2], row, scope)
-            case "coalesce":
+            case .coalesce:
                 var last = Value(nil, path: nil)
                 for argument in arguments {
                     last = try evaluate(argument, row, scope)
                     if !last.isAbsent { return last }
                 }
                 return Value(nil, path: last.path)
+            case .concat:
+                // As `Functions.apply` joins them (a row that does not map is mapped again the
+                // general way, which names the error).
+                var out = ""
+                for argument in arguments {
+                    let value = try evaluate(argument, row, scope)
+                    guard let piece = try Functions.text(value) else {
+                        throw MappingError(.missingValue, "concat() has nothing to join at an argument", inputPath: value.path)
+                    }
+                    out += piece
+                }
+                return Value(.string(out), path: nil)
+            case .split where arguments.count == 2:
+                let text = try evaluate(arguments[0], row, scope)
+                let separator = try evaluate(arguments[1], row, scope)
+                return Value(.array(Functions.splitValues(try Functions.string(text), by: try Functions.string(separator))), path: text.path)
             default: break
             }
             let first = try evaluate(arguments[0], row, scope)
@@ -158,6 +223,7 @@ public struct RowMapper: Sendable {
     }
 
     static func text(_ rule: CompiledRule, _ row: Row, _ scope: Scope) throws(MappingError) -> String {
+        if let index = rule.column, !row.fields[index].isEmpty { return row.fields[index] }
         let value = try evaluate(rule, row, scope)
         let text: String?
         do { text = try Functions.text(value) } catch { throw error.at(rule: rule.location) }
@@ -165,37 +231,72 @@ public struct RowMapper: Sendable {
         return text
     }
 
-    static func render(_ template: CompiledTemplate, _ row: Row, _ scope: Scope) throws(MappingError) -> JSONValue {
+    /// The value `template` renders to, its JSON (as `JSONWriter` writes it) appended to `out`.
+    static func render(_ template: CompiledTemplate, _ row: Row, _ scope: Scope, into out: inout [UInt8]) throws(MappingError) -> JSONValue {
         switch template {
         case .constant(let value):
+            JSONWriter.write(value, into: &out)
             return value
         case .expression(let rule):
-            return try Mapper.required(try evaluate(rule, row, scope), at: rule.location)
+            if let index = rule.column, !row.fields[index].isEmpty {
+                JSONWriter.writeString(row.fields[index], into: &out)
+                return .string(row.fields[index])
+            }
+            let json = try Mapper.required(try evaluate(rule, row, scope), at: rule.location)
+            JSONWriter.write(json, into: &out)
+            return json
         case .object(let fields):
             var members: [(String, JSONValue)] = []
             members.reserveCapacity(fields.count)
+            out.append(UInt8(ascii: "{"))
             for field in fields {
+                if let index = field.column {
+                    // A column: its text; an empty cell nothing (optional) or the error (required).
+                    if !row.fields[index].isEmpty {
+                        if !members.isEmpty { out.append(UInt8(ascii: ",")) }
+                        out.append(contentsOf: field.keyJSON)
+                        JSONWriter.writeString(row.fields[index], into: &out)
+                        members.append((field.key, .string(row.fields[index])))
+                        continue
+                    }
+                    if field.optional { continue }
+                }
                 if field.optional, case .expression(let rule) = field.value {
                     let value = try evaluate(rule, row, scope)
-                    if let json = value.json, json != .null { members.append((field.key, json)) }
+                    if let json = value.json, json != .null {
+                        if !members.isEmpty { out.append(UInt8(ascii: ",")) }
+                        out.append(contentsOf: field.keyJSON)
+                        JSONWriter.write(json, into: &out)
+                        members.append((field.key, json))
+                    }
                     continue
                 }
-                members.append((field.key, try render(field.value, row, scope)))
+                if !members.isEmpty { out.append(UInt8(ascii: ",")) }
+                out.append(contentsOf: field.keyJSON)
+                members.append((field.key, try render(field.value, row, scope, into: &out)))
             }
+            out.append(UInt8(ascii: "}"))
             return .object(members)
         case .each(let source, let variable, let when, let value):
             let list = try evaluate(source, row, scope)
             let items: [JSONValue]
             do { items = try Functions.array(list) } catch { throw error.at(rule: source.location) }
-            var out: [JSONValue] = []
-            out.reserveCapacity(items.count)
+            var rendered: [JSONValue] = []
+            rendered.reserveCapacity(items.count)
             var inner = scope
+            var bound = row
+            if let outer = bound.variable { bound.outer.append(outer) }
+            out.append(UInt8(ascii: "["))
             for (i, item) in items.enumerated() {
-                inner.variables[variable] = Value(item, path: list.path.map { Self.indexed($0, i) })
-                if let when, !(try condition(when, row, inner)) { continue }
-                out.append(try render(value, row, inner))
+                let element = Value(item, path: list.path.map { Self.indexed($0, i) })
+                bound.variable = (variable, element)
+                if row.scopeVariables { inner.variables[variable] = element }
+                if let when, !(try condition(when, bound, inner)) { continue }
+                if !rendered.isEmpty { out.append(UInt8(ascii: ",")) }
+                rendered.append(try render(value, bound, inner, into: &out))
             }
-            return .array(out)
+            out.append(UInt8(ascii: "]"))
+            return .array(rendered)
         }
     }
 
@@ -215,7 +316,10 @@ indirect enum Compiled: Sendable {
     case column(Int, path: String)
     /// `$.name` of no column: absent.
     case absent(path: String)
-    case call(String, [Compiled])
+    case literal(JSONValue)
+    /// `$name`, bound by `each`.
+    case variable(String)
+    case call(Functions.Name, [Compiled])
     /// Evaluated by `Evaluator`.
     case general(Expression)
 }
@@ -225,10 +329,14 @@ indirect enum Compiled: Sendable {
 final class CompiledRule: Sendable {
     let value: Compiled
     let location: String
+    /// The column's index when the rule reads one column (`$.name`), so that a row's cell is
+    /// read without taking the expression apart.
+    let column: Int?
 
     init(value: Compiled, location: String) {
         self.value = value
         self.location = location
+        if case .column(let index, _) = value { column = index } else { column = nil }
     }
 }
 
@@ -240,6 +348,8 @@ final class CompiledEventRule: Sendable {
     let time: CompiledRule?
     let data: CompiledTemplate
     let location: String
+    /// The bytes reserved for the data's JSON (grown when needed).
+    let dataSize = 256
 
     init(
         type: EventType, when: CompiledRule?, id: CompiledRule?, subject: CompiledRule?, time: CompiledRule?, data: CompiledTemplate,
@@ -263,13 +373,22 @@ indirect enum CompiledTemplate: Sendable {
 
     final class Field: Sendable {
         let key: String
+        /// `"key":`, as `JSONWriter` writes it.
+        let keyJSON: [UInt8]
         let optional: Bool
         let value: CompiledTemplate
+        /// The column's index when the field is one column (`key: $.name`).
+        let column: Int?
 
         init(key: String, optional: Bool, value: CompiledTemplate) {
             self.key = key
+            var keyJSON: [UInt8] = []
+            JSONWriter.writeString(key, into: &keyJSON)
+            keyJSON.append(UInt8(ascii: ":"))
+            self.keyJSON = keyJSON
             self.optional = optional
             self.value = value
+            if case .expression(let rule) = value { column = rule.column } else { column = nil }
         }
     }
 }

@@ -101,7 +101,7 @@ struct CSVFastPathTests {
     /// The fast path, as the inbox takes it.
     static func fast(_ fields: [String], mapper: RowMapper, headers: [String: String]) throws(MappingError) -> [InboundEvent] {
         var items: [IngestItem] = []
-        try Hub.append(mapper.inbound(fields, headers: headers).events, mapping: mapper.mapping, system: SystemName("wms"), into: &items)
+        try Hub.append(mapper.events(fields, headers: headers), mapping: mapper.mapping, system: SystemName("wms"), into: &items)
         return items.map { item in
             guard case .event(let event) = item else { fatalError("the inbox appends events only") }
             return event

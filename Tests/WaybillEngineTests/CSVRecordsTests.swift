@@ -90,4 +90,31 @@ struct CSVRecordsTests {
     func edges(text: String) throws {
         try Self.compare(text, delimiter: ",", bom: false)
     }
+
+    @Test("bytes are UTF-8 exactly when String(validating:) says so")
+    func utf8() {
+        var random = SplitMix64(seed: 8)
+        // Bytes around every boundary of the encoding: leads, continuations, overlong and
+        // surrogate forms, code points past U+10FFFF, and runs of ASCII long enough to be read
+        // eight at a time.
+        let pieces: [[UInt8]] = [
+            [0x61], Array("plain ascii text".utf8), [0x7F], [0x80], [0xBF], [0xC0, 0x80], [0xC1, 0xBF], [0xC2, 0x80], [0xDF, 0xBF], [0xE0, 0x9F, 0x80],
+            [0xE0, 0xA0, 0x80], [0xED, 0x9F, 0xBF], [0xED, 0xA0, 0x80], [0xEF, 0xBF, 0xBF], [0xF0, 0x8F, 0x80, 0x80], [0xF0, 0x90, 0x80, 0x80],
+            [0xF4, 0x8F, 0xBF, 0xBF], [0xF4, 0x90, 0x80, 0x80], [0xF5, 0x80, 0x80, 0x80], [0xFF], [0xE2, 0x82], [0xF0, 0x9F, 0x98],
+            Array("é€😀".utf8),
+        ]
+        var checked = 0
+        var valid = 0
+        for _ in 0..<20_000 {
+            var bytes: [UInt8] = []
+            for _ in 0..<Int.random(in: 0...6, using: &random) { bytes += pieces.randomElement(using: &random)! }
+            let offset = Int.random(in: 0...min(3, bytes.count), using: &random)
+            let slice = bytes[offset...]
+            let expected = String(validating: slice, as: UTF8.self) != nil
+            #expect(CSVTable.isUTF8(slice) == expected, "\(Array(slice))")
+            checked += 1
+            if expected { valid += 1 }
+        }
+        #expect(valid > 2_000 && checked - valid > 2_000)
+    }
 }

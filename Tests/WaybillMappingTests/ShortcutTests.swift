@@ -43,8 +43,31 @@ struct ShortcutTests {
                 #expect(
                     Functions.split(text, by: separator) == text.components(separatedBy: separator), "\(text.debugDescription) by \(separator.debugDescription)"
                 )
+                #expect(
+                    Functions.splitValues(text, by: separator) == text.components(separatedBy: separator).map(JSONValue.string),
+                    "\(text.debugDescription) by \(separator.debugDescription)")
             }
         }
+    }
+
+    @Test("timestamp() hands back its input when it already reads as the result, else the result")
+    func timestamps() {
+        var random = SplitMix64(seed: 33)
+        var texts = ["2026-12-01T08:00:00Z", "2026-12-01T08:00:00.120Z", "2026-12-01T08:00:00.000Z", "2026-12-01t08:00:00Z", "2026-12-01T08:00:00+00:00"]
+        for _ in 0..<5_000 {
+            let milliseconds = Int64.random(in: -70_000_000_000_000...300_000_000_000_000, using: &random)
+            let instant = Timestamp(milliseconds: Bool.random(using: &random) ? milliseconds : milliseconds / 1000 * 1000)
+            texts.append(instant.rfc3339)
+        }
+        for text in texts {
+            guard let instant = Timestamp(rfc3339: text) else { continue }
+            let reused = instant.rfc3339(reusing: text)
+            #expect(reused == instant.rfc3339, "\(text)")
+            #expect((reused == text) == (instant.rfc3339 == text), "\(text)")
+        }
+        // A year past 9999 is written the long way.
+        #expect(Timestamp(milliseconds: 253_402_300_800_000).rfc3339.hasSuffix("-01-01T00:00:00Z"))
+        #expect(Timestamp(milliseconds: 253_402_300_799_999).rfc3339 == "9999-12-31T23:59:59.999Z")
     }
 
     @Test(

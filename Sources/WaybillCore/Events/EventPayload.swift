@@ -132,11 +132,11 @@ public struct InboundEvent: Sendable {
 
     /// An envelope already read (by `CloudEvent.decode`, or made by the hub from a mapping's
     /// parts with the same checks) with its payload decoded and its subject checked.
-    public static func decode(envelope: CloudEvent, raw: [UInt8], at path: String = "$") throws(WaybillError) -> InboundEvent {
+    public static func decode(envelope: consuming CloudEvent, raw: consuming [UInt8], at path: String = "$") throws(WaybillError) -> InboundEvent {
         if envelope.type.isHubOnly {
             throw WaybillError(.hubOnlyType, "\(envelope.type.rawValue) is emitted by the hub and cannot be sent to it", at: "\(path).type")
         }
-        let payload = try EventPayload.decode(envelope.type, data: envelope.data, at: "\(path).data")
+        let payload = try EventPayload.decode(envelope.type, data: envelope.data, at: path == "$" ? "$.data" : path + ".data")
         if let subject = envelope.subject {
             let expected: [String]
             switch payload {

@@ -41,7 +41,7 @@ public struct InvoicePosting: Sendable, Equatable {
                     lineId: LineID(try line.string("lineId")), quantity: try line.quantity("quantity"),
                     unitPrice: try line.unitPrice("unitPrice", currency: currency)))
         }
-        try data.uniqueLineIDs(readers, lines.map(\.lineId))
+        try data.uniqueLineIDs(readers, lines.lazy.map(\.lineId))
         freight = try data.optionalMoney("freight", currency: currency) ?? .zero(currency)
         tax = try data.optionalMoney("tax", currency: currency) ?? .zero(currency)
         total = try data.money("total", currency: currency)
@@ -134,7 +134,7 @@ public struct CreditMemoPosting: Sendable, Equatable {
         for line in readers {
             lines.append((LineID(try line.string("lineId")), try line.quantity("quantity"), try line.amount("unitPrice")))
         }
-        try data.uniqueLineIDs(readers, lines.map(\.lineId))
+        try data.uniqueLineIDs(readers, lines.lazy.map(\.lineId))
         total = try data.amount("total")
     }
 

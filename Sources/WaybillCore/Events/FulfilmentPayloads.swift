@@ -20,7 +20,7 @@ public struct LineQuantity: Sendable, Equatable {
                     lineId: LineID(try line.string("lineId")), quantity: try line.quantity("quantity"),
                     date: try dateKey.flatMap { key throws(WaybillError) in try line.optionalDate(key) }))
         }
-        try data.uniqueLineIDs(readers, lines.map(\.lineId))
+        try data.uniqueLineIDs(readers, lines.lazy.map(\.lineId))
         return lines
     }
 

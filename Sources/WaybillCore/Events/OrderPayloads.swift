@@ -39,7 +39,7 @@ public struct PlacedOrder: Sendable, Equatable {
                     lineId: LineID(try line.string("lineId")), sku: try line.string("sku"), quantity: try line.quantity("quantity"),
                     uom: try line.optionalString("uom").map(UnitOfMeasure.init), unitPrice: try line.optionalUnitPrice("unitPrice", currency: currency)))
         }
-        try data.uniqueLineIDs(readers, lines.map(\.lineId))
+        try data.uniqueLineIDs(readers, lines.lazy.map(\.lineId))
     }
 
     /// Writes the canonical JSON straight to `out`.
@@ -102,7 +102,7 @@ public struct OrderChange: Sendable, Equatable {
                     uom: try line.optionalString("uom").map(UnitOfMeasure.init), sku: try line.optionalString("sku"),
                     unitPrice: try line.optionalAmount("unitPrice")))
         }
-        try data.uniqueLineIDs(readers, lines.map(\.lineId))
+        try data.uniqueLineIDs(readers, lines.lazy.map(\.lineId))
     }
 
     public var json: JSONValue {

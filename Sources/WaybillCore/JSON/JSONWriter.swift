@@ -46,18 +46,19 @@ public enum JSONWriter {
         case .raw(let bytes): out.append(contentsOf: bytes)
         case .array(let items):
             out.append(UInt8(ascii: "["))
-            for (i, item) in items.enumerated() {
+            for i in items.indices {
                 if i > 0 { out.append(UInt8(ascii: ",")) }
-                write(item, sortKeys: sortKeys, into: &out)
+                write(items[i], sortKeys: sortKeys, into: &out)
             }
             out.append(UInt8(ascii: "]"))
-        case .object(let members):
+        case .object(let unsorted):
             out.append(UInt8(ascii: "{"))
-            for (i, (key, item)) in (sortKeys ? sorted(members) : members).enumerated() {
+            let members = sortKeys ? sorted(unsorted) : unsorted
+            for i in members.indices {
                 if i > 0 { out.append(UInt8(ascii: ",")) }
-                writeString(key, into: &out)
+                writeString(members[i].0, into: &out)
                 out.append(UInt8(ascii: ":"))
-                write(item, sortKeys: sortKeys, into: &out)
+                write(members[i].1, sortKeys: sortKeys, into: &out)
             }
             out.append(UInt8(ascii: "}"))
         }
@@ -117,20 +118,21 @@ public enum JSONWriter {
 
     /// Appends `s` as a JSON string.
     public static func writeString(_ s: String, into out: inout [UInt8]) {
-        out.append(UInt8(ascii: "\""))
-        var plain = true
-        var copy = s
-        copy.withUTF8 { buffer in
-            for b in buffer where b < 0x20 || b == 0x22 || b == 0x5C {
-                plain = false
-                break
-            }
-            if plain { out.append(contentsOf: buffer) }
-        }
-        if plain {
+        // Native and small strings are contiguous UTF-8: scanned and copied in one pass, the
+        // common string (nothing to escape) appended whole.
+        let done = s.utf8.withContiguousStorageIfAvailable { buffer -> Bool in
+            for b in buffer where b < 0x20 || b == 0x22 || b == 0x5C { return false }
             out.append(UInt8(ascii: "\""))
-            return
+            out.append(contentsOf: buffer)
+            out.append(UInt8(ascii: "\""))
+            return true
         }
+        if done == true { return }
+        writeEscaped(s, into: &out)
+    }
+
+    static func writeEscaped(_ s: String, into out: inout [UInt8]) {
+        out.append(UInt8(ascii: "\""))
         for b in s.utf8 {
             switch b {
             case UInt8(ascii: "\""): out.append(contentsOf: [0x5C, 0x22])

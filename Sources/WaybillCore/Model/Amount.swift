@@ -46,7 +46,8 @@ extension PayloadReader {
     }
 
     /// Refuses two lines with the same `lineId`.
-    func uniqueLineIDs(_ lines: [PayloadReader], _ ids: [LineID]) throws(WaybillError) {
+    func uniqueLineIDs<IDs: RandomAccessCollection>(_ lines: [PayloadReader], _ ids: IDs) throws(WaybillError)
+    where IDs.Element == LineID, IDs.Index == Int {
         // A few lines (the usual case) are compared pairwise, without a set: the same first duplicate.
         let count = min(lines.count, ids.count)
         if count <= 16 {

@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 /// An instant, in milliseconds since 1970-01-01T00:00:00Z. Parsed from and printed as RFC 3339.
 public struct Timestamp: Hashable, Sendable, Comparable, CustomStringConvertible {
     public var milliseconds: Int64
@@ -60,43 +63,79 @@ public struct Timestamp: Hashable, Sendable, Comparable, CustomStringConvertible
 
     /// RFC 3339 in UTC, with milliseconds only when non-zero.
     public var rfc3339: String {
+        var usual = true
+        let text = String(unsafeUninitializedCapacity: 24) { buffer in
+            guard let count = writeUsual(into: buffer) else {
+                usual = false
+                return 0
+            }
+            return count
+        }
+        return usual ? text : unusual
+    }
+
+    /// `rfc3339`, or `text` itself when it already reads so (the string shared, not made again).
+    public func rfc3339(reusing text: String) -> String {
+        let same = withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 24) { buffer -> Bool in
+            guard let count = writeUsual(into: buffer), count == text.utf8.count else { return false }
+            return text.utf8.withContiguousStorageIfAvailable { memcmp($0.baseAddress!, buffer.baseAddress!, count) == 0 }
+                ?? text.utf8.elementsEqual(buffer[..<count])
+        }
+        return same ? text : rfc3339
+    }
+
+    /// `YYYY-MM-DDTHH:MM:SS[.mmm]Z` written digit by digit into `out` (24 bytes at least): how
+    /// many bytes, or nil when the year is not 0 to 9999.
+    func writeUsual(into out: UnsafeMutableBufferPointer<UInt8>) -> Int? {
         let totalSeconds = milliseconds >= 0 ? milliseconds / 1000 : (milliseconds - 999) / 1000
         let millis = Int(milliseconds - totalSeconds * 1000)
         var days = totalSeconds / 86_400
         var secondsOfDay = totalSeconds % 86_400
         if secondsOfDay < 0 { secondsOfDay += 86_400; days -= 1 }
         let (y, m, d) = CalendarDate.civil(fromDays: Int(days))
-        if (0...9999).contains(y) {
-            // The usual case, written digit by digit: `YYYY-MM-DDTHH:MM:SS[.mmm]Z`.
-            let seconds = Int(secondsOfDay)
-            var out: [UInt8] = []
-            out.reserveCapacity(24)
-            func put(_ value: Int, digits: Int) {
-                var divisor = 1
-                for _ in 1..<digits { divisor *= 10 }
-                while divisor > 0 {
-                    out.append(UInt8(48 + value / divisor % 10))
-                    divisor /= 10
-                }
+        guard (0...9999).contains(y) else { return nil }
+        let seconds = Int(secondsOfDay)
+        var n = 0
+        func put(_ value: Int, digits: Int) {
+            var divisor = 1
+            for _ in 1..<digits { divisor *= 10 }
+            while divisor > 0 {
+                out[n] = UInt8(48 + value / divisor % 10)
+                n += 1
+                divisor /= 10
             }
-            put(y, digits: 4)
-            out.append(0x2D)  // -
-            put(m, digits: 2)
-            out.append(0x2D)
-            put(d, digits: 2)
-            out.append(0x54)  // T
-            put(seconds / 3600, digits: 2)
-            out.append(0x3A)  // :
-            put(seconds % 3600 / 60, digits: 2)
-            out.append(0x3A)
-            put(seconds % 60, digits: 2)
-            if millis != 0 {
-                out.append(0x2E)  // .
-                put(millis, digits: 3)
-            }
-            out.append(0x5A)  // Z
-            return String(decoding: out, as: UTF8.self)
         }
+        func mark(_ byte: UInt8) {
+            out[n] = byte
+            n += 1
+        }
+        put(y, digits: 4)
+        mark(0x2D)  // -
+        put(m, digits: 2)
+        mark(0x2D)
+        put(d, digits: 2)
+        mark(0x54)  // T
+        put(seconds / 3600, digits: 2)
+        mark(0x3A)  // :
+        put(seconds % 3600 / 60, digits: 2)
+        mark(0x3A)
+        put(seconds % 60, digits: 2)
+        if millis != 0 {
+            mark(0x2E)  // .
+            put(millis, digits: 3)
+        }
+        mark(0x5A)  // Z
+        return n
+    }
+
+    /// `rfc3339` of a year before 0 or after 9999.
+    var unusual: String {
+        let totalSeconds = milliseconds >= 0 ? milliseconds / 1000 : (milliseconds - 999) / 1000
+        let millis = Int(milliseconds - totalSeconds * 1000)
+        var days = totalSeconds / 86_400
+        var secondsOfDay = totalSeconds % 86_400
+        if secondsOfDay < 0 { secondsOfDay += 86_400; days -= 1 }
+        let (y, m, d) = CalendarDate.civil(fromDays: Int(days))
         func two(_ v: Int) -> String { v < 10 ? "0\(v)" : "\(v)" }
         var text =
             "\(String(format4: y))-\(two(m))-\(two(d))T\(two(Int(secondsOfDay / 3600))):\(two(Int(secondsOfDay % 3600 / 60))):\(two(Int(secondsOfDay % 60)))"

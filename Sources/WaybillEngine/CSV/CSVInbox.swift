@@ -82,7 +82,7 @@ public struct CSVInbox: Sendable {
     /// derives one from the hash and the row, so events without their own `id:` are named by
     /// the file's content: the same file again is the same events.
     static func map(_ bytes: [UInt8], name: String, settings: CSVInbound, system: SystemName) throws(CSVTable.Problem) -> [IngestItem] {
-        let table = try CSVTable.read(bytes, delimiter: settings.delimiter)
+        var table = try CSVTable.read(bytes, delimiter: settings.delimiter)
         let hash = SHA256.hash(data: bytes).map { String($0, radix: 16).leftPadded(to: 2) }.joined()
         var mapping = settings.mapping
         // Only a rule without its own id: reads the delivery id (the inbox has no use for it).
@@ -90,12 +90,17 @@ public struct CSVInbox: Sendable {
         // Compiled once for the file's columns: each row maps as its object would.
         let mapper = RowMapper(mapping, columns: table.header)
         var items: [IngestItem] = []
-        items.reserveCapacity(table.rows.count)
+        items.reserveCapacity(table.records.count - 1)
         var headers = ["csv-file": name, "csv-row": "", "csv-sha256": hash]
-        for (number, fields) in table.rows {
+        for i in table.records.indices.dropFirst() where !CSVTable.isBlank(table.records[i]) {
+            let number = i + 1
+            let fields = table.records[i]
+            // The row's cells are let go once it is mapped (those its events keep live on), so
+            // the memory is used again for the rows after it.
+            table.records[i] = []
             do {
                 headers["csv-row"] = String(number)
-                try Hub.append(mapper.inbound(fields, headers: headers).events, mapping: mapping, system: system, into: &items)
+                try Hub.append(mapper.events(fields, headers: headers), mapping: mapping, system: system, into: &items)
             } catch {
                 let column = table.column(of: error.inputPath)
                 throw CSVTable.Problem(row: number, column: column?.0, columnName: column?.1, message: error.description)
@@ -119,7 +124,7 @@ extension String {
 extension CSVInbox {
     /// For `waybill bench --csv`: the rows a file reads to.
     public static func read(_ bytes: [UInt8], delimiter: Character) throws -> Int {
-        try CSVTable.read(bytes, delimiter: delimiter).rows.count
+        try CSVTable.read(bytes, delimiter: delimiter).rowCount
     }
 
     /// For `waybill bench --csv`: how many canonical events a whole file maps to, as the inbox

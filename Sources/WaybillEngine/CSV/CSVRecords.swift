@@ -20,6 +20,7 @@ enum CSVRecords {
             text[i] == first && (separator.count == 1 || text[i...].starts(with: separator))
         }
         var records: [[String]] = []
+        records.reserveCapacity(text.count / 32 + 1)  // grown when the rows are shorter
         var width = 0
         var scratch: [UInt8] = []
         var i = text.startIndex

@@ -24,13 +24,24 @@ struct CSVTable {
     }
 
     var header: [String]
-    /// Each data row with its row number (the header is row 1); blank lines are left out.
-    var rows: [(number: Int, fields: [String])]
+    /// Every record read, the header first: a data row's number (the header is row 1) is its
+    /// index + 1. A blank line is a record too (`isBlank`), not a row.
+    var records: [[String]]
+
+    /// Each data row with its row number; blank lines are left out.
+    var rows: [(number: Int, fields: [String])] {
+        records.indices.dropFirst().compactMap { i in Self.isBlank(records[i]) ? nil : (i + 1, records[i]) }
+    }
+
+    /// How many data rows.
+    var rowCount: Int { records.dropFirst().count { !Self.isBlank($0) } }
+
+    static func isBlank(_ fields: [String]) -> Bool { fields.count == 1 && fields[0].isEmpty }
 
     static func read(_ bytes: [UInt8], delimiter: Character) throws(Problem) -> CSVTable {
         var body = bytes[...]
         if body.starts(with: [0xEF, 0xBB, 0xBF]) { body = body.dropFirst(3) }
-        guard String(validating: body, as: UTF8.self) != nil else {
+        guard isUTF8(body) else {
             let line = firstInvalidLine(body)
             throw Problem(row: 0, message: "line \(line) is not UTF-8")
         }
@@ -47,19 +58,19 @@ struct CSVTable {
             guard !name.isEmpty else { throw Problem(row: 1, column: i + 1, message: "the header names no column here") }
             guard seen.insert(name).inserted else { throw Problem(row: 1, column: i + 1, columnName: name, message: "the header names \(name) twice") }
         }
-        let read = records.dropFirst().enumerated().map { (number: $0.offset + 2, fields: $0.element) }
         // A quoted field that is never closed runs to the end of the file: the reader takes it
         // as the last field of the last row. Every well-formed quoted field has an even number
         // of quotes, so an odd count names that row.
         if unclosedQuote {
-            let (row, fields) = read.last ?? (1, header)
+            let fields = records.count > 1 ? records[records.count - 1] : header
             let column = min(fields.count, header.count)
-            throw Problem(row: row, column: column, columnName: header[column - 1], message: "a quoted field is not closed before the end of the file")
+            throw Problem(
+                row: records.count, column: column, columnName: header[column - 1], message: "a quoted field is not closed before the end of the file")
         }
-        var rows: [(number: Int, fields: [String])] = []
-        rows.reserveCapacity(read.count)
-        for (number, fields) in read {
-            if fields.count == 1, fields[0].isEmpty { continue }
+        for i in records.indices.dropFirst() {
+            let number = i + 1
+            let fields = records[i]
+            if isBlank(fields) { continue }
             if fields.count < header.count {
                 throw Problem(
                     row: number, column: fields.count + 1, columnName: header[fields.count],
@@ -69,9 +80,46 @@ struct CSVTable {
                 throw Problem(
                     row: number, column: header.count + 1, message: "the row has \(fields.count) fields and the header only \(header.count)")
             }
-            rows.append((number, fields))
         }
-        return CSVTable(header: header, rows: rows)
+        return CSVTable(header: header, records: records)
+    }
+
+    /// What `String(validating: bytes, as: UTF8.self) != nil` says, without making the string:
+    /// well-formed UTF-8 (Unicode's table 3-7: no overlong forms, no surrogates, nothing past
+    /// U+10FFFF), ASCII read eight bytes at a time.
+    static func isUTF8(_ bytes: ArraySlice<UInt8>) -> Bool {
+        bytes.withUnsafeBufferPointer { b in
+            let n = b.count
+            var i = 0
+            while i < n {
+                while i + 8 <= n, UnsafeRawPointer(b.baseAddress! + i).loadUnaligned(as: UInt64.self) & 0x8080_8080_8080_8080 == 0 { i += 8 }
+                guard i < n else { break }
+                let lead = b[i]
+                if lead < 0x80 {
+                    i += 1
+                } else if lead < 0xC2 {
+                    return false
+                } else if lead < 0xE0 {
+                    guard i + 1 < n, b[i + 1] & 0xC0 == 0x80 else { return false }
+                    i += 2
+                } else if lead < 0xF0 {
+                    guard i + 2 < n else { return false }
+                    let second = b[i + 1]
+                    guard second >= (lead == 0xE0 ? 0xA0 : 0x80), second <= (lead == 0xED ? 0x9F : 0xBF), b[i + 2] & 0xC0 == 0x80 else { return false }
+                    i += 3
+                } else if lead < 0xF5 {
+                    guard i + 3 < n else { return false }
+                    let second = b[i + 1]
+                    guard second >= (lead == 0xF0 ? 0x90 : 0x80), second <= (lead == 0xF4 ? 0x8F : 0xBF), b[i + 2] & 0xC0 == 0x80,
+                        b[i + 3] & 0xC0 == 0x80
+                    else { return false }
+                    i += 4
+                } else {
+                    return false
+                }
+            }
+            return true
+        }
     }
 
     /// The 1-based line holding the first byte that is not UTF-8.

@@ -30,6 +30,10 @@ public enum DeliveryOutcome: Sendable, Equatable {
     case gone(statusCode: Int)
     /// A validation call's answer (2xx), as JSON — mapped into the order's `o2c.order.validated`.
     case answered(statusCode: Int?, body: [UInt8])
+    /// Taken, not yet delivered (a CSV batch not yet published): the delivery stays pending and
+    /// is attempted again at `until`; not a failure (no backoff, no dead letter, the endpoint's
+    /// circuit untouched). `note` is shown as its last error.
+    case held(until: Timestamp, note: String)
 }
 
 /// Delivers events to subscribers of one kind (webhook, in-process, X12 file, …).

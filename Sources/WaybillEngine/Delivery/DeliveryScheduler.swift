@@ -321,7 +321,7 @@ public final class DeliveryScheduler: Sendable {
         for attempt in outcomes {
             let job = attempt.job
             HubMetrics.attempted(job, attempt.result)
-            if !attempt.gone { recordOutcome(job, attempt.result) }
+            if !attempt.gone, !attempt.held { recordOutcome(job, attempt.result) }
             if case .dead(let code, let error, _) = attempt.result { logDeadLetter(job, code: code, error: error) }
             if attempt.gone {
                 logger.warning(
@@ -414,6 +414,9 @@ public final class DeliveryScheduler: Sendable {
             return Attempt(job: job, result: .dead(statusCode: code, error: error, at: now))
         case .answered(let code, _):
             return Attempt(job: job, result: .delivered(statusCode: code, at: now))
+        case .held(let until, let note):
+            // Pending until the adapter has delivered it (a CSV batch published): asked again then.
+            return Attempt(job: job, result: .retry(statusCode: nil, error: note, nextAttemptAt: until), held: true)
         case .failed(let code, let error):
             guard let delay = subscription.retry.backoff(afterFailedAttempts: job.attempts + 1, unit: hub.random.unit()) else {
                 return Attempt(job: job, result: .dead(statusCode: code, error: error, at: now))
@@ -439,4 +442,6 @@ struct Attempt: Sendable {
     var gone = false
     /// The record the system created for the delivery's order, by its own id.
     var created: (system: SystemName, externalId: String)?
+    /// The adapter holds the delivery (`DeliveryOutcome.held`): pending, and no failure.
+    var held = false
 }

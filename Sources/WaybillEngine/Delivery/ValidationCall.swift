@@ -46,7 +46,7 @@ extension DeliveryScheduler {
                 try await recordValidated(unavailable, id: "validation-\(job.id)-unavailable", job: job, subscription: subscription)
             }
             return outcome
-        case .gone:
+        case .gone, .held:
             return outcome
         }
     }

@@ -2,7 +2,8 @@ import WaybillCore
 import WaybillMapping
 
 /// A subscription delivered as CSV files (`csv:` in waybill.yml): one file per delivery,
-/// `<subscription>-<delivery id>.csv`, written atomically into `directory`.
+/// `<subscription>-<delivery id>.csv`, written atomically into `directory`; or, with `batch:`,
+/// one file per batch of deliveries, `<subscription>-<first delivery id>.csv` (see `CSVBatches`).
 ///
 /// ```yaml
 /// csv:
@@ -14,6 +15,10 @@ import WaybillMapping
 ///   delimiter: ";"                           # default ","
 ///   header: true                             # default true
 ///   bom: false                               # default false: UTF-8 without a byte order mark
+///   batch:                                   # optional: many deliveries' rows per file
+///     interval: 5m                           # a batch is published this long after its first row
+///     maxRows: 1000                          # or as soon as it holds this many rows (default 10000)
+///     spool: /data/erp/spool                 # default <directory>/.waybill-batches
 /// ```
 public struct CSVFileSettings: Sendable, Equatable {
     public struct Column: Sendable, Equatable {
@@ -33,9 +38,29 @@ public struct CSVFileSettings: Sendable, Equatable {
     public var delimiter: Character
     public var header: Bool
     public var bom: Bool
+    /// Rows of many deliveries per file, when given.
+    public var batch: Batch?
+
+    /// How deliveries are gathered into one file.
+    public struct Batch: Sendable, Equatable {
+        /// Milliseconds from a batch's first row to its publication.
+        public var interval: Int64
+        /// A batch is published once it holds this many rows (a delivery's rows are never split:
+        /// one delivery with more rows is a batch of its own).
+        public var maxRows: Int
+        /// Where rows wait for their batch; nil: `<directory>/.waybill-batches`.
+        public var spool: String?
+
+        public init(interval: Int64, maxRows: Int = 10_000, spool: String? = nil) {
+            self.interval = interval
+            self.maxRows = maxRows
+            self.spool = spool
+        }
+    }
 
     public init(
-        directory: String, rows: WaybillMapping.Expression? = nil, columns: [Column], delimiter: Character = ",", header: Bool = true, bom: Bool = false
+        directory: String, rows: WaybillMapping.Expression? = nil, columns: [Column], delimiter: Character = ",", header: Bool = true, bom: Bool = false,
+        batch: Batch? = nil
     ) {
         self.directory = directory
         self.rows = rows
@@ -43,6 +68,7 @@ public struct CSVFileSettings: Sendable, Equatable {
         self.delimiter = delimiter
         self.header = header
         self.bom = bom
+        self.batch = batch
     }
 }
 
