@@ -178,5 +178,8 @@ enum PostgresSchema {
                 // Delivered deliveries by when, for `retention.deliveries`.
                 "CREATE INDEX outbox_delivered ON outbox (delivered_at) WHERE status = 1",
             ]),
+        Migration(
+            version: 7, name: "circuit breakers shared by nodes",
+            statements: ["CREATE TABLE circuits (endpoint text PRIMARY KEY, open_until bigint NOT NULL)"]),
     ]
 }

@@ -13,7 +13,10 @@ extension PostgresStore: DeliveryClaims {
     /// The second number of the advisory lock claims take (the first is `keyLockClass`).
     static let claimLock: Int32 = 0x434C_4149
 
-    public func claimDeliveries(node: String, now: Timestamp, until: Timestamp, limit: Int, perSubscription: Int) async throws -> [DeliveryJob] {
+    public func claimDeliveries(
+        node: String, now: Timestamp, until: Timestamp, limit: Int, perSubscription: Int, skipping: Set<SubscriptionName>
+    ) async throws -> [DeliveryJob] {
+        let skipped = skipping.map(\.rawValue)
         guard limit > 0 else { return [] }
         return try await withConnection { db in
             try Self.transaction(db, begin: "BEGIN") { db in
@@ -37,6 +40,7 @@ extension PostgresStore: DeliveryClaims {
                         ) AS free
                         FROM pending p
                         WHERE p.subscription IS NOT NULL AND p.subscription NOT IN (SELECT name FROM subscription_state WHERE disabled)
+                          AND p.subscription <> ALL(\(skipped)::text[])
                     ),
                     chosen AS (
                         SELECT h.id, h.next_attempt_at FROM room r CROSS JOIN LATERAL (
@@ -83,6 +87,28 @@ extension PostgresStore: DeliveryClaims {
                 try db.run("UPDATE outbox SET claimed_by = NULL, claimed_until = NULL WHERE claimed_by = \(node) AND id = ANY(\(ids)::bigint[])")
             } else {
                 try db.run("UPDATE outbox SET claimed_by = NULL, claimed_until = NULL WHERE claimed_by = \(node)")
+            }
+        }
+    }
+
+    public func openCircuits(now: Timestamp) async throws -> [String: Timestamp] {
+        try await withConnection { db in
+            try db.all("SELECT endpoint, open_until FROM circuits WHERE open_until > \(now.milliseconds)").reduce(into: [:]) {
+                $0[try $1.string(0)] = try $1.timestamp(1)
+            }
+        }
+    }
+
+    public func setCircuit(endpoint: String, openUntil until: Timestamp?) async throws {
+        try await withConnection { db in
+            if let until {
+                try db.run(
+                    """
+                    INSERT INTO circuits (endpoint, open_until) VALUES (\(endpoint), \(until.milliseconds))
+                    ON CONFLICT (endpoint) DO UPDATE SET open_until = greatest(circuits.open_until, excluded.open_until)
+                    """)
+            } else {
+                try db.run("DELETE FROM circuits WHERE endpoint = \(endpoint)")
             }
         }
     }

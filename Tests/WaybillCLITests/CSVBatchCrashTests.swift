@@ -30,7 +30,7 @@ struct CSVBatchCrashTests {
                 csv:
                   directory: \(out.path)
                   columns: [ { name: customer, value: $.data.customerId }, { name: name, value: $.data.name } ]
-                  batch: { interval: 8s, maxRows: 100000 }
+                  batch: { interval: 20s, maxRows: 100000 }
         """.write(to: config, atomically: true, encoding: .utf8)
         var server = try launch(waybillBinary, ["serve", "--config", config.path])
         let client = HTTPClient(eventLoopGroupProvider: .singleton)
@@ -48,7 +48,7 @@ struct CSVBatchCrashTests {
         // Killed once most deliveries are spooled (their rows flushed), before the batch is due.
         let spool = out.appendingPathComponent(".waybill-batches/ledger-customers/open.jsonl")
         func spooled() -> Int { (try? String(contentsOf: spool, encoding: .utf8))?.split(separator: "\n").count ?? 0 }
-        try await eventually(timeout: .seconds(6), every: .milliseconds(5)) { spooled() >= 40 }
+        try await eventually(timeout: .seconds(15), every: .milliseconds(5)) { spooled() >= 40 }
         kill(server.processIdentifier, SIGKILL)
         server.waitUntilExit()
         let published = { ((try? FileManager.default.contentsOfDirectory(atPath: out.path)) ?? []).filter { $0.hasSuffix(".csv") } }

@@ -43,4 +43,17 @@ public struct CircuitBreaker: Sendable, Equatable {
     }
 
     public var isOpen: Bool { if case .closed = state { false } else { true } }
+
+    /// Until when the circuit is open, if it is open (not half-open: a probe is in flight).
+    public var openUntil: Timestamp? { if case .open(let until) = state { until } else { nil } }
+
+    /// Opens the circuit until `until` because another node saw the endpoint fail (circuits
+    /// are shared through the store); a circuit open longer, or probing, is left as it is.
+    public mutating func open(until: Timestamp) {
+        switch state {
+        case .closed: state = .open(until: until)
+        case .open(let current) where current < until: state = .open(until: until)
+        case .open, .halfOpen: break
+        }
+    }
 }

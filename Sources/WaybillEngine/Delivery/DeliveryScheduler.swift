@@ -126,7 +126,9 @@ public final class DeliveryScheduler: Sendable {
     /// when several nodes share the store, read otherwise (leaving out `excluding`, in flight here).
     func fetchDue(now: Timestamp, excluding busy: Set<Int64>, limit: Int) async throws -> [DeliveryJob] {
         if let claims {
-            let jobs = try await claims.claimDeliveries(node: node, now: now, until: now.adding(lease), limit: limit, perSubscription: perEndpoint)
+            let skipping = adoptCircuits(try await claims.openCircuits(now: now), at: now)
+            let jobs = try await claims.claimDeliveries(
+                node: node, now: now, until: now.adding(lease), limit: limit, perSubscription: perEndpoint, skipping: skipping)
             held.withLock { $0.formUnion(jobs.map(\.id)) }
             return jobs
         }
@@ -280,13 +282,34 @@ public final class DeliveryScheduler: Sendable {
         }
     }
 
+    /// Opens this node's circuits that other nodes opened (`shared`, from the store), and
+    /// returns the subscriptions not to claim now: those whose endpoint's circuit is open and
+    /// not yet due a probe, or probing — but not validations, whose fallback applies at once.
+    func adoptCircuits(_ shared: [String: Timestamp], at now: Timestamp) -> Set<SubscriptionName> {
+        breakers.withLock { breakers in
+            for (endpoint, until) in shared { breakers[endpoint, default: CircuitBreaker()].open(until: until) }
+            var skipping: Set<SubscriptionName> = []
+            for (name, subscription) in hub.landscape.subscriptions where subscription.validation == nil {
+                guard let breaker = breakers[endpoint(of: name)] else { continue }
+                if let until = breaker.openUntil, until > now {
+                    skipping.insert(name)
+                } else if case .halfOpen = breaker.state {
+                    skipping.insert(name)
+                }
+            }
+            return skipping
+        }
+    }
+
     /// Whether the endpoint of `subscription` has its circuit open (or half-open, probing).
     public func isCircuitOpen(_ subscription: SubscriptionName) -> Bool {
         let key = endpoint(of: subscription)
         return breakers.withLock { $0[key]?.isOpen ?? false }
     }
 
-    func recordOutcome(_ job: DeliveryJob, _ result: AttemptResult) {
+    /// Records an attempt's result in its endpoint's circuit; returns the change other nodes
+    /// must learn of (the circuit opened until a time, or closed again: nil), if any.
+    func recordOutcome(_ job: DeliveryJob, _ result: AttemptResult) -> (endpoint: String, openUntil: Timestamp?)? {
         let success: Bool
         switch result {
         case .delivered: success = true
@@ -294,10 +317,15 @@ public final class DeliveryScheduler: Sendable {
         }
         let key = endpoint(of: job.subscription)
         let now = hub.clock.now()
-        breakers.withLock { breakers in
+        return breakers.withLock { breakers in
             var breaker = breakers[key] ?? CircuitBreaker()
+            let wasOpen = breaker.isOpen
+            let openedUntil = breaker.openUntil
             breaker.record(success: success, at: now)
             breakers[key] = breaker
+            if let until = breaker.openUntil, until != openedUntil { return (key, until) }
+            if wasOpen && !breaker.isOpen { return (key, nil) }
+            return nil
         }
     }
 
@@ -318,15 +346,21 @@ public final class DeliveryScheduler: Sendable {
     /// Records attempts in one transaction; a 410 Gone disables the subscription, which keeps its
     /// deliveries pending until an admin enables it again.
     func record(_ outcomes: [Attempt]) async throws {
+        var circuits: [(endpoint: String, openUntil: Timestamp?)] = []
         for attempt in outcomes {
             let job = attempt.job
             HubMetrics.attempted(job, attempt.result)
-            if !attempt.gone, !attempt.held { recordOutcome(job, attempt.result) }
+            if !attempt.gone, !attempt.held, let change = recordOutcome(job, attempt.result) { circuits.append(change) }
             if case .dead(let code, let error, _) = attempt.result { logDeadLetter(job, code: code, error: error) }
             if attempt.gone {
                 logger.warning(
                     "subscription disabled by 410 Gone", metadata: ["waybill.subscription": "\(job.subscription)", "waybill.trace_id": "\(job.traceId)"])
             }
+        }
+        // Other nodes keep away from an endpoint this one saw fail (a lost write only means they
+        // find out by failing themselves).
+        if let claims {
+            for change in circuits { try? await claims.setCircuit(endpoint: change.endpoint, openUntil: change.openUntil) }
         }
         do {
             try await recorder.submit(outcomes)
