@@ -42,6 +42,14 @@ func postToCluster(_ client: HTTPClient, nodes: [String], first: Int, token: Str
 /// WMS ships them, each event posted to the nodes in turn (failing over), and an ERP subscribed
 /// to each order's acceptance, shipment and invoice request.
 enum ClusterLoad {
+    /// A client for a cluster: a node that is down refuses at once, and the client moves on to the
+    /// next node instead of trying to connect again until the request's deadline.
+    static func client() -> HTTPClient {
+        var configuration = HTTPClient.Configuration()
+        configuration.connectionPool.retryConnectionEstablishment = false
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }
+
     static func configuration(store: String, lease: String, erpPort: Int, secret: String) -> String {
         """
         store: "\(store)"

@@ -26,9 +26,7 @@ struct PostgresRestartTests {
             URL(fileURLWithPath: "/usr/bin/env"),
             ["python3", repositoryRoot.appendingPathComponent("scripts/webhook_receiver.py").path, String(erpPort), secret, out.path])
         let servers = try ports.map { try launch(waybillBinary, ["serve", "--config", config.path, "--port", String($0)]) }
-        var clientConfiguration = HTTPClient.Configuration()
-        clientConfiguration.connectionPool.retryConnectionEstablishment = false
-        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: clientConfiguration)
+        let client = ClusterLoad.client()
         defer {
             for p in servers + [receiver] where p.isRunning { kill(p.processIdentifier, SIGKILL) }
         }

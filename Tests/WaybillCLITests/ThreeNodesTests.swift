@@ -31,11 +31,7 @@ struct ThreeNodesTests {
             try launch(waybillBinary, ["serve", "--config", config.path, "--port", String(ports[node])])
         }
         var servers = try (0..<3).map(start)
-        // A node that is down refuses at once: the client moves on to the next node instead of
-        // trying to connect again until the request's deadline.
-        var clientConfiguration = HTTPClient.Configuration()
-        clientConfiguration.connectionPool.retryConnectionEstablishment = false
-        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: clientConfiguration)
+        let client = ClusterLoad.client()
         defer {
             for p in servers + [receiver] where p.isRunning { kill(p.processIdentifier, SIGKILL) }
         }

@@ -84,17 +84,22 @@ public struct Timestamp: Hashable, Sendable, Comparable, CustomStringConvertible
         return same ? text : rfc3339
     }
 
-    /// `YYYY-MM-DDTHH:MM:SS[.mmm]Z` written digit by digit into `out` (24 bytes at least): how
-    /// many bytes, or nil when the year is not 0 to 9999.
-    func writeUsual(into out: UnsafeMutableBufferPointer<UInt8>) -> Int? {
+    /// The UTC calendar date, the second of that day and the milliseconds of that second.
+    private var parts: (year: Int, month: Int, day: Int, secondOfDay: Int, millisecond: Int) {
         let totalSeconds = milliseconds >= 0 ? milliseconds / 1000 : (milliseconds - 999) / 1000
         let millis = Int(milliseconds - totalSeconds * 1000)
         var days = totalSeconds / 86_400
         var secondsOfDay = totalSeconds % 86_400
         if secondsOfDay < 0 { secondsOfDay += 86_400; days -= 1 }
         let (y, m, d) = CalendarDate.civil(fromDays: Int(days))
+        return (y, m, d, Int(secondsOfDay), millis)
+    }
+
+    /// `YYYY-MM-DDTHH:MM:SS[.mmm]Z` written digit by digit into `out` (24 bytes at least): how
+    /// many bytes, or nil when the year is not 0 to 9999.
+    func writeUsual(into out: UnsafeMutableBufferPointer<UInt8>) -> Int? {
+        let (y, m, d, seconds, millis) = parts
         guard (0...9999).contains(y) else { return nil }
-        let seconds = Int(secondsOfDay)
         var n = 0
         func put(_ value: Int, digits: Int) {
             var divisor = 1
@@ -130,15 +135,9 @@ public struct Timestamp: Hashable, Sendable, Comparable, CustomStringConvertible
 
     /// `rfc3339` of a year before 0 or after 9999.
     var unusual: String {
-        let totalSeconds = milliseconds >= 0 ? milliseconds / 1000 : (milliseconds - 999) / 1000
-        let millis = Int(milliseconds - totalSeconds * 1000)
-        var days = totalSeconds / 86_400
-        var secondsOfDay = totalSeconds % 86_400
-        if secondsOfDay < 0 { secondsOfDay += 86_400; days -= 1 }
-        let (y, m, d) = CalendarDate.civil(fromDays: Int(days))
+        let (y, m, d, seconds, millis) = parts
         func two(_ v: Int) -> String { v < 10 ? "0\(v)" : "\(v)" }
-        var text =
-            "\(String(format4: y))-\(two(m))-\(two(d))T\(two(Int(secondsOfDay / 3600))):\(two(Int(secondsOfDay % 3600 / 60))):\(two(Int(secondsOfDay % 60)))"
+        var text = "\(String(format4: y))-\(two(m))-\(two(d))T\(two(seconds / 3600)):\(two(seconds % 3600 / 60)):\(two(seconds % 60))"
         if millis != 0 {
             let s = String(millis)
             text += "." + String(repeating: "0", count: 3 - s.count) + s
