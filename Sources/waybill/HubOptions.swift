@@ -37,14 +37,6 @@ struct HubOptions: ParsableArguments {
         return configuration
     }
 
-    /// The SQLite file of the configuration's store, for the commands that work on a file.
-    static func sqlitePath(_ configuration: HubConfiguration, command: String) throws -> String {
-        guard case .sqlite(let path) = configuration.store else {
-            throw ValidationError("waybill \(command) works on an SQLite store only (sqlite:PATH); waybill serve also runs on postgres://…")
-        }
-        return path
-    }
-
     /// Opens the configuration's store: the SQLite file, or the PostgreSQL database (connected,
     /// its schema created and migrated). A URL that does not parse or a server that cannot be
     /// reached is refused with what is wrong, without the password.

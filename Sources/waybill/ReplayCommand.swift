@@ -3,14 +3,13 @@ import Foundation
 import WaybillConfig
 import WaybillCore
 import WaybillEngine
-import WaybillSQLite
 
 /// `waybill replay`: the operator's replays against a store, when no `waybill serve` runs on it
 /// (with one running, the same actions are its API's: `POST /v1/deliveries/{id}/retry`,
 /// `POST /v1/subscriptions/{name}/replay`, `POST /v1/exceptions/{id}/reprocess`).
 ///
 /// ```
-/// waybill replay delivery 4295053314 --store sqlite:waybill.sqlite
+/// waybill replay delivery 4295053314 --store sqlite:waybill.sqlite   (or postgres://…)
 /// waybill replay subscription erp-orders --from 2026-12-01T00:00:00Z --to 2026-12-02T00:00:00Z
 /// waybill replay events --code unknown_customer
 /// waybill replay rebuild
@@ -35,7 +34,7 @@ struct ReplayCommand: AsyncParsableCommand {
             let configuration = try hub.configuration()
             let clock = SystemClock()
             let hub = Hub(
-                store: try SQLiteStore(path: try HubOptions.sqlitePath(configuration, command: "replay")), landscape: configuration.landscape,
+                store: try await HubOptions.openStore(configuration), landscape: configuration.landscape,
                 policies: configuration.policies, clock: clock, random: HubRandom(seed: UInt64.random(in: 1...UInt64.max)),
                 serviceLevels: configuration.serviceLevels)
             let now = clock.now()

@@ -3,6 +3,7 @@ import Testing
 import WaybillConfig
 import WaybillCore
 import WaybillEngine
+import WaybillPostgres
 import WaybillSQLite
 import WaybillStore
 import WaybillTestSupport
@@ -11,13 +12,26 @@ import WaybillTestSupport
 struct ReplayCommandTests {
     /// A store written through the sample landscape: an order shipped and invoiced, and AR's
     /// payment refused because AR names the customer by an id the hub did not know yet — now known.
-    func store() async throws -> (path: String, config: String) {
+    ///
+    /// On PostgreSQL (`postgres: true`) the store is a schema of its own in the test server;
+    /// `open` opens the store the command works on, to look at what it did.
+    func store(postgres: Bool = false) async throws -> (path: String, config: String, open: @Sendable () async throws -> any Store) {
         let directory = try temporaryDirectory("waybill-replay")
-        let path = directory.appendingPathComponent("hub.sqlite").path
+        let path: String
+        let open: @Sendable () async throws -> any Store
+        if postgres {
+            let url = try #require(TestPostgres.url, Comment(rawValue: TestPostgres.howToSet))
+            let schema = TestPostgres.schemaName()
+            path = url + (url.contains("?") ? "&" : "?") + "schema=\(schema)"
+            open = { try await PostgresStore(location: try PostgresLocation(url: path), connections: 1) }
+        } else {
+            path = directory.appendingPathComponent("hub.sqlite").path
+            open = { try SQLiteStore(path: path) }
+        }
         let config = repositoryRoot.appendingPathComponent("examples/waybill.yml").path
         let configuration = try ConfigLoader.load(path: config, environment: [:])
         let hub = Hub(
-            store: try SQLiteStore(path: path), landscape: configuration.landscape, policies: configuration.policies,
+            store: try await open(), landscape: configuration.landscape, policies: configuration.policies,
             clock: ManualClock(Timestamp(rfc3339: "2026-12-01T08:00:00Z")!), random: HubRandom(seed: 5))
         let customer = #"{"customerId":"C-1","name":"BoltWorks","currency":"USD","creditLimit":"100000.00"}"#
         for body in [
@@ -44,13 +58,15 @@ struct ReplayCommandTests {
         try await hub.store.write { tx in
             for delivery in erp { try tx.recordAttempt(delivery: delivery.id, result: .delivered(statusCode: 200, at: hub.clock.now())) }
         }
-        return (path, config)
+        return (path, config, open)
     }
 
-    @Test("events --code reprocesses what was refused, once; rebuild matches; subscription and delivery replays requeue; a bad id fails")
-    func replays() async throws {
-        let (path, config) = try await store()
-        let store = ["--store", "sqlite:\(path)", "--config", config]
+    @Test(
+        "events --code reprocesses what was refused, once; rebuild matches; subscription and delivery replays requeue; a bad id fails",
+        arguments: ["sqlite", "postgres"])
+    func replays(on kind: String) async throws {
+        let (path, config, open) = try await store(postgres: kind == "postgres")
+        let store = ["--store", kind == "postgres" ? path : "sqlite:\(path)", "--config", config]
         let (status, output) = try runWaybill(["replay", "events", "--code", "unknown_customer", "--as", "ana"] + store)
         #expect(status == 0)
         let first = try JSONParser.parse(Array(output))
@@ -59,7 +75,7 @@ struct ReplayCommandTests {
             return
         }
         #expect(items.count == 1 && items.first?["result"]?["outcome"] == .string("accepted"))
-        let order = try await SQLiteStore(path: path).read { try $0.order("SO-1") }
+        let order = try await open().read { try $0.order("SO-1") }
         #expect(order?.paidTotal == Money(minorUnits: 5_000, currency: .usd))
         let (_, again) = try runWaybill(["replay", "events", "--code", "unknown_customer"] + store)
         let second = try JSONParser.parse(Array(again))
@@ -78,13 +94,15 @@ struct ReplayCommandTests {
         #expect((Int(requeued) ?? 0) > 0)
         let (missing, _) = try runWaybill(["replay", "delivery", "12345"] + store)
         #expect(missing != 0)
-        let audit = try await SQLiteStore(path: path).read { try $0.auditLog(limit: 10) }
+        let opened = try await open()
+        let audit = try await opened.read { try $0.auditLog(limit: 10) }
         #expect(audit.contains { $0.actor == "ana" && $0.action == "reprocess" } && audit.contains { $0.action == "replay" })
+        if let postgres = opened as? PostgresStore { try await postgres.dropSchema() }
     }
 
     @Test("replay refuses a store a running waybill serve beats on")
     func refusesALiveServer() async throws {
-        let (path, config) = try await store()
+        let (path, config, _) = try await store()
         let now = Timestamp(milliseconds: Int64(Date().timeIntervalSince1970 * 1_000))
         try await SQLiteStore(path: path).write { tx in try tx.beat(node: "waybill", at: now) }
         let (status, output) = try runWaybill(["replay", "rebuild", "--store", "sqlite:\(path)", "--config", config])
