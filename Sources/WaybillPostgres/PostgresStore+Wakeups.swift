@@ -151,3 +151,34 @@ struct DeliveryListener: Sendable {
         return listening
     }
 }
+
+extension PostgresStore {
+    /// The server processes of the connections listening on this store's schema, from any node:
+    /// those whose last statement was their `LISTEN` (for tests and diagnostics).
+    func deliveryListenerPids() async throws -> [Int32] {
+        let name = DeliveryListener.applicationName(schema: location.schema)
+        return try await withConnection { db in
+            try db.all(
+                """
+                SELECT pid FROM pg_stat_activity
+                WHERE datname = current_database() AND application_name = \(name) AND query LIKE 'LISTEN%'
+                ORDER BY pid
+                """
+            ).map { try $0.row[0].decode(Int32.self) }
+        }
+    }
+
+    /// Terminates the connections listening on this store's schema, from any node, as a server
+    /// restart would (for tests); returns how many.
+    @discardableResult
+    func terminateDeliveryListeners() async throws -> Int {
+        let name = DeliveryListener.applicationName(schema: location.schema)
+        return try await withConnection { db in
+            try db.first(
+                """
+                SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) FROM pg_stat_activity
+                WHERE datname = current_database() AND application_name = \(name)
+                """)?.int(0) ?? 0
+        }
+    }
+}
