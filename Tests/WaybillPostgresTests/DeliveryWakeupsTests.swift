@@ -64,7 +64,8 @@ struct DeliveryWakeupsTests {
                             eventTime: Timestamp(milliseconds: 0), receivedAt: Timestamp(milliseconds: 0), traceId: "4bf92f3577b34da6a3ce929d0e0e4736",
                             origin: .inbound, raw: Array("{}".utf8), body: nil)
                         let seq = try #require(try tx.append(event))
-                        try tx.enqueueDeliveries(seq: seq, subscriptions: ["erp-orders", "crm-orders"], key: key, type: .shipmentConfirmed, at: Timestamp(milliseconds: 0))
+                        try tx.enqueueDeliveries(
+                            seq: seq, subscriptions: ["erp-orders", "crm-orders"], key: key, type: .shipmentConfirmed, at: Timestamp(milliseconds: 0))
                         if n == 100 { _ = try tx.dueDeliveries(now: Timestamp(milliseconds: 0), excluding: [], limit: 1) }
                     }
                 }
@@ -77,7 +78,8 @@ struct DeliveryWakeupsTests {
                             eventTime: Timestamp(milliseconds: 0), receivedAt: Timestamp(milliseconds: 0), traceId: "4bf92f3577b34da6a3ce929d0e0e4736",
                             origin: .inbound, raw: Array("{}".utf8), body: nil)
                         let seq = try #require(try tx.append(event))
-                        try tx.enqueueDeliveries(seq: seq, subscriptions: ["erp-orders"], key: "order:SO-X", type: .shipmentConfirmed, at: Timestamp(milliseconds: 0))
+                        try tx.enqueueDeliveries(
+                            seq: seq, subscriptions: ["erp-orders"], key: "order:SO-X", type: .shipmentConfirmed, at: Timestamp(milliseconds: 0))
                         throw Rollback()
                     }
                 }
