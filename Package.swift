@@ -146,6 +146,7 @@ let package = Package(
             name: "WaybillPostgresTests",
             dependencies: [
                 "WaybillPostgres", "WaybillStore", "WaybillCore", "WaybillTestSupport", "WaybillSamples", "WaybillSQLite", "WaybillEngine",
+                .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .testTarget(

@@ -93,6 +93,11 @@ public struct PostgresLocation: Sendable, Equatable {
         return components.string ?? "postgres://…"
     }
 
+    /// The channel on which a write that adds deliveries notifies the hub's nodes (see
+    /// `PostgresStore.deliveryWakeups()`): one per schema, so hubs on other schemas of the same
+    /// database are not woken. A schema name is at most 48 characters, well within a channel's 63.
+    public var deliveryChannel: String { "\(schema)_deliveries" }
+
     /// The location as a URL without the password.
     public var description: String { "postgres://\(username)@\(host):\(port)/\(database)?schema=\(schema)" }
 

@@ -36,6 +36,8 @@ public final class PostgresStore: Store {
     let pool: ConnectionPool
     let threads: NIOThreadPool
     let logger: Logger
+    /// The connections listening for delivery wake-ups (`deliveryWakeups()`).
+    let listeners = WakeupListeners()
     static let maxAttempts = 5
     /// Statements sent by every PostgreSQL store of this process (each is one round trip): the
     /// bench divides them by the events it ingested.
@@ -63,6 +65,7 @@ public final class PostgresStore: Store {
 
     /// Closes the connections and stops the store's threads. The store is not used afterwards.
     public func close() async {
+        listeners.close()
         await pool.close()
         try? await threads.shutdownGracefully()
     }
@@ -83,17 +86,19 @@ public final class PostgresStore: Store {
     deinit {
         // A store dropped without `close()`: its idle connections close in the background.
         pool.closeInBackground()
+        listeners.close()
         threads.shutdownGracefully { _ in }
     }
 
     public func write<T: Sendable>(_ body: @escaping @Sendable (any StoreTransaction) throws -> T) async throws -> T {
-        try await withConnection { db in
+        let channel = location.deliveryChannel
+        return try await withConnection { db in
             var attempt = 1
             var holdClocksBack = true
             while true {
                 do {
                     return try Self.transaction(db, begin: "BEGIN") { db in
-                        let transaction = PostgresTransaction(db: db)
+                        let transaction = PostgresTransaction(db: db, deliveryChannel: channel)
                         transaction.holdsClocksBack = holdClocksBack
                         let result = try body(transaction)
                         try transaction.writeAllPending()

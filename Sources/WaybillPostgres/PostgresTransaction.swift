@@ -29,6 +29,8 @@ final class PostgresTransaction: PostgresReader, StoreTransaction {
     /// The advisory locks that serialise creating a partner's control number sequence.
     static let sequenceLockClass: Int32 = 0x5741_5943
 
+    /// The channel told of new deliveries at commit (`PostgresLocation.deliveryChannel`).
+    let deliveryChannel: String
     var lockedKeys: Set<String> = []
     /// Orders saved by this transaction, as of their latest save (reads see these).
     private var savedOrders: [OrderID: OrderState] = [:]
@@ -113,6 +115,11 @@ final class PostgresTransaction: PostgresReader, StoreTransaction {
         var measure: String
         var dimension: String
         var day: Int64
+    }
+
+    init(db: BlockingConnection, deliveryChannel: String) {
+        self.deliveryChannel = deliveryChannel
+        super.init(db: db)
     }
 
     /// Takes the advisory lock of `key` for the rest of the transaction (once per key).
@@ -242,13 +249,18 @@ final class PostgresTransaction: PostgresReader, StoreTransaction {
         guard !pendingDeliveries.isEmpty else { return }
         let rows = pendingDeliveries
         pendingDeliveries = []
+        // The other nodes' schedulers are told at commit, in the same round trip. PostgreSQL sends
+        // a transaction's identical notifications once, however many times this runs before it.
         try db.run(
             """
-            INSERT INTO outbox (seq, subscription, record_key, type, status, attempts, next_attempt_at, created_at)
-            SELECT seq, subscription, record_key, type, 0, 0, at, at
-            FROM unnest(\(rows.map(\.seq))::bigint[], \(rows.map(\.subscription))::text[], \(rows.map(\.key))::text[], \(rows.map(\.type))::text[],
-                        \(rows.map(\.at))::bigint[]) WITH ORDINALITY AS d(seq, subscription, record_key, type, at, n)
-            ORDER BY n
+            WITH inserted AS (
+                INSERT INTO outbox (seq, subscription, record_key, type, status, attempts, next_attempt_at, created_at)
+                SELECT seq, subscription, record_key, type, 0, 0, at, at
+                FROM unnest(\(rows.map(\.seq))::bigint[], \(rows.map(\.subscription))::text[], \(rows.map(\.key))::text[], \(rows.map(\.type))::text[],
+                            \(rows.map(\.at))::bigint[]) WITH ORDINALITY AS d(seq, subscription, record_key, type, at, n)
+                ORDER BY n
+            )
+            SELECT pg_notify(\(deliveryChannel), '')
             """)
     }
 

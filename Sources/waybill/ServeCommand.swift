@@ -10,6 +10,7 @@ import WaybillConfig
 import WaybillCore
 import WaybillEngine
 import WaybillHTTP
+import WaybillStore
 import WaybillWebhooks
 
 /// `waybill serve`: the hub as a service — HTTP API, signed webhook delivery, park timeouts —
@@ -71,7 +72,7 @@ struct ServeCommand: AsyncParsableCommand {
         let csv = CSVInbox(hub: hub, logger: logger)
         let group = ServiceGroup(
             services: [
-                app, DeliveryService(scheduler: scheduler),
+                app, DeliveryService(scheduler: scheduler, pollInterval: DeliveryService.pollInterval(for: store)),
                 HousekeepingService(
                     hub: hub, node: HubOptions.nodeName(configuration), lease: .milliseconds(configuration.leaseMilliseconds),
                     retention: configuration.retention),
@@ -94,11 +95,21 @@ struct ServeCommand: AsyncParsableCommand {
 /// Runs the delivery scheduler until graceful shutdown.
 struct DeliveryService: Service {
     let scheduler: DeliveryScheduler
+    var pollInterval = Duration.milliseconds(100)
+
+    /// How often the outbox is read when nothing is due. A store that wakes the scheduler when
+    /// any node writes deliveries (PostgreSQL's notifications) is polled every second: the poll
+    /// only finds retries coming due and what a lost notification did not announce. Otherwise
+    /// (SQLite) every 100 ms, which is how soon a new delivery is attempted.
+    static func pollInterval(for store: any Store) -> Duration {
+        store is any DeliveryWakeups ? .seconds(1) : .milliseconds(100)
+    }
 
     func run() async throws {
+        let pollInterval = self.pollInterval
         do {
             try await cancelWhenGracefulShutdown {
-                try await scheduler.run(pollInterval: .milliseconds(100)) { try await Task.sleep(for: $0) }
+                try await scheduler.run(pollInterval: pollInterval) { try await Task.sleep(for: $0) }
             }
         } catch is CancellationError {
             // Graceful shutdown: in-flight attempts were cancelled and will be retried after restart.

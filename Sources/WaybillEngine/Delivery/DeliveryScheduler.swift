@@ -164,7 +164,8 @@ public final class DeliveryScheduler: Sendable {
 
     /// Delivers continuously until cancelled: keeps up to `concurrency` attempts in flight and
     /// records each result as soon as it is known, so a slow or dead endpoint never holds up the
-    /// others; sleeps `pollInterval` when nothing is due. Returns normally when cancelled.
+    /// others; sleeps `pollInterval` when nothing is due — less when the store wakes it because
+    /// deliveries were written (`DeliveryWakeups`, PostgreSQL). Returns normally when cancelled.
     ///
     /// A store that fails does not end it: the failure is reported to `hub.storeHealth`, and the
     /// outbox is read again after a backoff (`StoreRetry`). An attempt whose result cannot be
@@ -185,6 +186,10 @@ public final class DeliveryScheduler: Sendable {
             var fetchedAt = Timestamp(milliseconds: .min)
             var failures = 0
             if claims != nil { group.addTask { await self.renewClaims() } }
+            // A store that tells of new deliveries (PostgreSQL, any node's) cuts the idle wait short.
+            let wakeups = hub.store as? any DeliveryWakeups
+            let hint = Wakeup()
+            if let wakeups { group.addTask { for await _ in wakeups.deliveryWakeups() { hint.signal() } } }
             while !Task.isCancelled {
                 let busy = inFlight.withLock { $0 }
                 var started = 0
@@ -229,10 +234,15 @@ public final class DeliveryScheduler: Sendable {
                     // soon as an attempt finishes.
                     await wakeup.wait()
                 } else if started == 0 {
-                    // Nothing is due: wait a poll interval (attempts in flight go on meanwhile).
+                    // Nothing is due: wait a poll interval (attempts in flight go on meanwhile), or
+                    // until a wake-up, a hint that is never relied on (polling stays behind it).
                     try? await release(ready)
                     ready.removeAll()
-                    do { try await sleep(pollInterval) } catch is CancellationError { break }
+                    if wakeups == nil {
+                        do { try await sleep(pollInterval) } catch is CancellationError { break }
+                    } else {
+                        await Self.wait(pollInterval, orUntil: hint, sleep: sleep)
+                    }
                 }
             }
             group.cancelAll()
@@ -241,6 +251,16 @@ public final class DeliveryScheduler: Sendable {
         if let claims {
             held.withLock { $0.removeAll() }
             try? await claims.releaseClaims(node: node, ids: nil)
+        }
+    }
+
+    /// Sleeps `interval`, or less when `hint` is signalled meanwhile (or was since the last wait).
+    static func wait(_ interval: Duration, orUntil hint: Wakeup, sleep: @escaping @Sendable (Duration) async throws -> Void) async {
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { try? await sleep(interval) }
+            group.addTask { await hint.wait() }
+            await group.next()
+            group.cancelAll()
         }
     }
 
