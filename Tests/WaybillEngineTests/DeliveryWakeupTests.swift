@@ -53,7 +53,7 @@ struct DeliveryWakeupTests {
         return try await condition()
     }
 
-    @Test("a node that polls every 10 s delivers what another node ingests within a second, woken by the notification")
+    @Test("a node that polls every 10 s delivers what another node ingests well before its next poll, woken by the notification")
     func wokenAcrossNodes() async throws {
         let nodes = try await Nodes(pollInterval: .seconds(10))
         do {
@@ -66,7 +66,8 @@ struct DeliveryWakeupTests {
                 _ = try await nodes.hubA.ingest(body: batch([placed(order)]))
                 #expect(try await Self.eventually(5) { nodes.delivered(order) })
                 let took = ContinuousClock.now - start
-                #expect(took < .seconds(2), "\(order) delivered after \(took)")
+                // Half the poll interval: only the notification explains it (a second, unloaded).
+                #expect(took < .seconds(5), "\(order) delivered after \(took)")
                 try await Task.sleep(for: .milliseconds(200))
             }
         } catch {
