@@ -101,6 +101,30 @@ extension Hub {
         }
     }
 
+    /// One row of a file (`mapper`'s columns) mapped and its events checked as canonical events,
+    /// appended to `items`: what `append(mapper.events(fields, headers: headers), …)` appends, or
+    /// its error. Each event is made as it is mapped, its data's JSON written into `scratch`
+    /// (reused from row to row) and copied once into its CloudEvent bytes; when anything in
+    /// the row fails, what the row appended is taken back and the row is mapped again that way,
+    /// which names the error (`CSVFastPathTests` holds the two to the same events or error).
+    static func appendRow(
+        _ fields: [String], mapper: RowMapper, headers: [String: String], system: SystemName, source: String, scratch: inout [UInt8],
+        into items: inout [IngestItem]
+    ) throws(MappingError) {
+        let start = items.count
+        do {
+            try mapper.forEachEvent(fields, headers: headers, scratch: &scratch) { event, data throws(MappingError) in
+                guard let envelope = event.envelope(source: source),
+                    let decoded = try? InboundEvent.decode(envelope: envelope, raw: event.cloudEventBytes(source: source, data: data))
+                else { throw MappingError(.invalidEvent, "decoded the long way", rule: "") }
+                items.append(.event(decoded))
+            }
+        } catch {
+            items.removeSubrange(start...)
+            try append(mapper.events(fields, headers: headers), mapping: mapper.mapping, system: system, into: &items)
+        }
+    }
+
     /// `canonical(event, source: source)` of an event whose data's JSON is written already.
     static func canonical(_ event: MappedEvent, source: String, data: [UInt8]) throws(WaybillError) -> InboundEvent {
         if let envelope = event.envelope(source: source),

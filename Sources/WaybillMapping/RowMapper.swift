@@ -67,7 +67,8 @@ public struct RowMapper: Sendable {
     public func inbound(_ fields: [String], headers: [String: String] = [:]) throws(MappingError) -> Mapper.Inbound {
         do {
             var events: [MappedEvent] = []
-            let (deliveryId, skipped) = try compiledInbound(fields, headers: headers) { event, _ in events.append(event) }
+            var scratch: [UInt8] = []
+            let (deliveryId, skipped) = try compiledInbound(fields, headers: headers, scratch: &scratch) { event, _ in events.append(event) }
             return Mapper.Inbound(deliveryId: deliveryId, skipped: skipped, events: events)
         } catch {
             // The general mapper names the error (or, should it map the row, its events stand).
@@ -87,7 +88,10 @@ public struct RowMapper: Sendable {
     public func events(_ fields: [String], headers: [String: String] = [:]) throws(MappingError) -> [WrittenEvent] {
         do {
             var out: [WrittenEvent] = []
-            _ = try compiledInbound(fields, headers: headers) { event, data in out.append(WrittenEvent(event: event, data: data)) }
+            var scratch: [UInt8] = []
+            _ = try compiledInbound(fields, headers: headers, scratch: &scratch) { event, data in
+                out.append(WrittenEvent(event: event, data: data))
+            }
             return out
         } catch {
             let events = try Mapper(mapping).inbound(Self.object(fields, columns: columns), headers: headers).events
@@ -95,10 +99,23 @@ public struct RowMapper: Sendable {
         }
     }
 
+    /// The events of `events(fields, headers: headers)` handed to `emit` one by one, each with
+    /// its data's JSON written into `scratch` (kept from row to row, so that a row allocates no
+    /// buffer for it), without a list of them.
+    ///
+    /// When this throws, events already handed to `emit` stay handed, and the error need not be
+    /// the general mapper's: the caller undoes what `emit` did and maps the row with `events`,
+    /// which names the error. An error `emit` throws comes out as it is.
+    public func forEachEvent(
+        _ fields: [String], headers: [String: String], scratch: inout [UInt8], _ emit: (MappedEvent, [UInt8]) throws(MappingError) -> Void
+    ) throws(MappingError) {
+        _ = try compiledInbound(fields, headers: headers, scratch: &scratch, emit: emit)
+    }
+
     /// The row mapped: its delivery id and whether it is skipped; each event, with its data's
-    /// JSON, handed to `emit`.
+    /// JSON (written into `scratch`), handed to `emit`.
     func compiledInbound(
-        _ fields: [String], headers: [String: String], emit: (MappedEvent, [UInt8]) -> Void
+        _ fields: [String], headers: [String: String], scratch: inout [UInt8], emit: (MappedEvent, [UInt8]) throws(MappingError) -> Void
     ) throws(MappingError) -> (deliveryId: String?, skipped: Bool) {
         let row = Row(fields: fields, scopeVariables: scopeVariables)
         let scope = Scope(root: readsRow ? Self.object(fields, columns: columns) : .null, headers: headers, maps: mapping.maps)
@@ -118,10 +135,10 @@ public struct RowMapper: Sendable {
             }
             let subject = try rule.subject.map { r throws(MappingError) in try Self.text(r, row, scope) }
             let time = try rule.time.map { r throws(MappingError) in try Self.text(r, row, scope) }
-            var bytes: [UInt8] = []
-            bytes.reserveCapacity(rule.dataSize)
-            let data = try Self.render(rule.data, row, scope, into: &bytes)
-            emit(MappedEvent(type: rule.type, id: id, subject: subject, time: time, data: data), bytes)
+            scratch.removeAll(keepingCapacity: true)
+            scratch.reserveCapacity(rule.dataSize)
+            let data = try Self.render(rule.data, row, scope, into: &scratch)
+            try emit(MappedEvent(type: rule.type, id: id, subject: subject, time: time, data: data), scratch)
         }
         return (deliveryId, false)
     }

@@ -99,10 +99,37 @@ struct CSVFastPathTests {
     }
 
     /// The fast path, as the inbox takes it.
+    /// The fast path, as the inbox takes it (`Hub.appendRow`, after an earlier row's event, which
+    /// a row that fails part-way must leave alone), and `Hub.append` of `RowMapper.events`, which
+    /// it falls back to: both give the same.
     static func fast(_ fields: [String], mapper: RowMapper, headers: [String: String]) throws(MappingError) -> [InboundEvent] {
-        var items: [IngestItem] = []
-        try Hub.append(mapper.events(fields, headers: headers), mapping: mapper.mapping, system: SystemName("wms"), into: &items)
-        return items.map { item in
+        let earlier = IngestItem.invalid(source: nil, id: "earlier", subject: nil, error: WaybillError(.invalidPayload, "earlier row"))
+        var items: [IngestItem] = [earlier]
+        var scratch: [UInt8] = Array("left over from the row before".utf8)
+        let system = SystemName("wms")
+        let row = Result { () throws(MappingError) in
+            try Hub.appendRow(fields, mapper: mapper, headers: headers, system: system, source: system.source, scratch: &scratch, into: &items)
+        }
+        guard case .invalid(_, "earlier", _, _) = items[0] else { fatalError("the row before was changed") }
+        var listed: [IngestItem] = [earlier]
+        let list = Result { () throws(MappingError) in
+            try Hub.append(mapper.events(fields, headers: headers), mapping: mapper.mapping, system: system, into: &listed)
+        }
+        switch (row, list) {
+        case (.success, .success):
+            #expect(items.count == listed.count)
+            for (a, b) in zip(items.dropFirst(), listed.dropFirst()) {
+                guard case .event(let a) = a, case .event(let b) = b else { fatalError("the inbox appends events only") }
+                #expect(same(a, b))
+            }
+        case (.failure(let a), .failure(let b)):
+            #expect(a == b)
+            #expect(items.count == 1, "a row that fails leaves nothing of it")
+        default:
+            Issue.record("appendRow \(row) against append \(list)")
+        }
+        try row.get()
+        return items.dropFirst().map { item in
             guard case .event(let event) = item else { fatalError("the inbox appends events only") }
             return event
         }

@@ -3,6 +3,33 @@ enum FixedPoint {
     /// Parses a decimal text (optionally with an exponent) into an integer scaled by
     /// 10^`scale`; `nil` if it is not a number or needs more than `scale` decimals.
     static func parse(_ text: Substring.UTF8View, scale: Int) -> Int64? {
+        plainInteger(text, scale: scale) ?? general(text, scale: scale)
+    }
+
+    /// `general(text, scale: scale)` of digits alone (an optional leading `-`), few enough that
+    /// the value times 10^`scale` stays below 10^18: the same value without the list of digits.
+    /// Anything else is nil, left to `general`; `FixedPointTests` holds the two together.
+    static func plainInteger(_ text: Substring.UTF8View, scale: Int) -> Int64? {
+        guard scale >= 0, scale < 18 else { return nil }
+        var value: Int64 = 0
+        var count = 0
+        var negative = false
+        for b in text {
+            if count == 0, !negative, b == UInt8(ascii: "-") {
+                negative = true
+                continue
+            }
+            guard b >= 0x30 && b <= 0x39, count + scale < 18 else { return nil }
+            value = value &* 10 &+ Int64(b &- 0x30)
+            count += 1
+        }
+        guard count > 0 else { return nil }
+        for _ in 0..<scale { value &*= 10 }
+        return negative ? -value : value
+    }
+
+    /// Parses any decimal text, exponent included (see `parse`).
+    static func general(_ text: Substring.UTF8View, scale: Int) -> Int64? {
         var negative = false
         var digits: [UInt8] = []
         var fractionDigits = 0

@@ -92,6 +92,8 @@ public struct CSVInbox: Sendable {
         var items: [IngestItem] = []
         items.reserveCapacity(table.records.count - 1)
         var headers = ["csv-file": name, "csv-row": "", "csv-sha256": hash]
+        let source = system.source
+        var scratch: [UInt8] = []
         for i in table.records.indices.dropFirst() where !CSVTable.isBlank(table.records[i]) {
             let number = i + 1
             let fields = table.records[i]
@@ -100,7 +102,7 @@ public struct CSVInbox: Sendable {
             table.records[i] = []
             do {
                 headers["csv-row"] = String(number)
-                try Hub.append(mapper.events(fields, headers: headers), mapping: mapping, system: system, into: &items)
+                try Hub.appendRow(fields, mapper: mapper, headers: headers, system: system, source: source, scratch: &scratch, into: &items)
             } catch {
                 let column = table.column(of: error.inputPath)
                 throw CSVTable.Problem(row: number, column: column?.0, columnName: column?.1, message: error.description)
