@@ -21,16 +21,21 @@ public struct RowMapper: Sendable {
     let readsRow: Bool
     /// Some expression is evaluated by `Evaluator`, which reads `each`'s variables from the scope.
     let scopeVariables: Bool
+    /// Some expression calls `header()`: without one, a row maps the same whatever the headers
+    /// (so that a caller need not make them for each row).
+    public let readsHeaders: Bool
 
     public init(_ mapping: Mapping, columns: [String]) {
         self.mapping = mapping
         self.columns = columns
         var readsRow = false
         var general = false
+        var readsHeaders = false
         var index: [String: Int] = [:]
         for (i, name) in columns.enumerated() where index[name] == nil { index[name] = i }
         func compile(_ rule: Rule<Expression>) -> CompiledRule {
-            CompiledRule(value: Self.compile(rule.value, columns: index, readsRow: &readsRow, general: &general), location: rule.location)
+            rule.value.visit { if case .call("header", _) = $0 { readsHeaders = true } }
+            return CompiledRule(value: Self.compile(rule.value, columns: index, readsRow: &readsRow, general: &general), location: rule.location)
         }
         func compile(_ template: Template) -> CompiledTemplate {
             switch template {
@@ -51,6 +56,7 @@ public struct RowMapper: Sendable {
         }
         self.readsRow = readsRow
         self.scopeVariables = general
+        self.readsHeaders = readsHeaders
     }
 
     /// A row as the general mapper sees it: `{column: text}`, an empty cell null.

@@ -155,7 +155,8 @@ struct CSVFastPathTests {
             let fields = Self.row(&random)
             let headers = ["csv-file": "f.csv", "csv-row": String(number), "csv-sha256": "ab12"]
             let long = Result { () throws(MappingError) in try Self.general(fields, mapping: mapping, headers: headers) }
-            let short = Result { () throws(MappingError) in try Self.fast(fields, mapper: mapper, headers: headers) }
+            // A mapping that reads no header is mapped without them, as the inbox maps it.
+            let short = Result { () throws(MappingError) in try Self.fast(fields, mapper: mapper, headers: mapper.readsHeaders ? headers : [:]) }
             switch (long, short) {
             case (.success(let a), .success(let b)):
                 #expect(a.count == b.count && zip(a, b).allSatisfy(Self.same), "row \(fields)")
@@ -169,6 +170,23 @@ struct CSVFastPathTests {
         }
         // The generator reaches each outcome often.
         #expect(mapped > 300 && failed > 300 && skipped > 300, "\(mapped) mapped, \(failed) failed, \(skipped) skipped")
+    }
+
+    @Test("a mapping reads the headers exactly when some expression calls header()")
+    func readsHeaders() throws {
+        func reads(_ yaml: String) throws -> Bool { RowMapper(try MappingLoader.parse(yaml, name: "h.yml"), columns: Self.columns).readsHeaders }
+        #expect(try !reads(Self.shipments))
+        #expect(try !reads(Self.customers))
+        var customers = try MappingLoader.parse(Self.customers, name: "customers.yml")
+        customers.deliveryId = CSVInbox.fileDeliveryId
+        #expect(RowMapper(customers, columns: Self.columns).readsHeaders)
+        let rule = "  - type: o2c.customer.upserted\n    id: $.customer\n    data:\n"
+        #expect(try reads("name: h\nevents:\n" + rule + "      customerId: coalesce($.name.first, upper(header('x-id')))\n"))
+        let each =
+            "      orderId: $.order\n      lines:\n        each: split($.line, ';')\n        as: n\n        when: header('x') == $n\n        value:\n          lineId: $n\n"
+        #expect(try reads("name: h\nevents:\n  - type: o2c.shipment.confirmed\n    id: $.shipment\n    data:\n" + each))
+        #expect(try reads("name: h\nskip: header('x-test') == 'yes'\nevents:\n" + rule + "      customerId: $.customer\n"))
+        #expect(try !reads("name: h\nevents:\n" + rule + "      customerId: concat($.customer, 'header()')\n"))
     }
 
     @Test("a whole file maps as its rows map the general way; a bad row is named with its column")

@@ -91,6 +91,17 @@ struct CSVRecordsTests {
         try Self.compare(text, delimiter: ",", bom: false)
     }
 
+    @Test("the quotes are counted as count(where:) counts them")
+    func quotes() {
+        var random = SplitMix64(seed: 34)
+        for length in [0, 1, 7, 15, 16, 17, 31, 64, 100, 1_000, 4_099] {
+            let bytes = (0..<length).map { _ in UInt8(truncatingIfNeeded: random.next() % 4 == 0 ? 0x22 : random.next()) }
+            for start in [0, min(1, length), length / 3] {
+                #expect(CSVTable.quotes(bytes[start...]) == bytes[start...].count(where: { $0 == 0x22 }), "\(length) from \(start)")
+            }
+        }
+    }
+
     @Test("bytes are UTF-8 exactly when String(validating:) says so")
     func utf8() {
         var random = SplitMix64(seed: 8)

@@ -6,7 +6,32 @@
 /// ```
 public struct PayloadReader: Sendable {
     public let members: [(String, JSONValue)]
-    public let path: String
+    /// The path is written only when asked for (an error names it): a list's element keeps its
+    /// list's reader's path, the list's key and its index, `"\(base).\(key)[\(index)]"`.
+    let base: String
+    let key: String?
+    let index: Int
+
+    /// The JSON path of this object (`$.data`, `$.data.lines[0]`).
+    public var path: String {
+        guard let key else { return base }
+        return "\(base).\(key)[\(index)]"
+    }
+
+    public init(members: [(String, JSONValue)], path: String) {
+        self.members = members
+        self.base = path
+        self.key = nil
+        self.index = 0
+    }
+
+    /// Element `index` of the list at `field(key)` of the object at `base`.
+    init(members: [(String, JSONValue)], base: String, key: String, index: Int) {
+        self.members = members
+        self.base = base
+        self.key = key
+        self.index = index
+    }
 
     /// Reads `value` as an object located at `path`.
     public static func object(_ value: JSONValue, at path: String) throws(WaybillError) -> PayloadReader {
@@ -171,13 +196,13 @@ public struct PayloadReader: Sendable {
         case .array(let items)?:
             var readers: [PayloadReader] = []
             readers.reserveCapacity(items.count)
-            let base = field(key)
+            // Each element's path is written only should an error name it.
+            let base = path
             for (i, item) in items.enumerated() {
-                var path = base
-                path.append("[")
-                path.append(String(i))
-                path.append("]")
-                readers.append(try PayloadReader.object(item, at: path))
+                guard case .object(let members) = item else {
+                    throw WaybillError(.invalidPayload, "expected an object, found \(item.typeName)", at: "\(field(key))[\(i)]")
+                }
+                readers.append(PayloadReader(members: members, base: base, key: key, index: i))
             }
             return readers
         case let other?:

@@ -83,7 +83,6 @@ public struct CSVInbox: Sendable {
     /// the file's content: the same file again is the same events.
     static func map(_ bytes: [UInt8], name: String, settings: CSVInbound, system: SystemName) throws(CSVTable.Problem) -> [IngestItem] {
         var table = try CSVTable.read(bytes, delimiter: settings.delimiter)
-        let hash = SHA256.hash(data: bytes).map { String($0, radix: 16).leftPadded(to: 2) }.joined()
         var mapping = settings.mapping
         // Only a rule without its own id: reads the delivery id (the inbox has no use for it).
         if mapping.deliveryId == nil, mapping.events.contains(where: { $0.id == nil }) { mapping.deliveryId = Self.fileDeliveryId }
@@ -91,7 +90,12 @@ public struct CSVInbox: Sendable {
         let mapper = RowMapper(mapping, columns: table.header)
         var items: [IngestItem] = []
         items.reserveCapacity(table.records.count - 1)
-        var headers = ["csv-file": name, "csv-row": "", "csv-sha256": hash]
+        // The headers are made (the file hashed, each row's number written) only for a mapping
+        // that reads them: a mapping without `header()` maps a row the same without them.
+        var headers: [String: String] = [:]
+        if mapper.readsHeaders {
+            headers = ["csv-file": name, "csv-row": "", "csv-sha256": SHA256.hash(data: bytes).map { String($0, radix: 16).leftPadded(to: 2) }.joined()]
+        }
         let source = system.source
         var scratch: [UInt8] = []
         for i in table.records.indices.dropFirst() where !CSVTable.isBlank(table.records[i]) {
@@ -101,7 +105,7 @@ public struct CSVInbox: Sendable {
             // the memory is used again for the rows after it.
             table.records[i] = []
             do {
-                headers["csv-row"] = String(number)
+                if mapper.readsHeaders { headers["csv-row"] = String(number) }
                 try Hub.appendRow(fields, mapper: mapper, headers: headers, system: system, source: source, scratch: &scratch, into: &items)
             } catch {
                 let column = table.column(of: error.inputPath)
