@@ -134,6 +134,13 @@ struct ValueTests {
         #expect(Timestamp(rfc3339: text) == nil)
     }
 
+    @Test("fractions of a second: more than three digits are cut to milliseconds, not a trap")
+    func longFractions() {
+        #expect(Timestamp(rfc3339: "2026-12-01T08:00:00.123456+05:30") == Timestamp(rfc3339: "2026-12-01T08:00:00.123+05:30"))
+        #expect(Timestamp(rfc3339: "2026-12-01T08:00:00.9999Z") == Timestamp(rfc3339: "2026-12-01T08:00:00.999Z"))
+        #expect(Timestamp(rfc3339: "2026-12-01T08:00:00.5Z") == Timestamp(rfc3339: "2026-12-01T08:00:00.500Z"))
+    }
+
     @Test("W3C traceparent values are validated")
     func traceparent() {
         #expect(TraceContext(traceparent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01")?.traceID == "4bf92f3577b34da6a3ce929d0e0e4736")

@@ -41,7 +41,8 @@ public struct Timestamp: Hashable, Sendable, Comparable, CustomStringConvertible
                 i += 1
             }
             guard digits > 0 else { return nil }
-            for _ in digits..<3 where digits < 3 { millis *= 10 }
+            // (More than three digits: the rest dropped. `digits..<3` would trap.)
+            for _ in min(digits, 3)..<3 { millis *= 10 }
         }
         guard i < b.count else { return nil }
         var offsetMinutes = 0
