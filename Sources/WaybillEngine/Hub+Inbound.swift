@@ -113,8 +113,8 @@ extension Hub {
     ) throws(MappingError) {
         let start = items.count
         do {
-            try mapper.forEachEvent(fields, headers: headers, scratch: &scratch) { event, data throws(MappingError) in
-                guard let envelope = event.envelope(source: source),
+            try mapper.forEachEvent(fields, headers: headers, scratch: &scratch) { event, data, time throws(MappingError) in
+                guard let envelope = event.envelope(source: source, parsedTime: time),
                     let decoded = try? InboundEvent.decode(envelope: envelope, raw: event.cloudEventBytes(source: source, data: data))
                 else { throw MappingError(.invalidEvent, "decoded the long way", rule: "") }
                 items.append(.event(decoded))

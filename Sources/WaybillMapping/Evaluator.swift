@@ -24,13 +24,40 @@ public struct Scope {
 /// it came from (for errors), or a list spread over by `[*]`.
 public struct Value: Sendable {
     public var json: JSONValue?
-    public var path: String?
+    /// The input path: `base`, or `"\(base)[\(index)]"` for an element of a list (written only
+    /// when read, as it is only to name an error).
+    public var path: String? {
+        get { index < 0 ? base : base.map { Self.indexed($0, index) } }
+        set {
+            base = newValue
+            index = -1
+        }
+    }
+    var base: String?
+    /// The element's index in the list at `base`, or -1.
+    var index = -1
     var spread = false
 
     init(_ json: JSONValue?, path: String?, spread: Bool = false) {
         self.json = json
-        self.path = path
+        self.base = path
         self.spread = spread
+    }
+
+    /// An element of the list at `path`: its path is `"\(path)[\(index)]"`.
+    init(_ json: JSONValue?, path: String?, index: Int) {
+        self.json = json
+        self.base = path
+        self.index = index
+    }
+
+    /// `"\(path)[\(i)]"`.
+    static func indexed(_ path: String, _ i: Int) -> String {
+        var out = path
+        out.append("[")
+        out.append(String(i))
+        out.append("]")
+        return out
     }
 
     var isAbsent: Bool {

@@ -125,15 +125,7 @@ enum Functions {
         case .header:
             return Value(scope.headers[try string(first).lowercased()].map(JSONValue.string), path: "header \(try string(first))")
         case .timestamp:
-            if first.isAbsent { return first }
-            if case .number(let n)? = first.json, let milliseconds = Int64(n) {
-                return Value(.string(Timestamp(milliseconds: milliseconds).rfc3339), path: first.path)  // epoch milliseconds
-            }
-            let text = withColonOffset(try string(first))
-            guard let t = Timestamp(rfc3339: text) else {
-                throw MappingError(.typeMismatch, "\(try string(first).debugDescription) is not an RFC 3339 timestamp", inputPath: first.path)
-            }
-            return Value(.string(t.rfc3339(reusing: text)), path: first.path)
+            return try timestamp(first).value
         case .date:
             if first.isAbsent { return first }
             return Value(.string(try date(first, zone: rest.isEmpty ? nil : try string(rest[0]))), path: first.path)
@@ -218,6 +210,20 @@ enum Functions {
         let bytes = text.utf8.span
         for i in bytes.indices where bytes[i] >= 0x80 || bytes[i] == 0x0D { return false }
         return true
+    }
+
+    /// `timestamp(first)`, with the instant its text is (when it parsed one), so that a caller
+    /// need not parse the text again: `Timestamp(rfc3339:)` of the text gives the same instant.
+    static func timestamp(_ first: Value) throws(MappingError) -> (value: Value, instant: Timestamp?) {
+        if first.isAbsent { return (first, nil) }
+        if case .number(let n)? = first.json, let milliseconds = Int64(n) {
+            return (Value(.string(Timestamp(milliseconds: milliseconds).rfc3339), path: first.path), nil)  // epoch milliseconds
+        }
+        let text = withColonOffset(try string(first))
+        guard let t = Timestamp(rfc3339: text) else {
+            throw MappingError(.typeMismatch, "\(try string(first).debugDescription) is not an RFC 3339 timestamp", inputPath: first.path)
+        }
+        return (Value(.string(t.rfc3339(reusing: text)), path: first.path), t)
     }
 
     /// `2024-10-02T09:04:43.000+0000` (ISO 8601's basic offset, as Salesforce writes it) with the

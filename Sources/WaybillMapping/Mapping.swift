@@ -161,11 +161,14 @@ public struct MappedEvent: Sendable, Equatable {
     /// What `CloudEvent.decode(cloudEvent(source: source))` reads, made from the parts; nil when
     /// that decoding would refuse it (an empty id, source or subject, a time that is not RFC
     /// 3339, data that is not an object), so that the caller decodes it to learn why.
-    public func envelope(source: String) -> CloudEvent? {
+    ///
+    /// - Parameter parsedTime: `Timestamp(rfc3339: time)` when the caller has it already (the
+    ///   mapping's `timestamp()` parsed it), so that it is not parsed again.
+    public func envelope(source: String, parsedTime: Timestamp? = nil) -> CloudEvent? {
         guard !id.isEmpty, !source.isEmpty, subject?.isEmpty != true, case .object = data else { return nil }
         var instant: Timestamp?
         if let time {
-            guard let t = Timestamp(rfc3339: time) else { return nil }
+            guard let t = parsedTime ?? Timestamp(rfc3339: time) else { return nil }
             instant = t
         }
         return CloudEvent(id: id, source: source, type: type, subject: subject, time: instant, traceparent: nil, data: data)

@@ -74,7 +74,7 @@ public struct RowMapper: Sendable {
         do {
             var events: [MappedEvent] = []
             var scratch: [UInt8] = []
-            let (deliveryId, skipped) = try compiledInbound(fields, headers: headers, scratch: &scratch) { event, _ in events.append(event) }
+            let (deliveryId, skipped) = try compiledInbound(fields, headers: headers, scratch: &scratch) { event, _, _ in events.append(event) }
             return Mapper.Inbound(deliveryId: deliveryId, skipped: skipped, events: events)
         } catch {
             // The general mapper names the error (or, should it map the row, its events stand).
@@ -95,7 +95,7 @@ public struct RowMapper: Sendable {
         do {
             var out: [WrittenEvent] = []
             var scratch: [UInt8] = []
-            _ = try compiledInbound(fields, headers: headers, scratch: &scratch) { event, data in
+            _ = try compiledInbound(fields, headers: headers, scratch: &scratch) { event, data, _ in
                 out.append(WrittenEvent(event: event, data: data))
             }
             return out
@@ -107,13 +107,14 @@ public struct RowMapper: Sendable {
 
     /// The events of `events(fields, headers: headers)` handed to `emit` one by one, each with
     /// its data's JSON written into `scratch` (kept from row to row, so that a row allocates no
-    /// buffer for it), without a list of them.
+    /// buffer for it), without a list of them, and with its time's instant when the mapping's
+    /// `timestamp()` parsed it (`Timestamp(rfc3339: event.time)`, for `MappedEvent.envelope`).
     ///
     /// When this throws, events already handed to `emit` stay handed, and the error need not be
     /// the general mapper's: the caller undoes what `emit` did and maps the row with `events`,
     /// which names the error. An error `emit` throws comes out as it is.
     public func forEachEvent(
-        _ fields: [String], headers: [String: String], scratch: inout [UInt8], _ emit: (MappedEvent, [UInt8]) throws(MappingError) -> Void
+        _ fields: [String], headers: [String: String], scratch: inout [UInt8], _ emit: (MappedEvent, [UInt8], Timestamp?) throws(MappingError) -> Void
     ) throws(MappingError) {
         _ = try compiledInbound(fields, headers: headers, scratch: &scratch, emit: emit)
     }
@@ -121,7 +122,7 @@ public struct RowMapper: Sendable {
     /// The row mapped: its delivery id and whether it is skipped; each event, with its data's
     /// JSON (written into `scratch`), handed to `emit`.
     func compiledInbound(
-        _ fields: [String], headers: [String: String], scratch: inout [UInt8], emit: (MappedEvent, [UInt8]) throws(MappingError) -> Void
+        _ fields: [String], headers: [String: String], scratch: inout [UInt8], emit: (MappedEvent, [UInt8], Timestamp?) throws(MappingError) -> Void
     ) throws(MappingError) -> (deliveryId: String?, skipped: Bool) {
         let row = Row(fields: fields, scopeVariables: scopeVariables)
         let scope = Scope(root: readsRow ? Self.object(fields, columns: columns) : .null, headers: headers, maps: mapping.maps)
@@ -140,11 +141,13 @@ public struct RowMapper: Sendable {
                 throw MappingError(.syntax, "the rule has no id: and the mapping no deliveryId: to derive one from", rule: rule.location)
             }
             let subject = try rule.subject.map { r throws(MappingError) in try Self.text(r, row, scope) }
-            let time = try rule.time.map { r throws(MappingError) in try Self.text(r, row, scope) }
+            var time: String?
+            var instant: Timestamp?
+            if let r = rule.time { (time, instant) = try Self.time(r, row, scope) }
             scratch.removeAll(keepingCapacity: true)
             scratch.reserveCapacity(rule.dataSize)
             let data = try Self.render(rule.data, row, scope, into: &scratch)
-            try emit(MappedEvent(type: rule.type, id: id, subject: subject, time: time, data: data), scratch)
+            try emit(MappedEvent(type: rule.type, id: id, subject: subject, time: time, data: data), scratch, instant)
         }
         return (deliveryId, false)
     }
@@ -254,6 +257,19 @@ public struct RowMapper: Sendable {
         return text
     }
 
+    /// `text(rule, row, scope)` of an event's `time:`, with the instant when the rule is
+    /// `timestamp(…)` of a text it parses (the text is that instant's), so that the event's
+    /// envelope does not parse it again. Anything else is `text` as it is (an error too).
+    static func time(_ rule: CompiledRule, _ row: Row, _ scope: Scope) throws(MappingError) -> (String, Timestamp?) {
+        if case .call(.timestamp, let arguments) = rule.value, arguments.count == 1,
+            let argument = try? evaluate(arguments[0], row, scope),
+            case (let value, let instant?)? = try? Functions.timestamp(argument), case .string(let text)? = value.json
+        {
+            return (text, instant)
+        }
+        return (try text(rule, row, scope), nil)
+    }
+
     /// The value `template` renders to, its JSON (as `JSONWriter` writes it) appended to `out`.
     static func render(_ template: CompiledTemplate, _ row: Row, _ scope: Scope, into out: inout [UInt8]) throws(MappingError) -> JSONValue {
         switch template {
@@ -311,7 +327,7 @@ public struct RowMapper: Sendable {
             if let outer = bound.variable { bound.outer.append(outer) }
             out.append(UInt8(ascii: "["))
             for (i, item) in items.enumerated() {
-                let element = Value(item, path: list.path.map { Self.indexed($0, i) })
+                let element = Value(item, path: list.path, index: i)
                 bound.variable = (variable, element)
                 if row.scopeVariables { inner.variables[variable] = element }
                 if let when, !(try condition(when, bound, inner)) { continue }
@@ -323,14 +339,6 @@ public struct RowMapper: Sendable {
         }
     }
 
-    /// `"\(path)[\(i)]"`.
-    static func indexed(_ path: String, _ i: Int) -> String {
-        var out = path
-        out.append("[")
-        out.append(String(i))
-        out.append("]")
-        return out
-    }
 }
 
 /// An expression with its `$.column` resolved to the column.

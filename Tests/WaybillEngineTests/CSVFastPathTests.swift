@@ -68,7 +68,11 @@ struct CSVFastPathTests {
             pick(["1", "40", "2.5", "1.50", "0", "-1", "x", "", "007", "1e3"]),
             pick(["UPS", "FDX", "DHL", "", "ups"]),
             pick(["1Z999AA10000001", "", "TRK\\\"1"]),
-            pick(["2026-12-01T08:00:00Z", "2026-12-01T08:00:00+0100", "2026-12-01T08:00:00.123-05:00", "1733040000000", "yesterday", ""]),
+            pick([
+                "2026-12-01T08:00:00Z", "2026-12-01T08:00:00+0100", "2026-12-01T08:00:00.123-05:00", "1733040000000", "yesterday", "",
+                "2026-12-01T08:00:00.5Z", "2026-12-01T08:00:00.123456+05:30", "2026-12-01t08:00:00z", "2026-02-30T08:00:00Z",
+                "2026-12-01 08:00:00Z",
+            ]),
             pick(["", "skip", "vip", "other"]),
             pick(["", "DC-1"]),
             pick(["C-1", "C-2", "", "C-\u{1F600}"]),
@@ -172,6 +176,48 @@ struct CSVFastPathTests {
         #expect(mapped > 300 && failed > 300 && skipped > 300, "\(mapped) mapped, \(failed) failed, \(skipped) skipped")
     }
 
+    @Test("an each element's error names its path both ways, and the instant timestamp() parsed is the envelope's")
+    func elementPathsAndTimes() throws {
+        let yaml = """
+            name: element-paths
+            events:
+              - type: o2c.shipment.confirmed
+                id: $.shipment
+                time: timestamp($.shipped_at)
+                data:
+                  orderId: $.order
+                  shipmentId: $.shipment
+                  lines:
+                    each: split($.line, ';')
+                    as: n
+                    when: number($n) > 0
+                    value:
+                      lineId: $n
+                      quantity: number($.quantity)
+            """
+        let mapper = RowMapper(try MappingLoader.parse(yaml, name: "paths.yml"), columns: Self.columns)
+        var fields = Array(repeating: "", count: Self.columns.count)
+        (fields[0], fields[1], fields[3], fields[6]) = ("SO-1", "SH-1", "2", "2026-12-01T08:00:00.5+0100")
+        for (line, path) in [("1;x", "$.line[1]"), ("y", "$.line[0]"), ("1;2;3;z", "$.line[3]")] {
+            fields[2] = line
+            let long = Result { () throws(MappingError) in try Self.general(fields, mapping: mapper.mapping, headers: [:]) }
+            let short = Result { () throws(MappingError) in try Self.fast(fields, mapper: mapper, headers: [:]) }
+            guard case .failure(let a) = long, case .failure(let b) = short else {
+                Issue.record("\(line): \(long) against \(short)")
+                continue
+            }
+            #expect(a == b)
+            #expect(a.inputPath == path)
+        }
+        fields[2] = "1;2"
+        var instants: [Timestamp?] = []
+        var scratch: [UInt8] = []
+        try mapper.forEachEvent(fields, headers: [:], scratch: &scratch) { _, _, instant in instants.append(instant) }
+        #expect(instants == [Timestamp(rfc3339: "2026-12-01T08:00:00.500+01:00")])
+        let events = try Self.fast(fields, mapper: mapper, headers: [:])
+        #expect(events.map(\.envelope.time) == instants)
+    }
+
     @Test("a mapping reads the headers exactly when some expression calls header()")
     func readsHeaders() throws {
         func reads(_ yaml: String) throws -> Bool { RowMapper(try MappingLoader.parse(yaml, name: "h.yml"), columns: Self.columns).readsHeaders }
@@ -213,9 +259,9 @@ struct CSVFastPathTests {
         #expect(zip(events, expected).allSatisfy(Self.same))
 
         var bad = good
-        var badRow = good[0]
+        // A row that maps to an event (not skipped), its quantity made bad.
+        var badRow = try #require(good.first { $0[7] != "skip" })
         badRow[3] = "x"  // quantity
-        badRow[7] = ""  // not skipped
         bad.insert(badRow, at: 250)
         #expect(throws: CSVTable.Problem.self) { try CSVInbox.map(file(bad), name: "bad.csv", settings: settings, system: SystemName("wms")) }
         do {
