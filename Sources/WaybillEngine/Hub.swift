@@ -1,4 +1,5 @@
 import Logging
+import Synchronization
 import WaybillCore
 import WaybillStore
 
@@ -22,7 +23,10 @@ public final class Hub: Sendable {
     public let storeHealth: StoreHealth
     /// What this node has done lately (the console's live figures).
     public let activity = HubActivity()
-    private let committer: GroupCommitter<[IngestItem], [EventResult]>
+    /// The ingest group commits: one per writer the store runs at once (`Store.concurrentWriters`),
+    /// requests dealt to them in turn.
+    private let committers: [GroupCommitter<[IngestItem], [EventResult]>]
+    private let nextCommitter = Atomic<Int>(0)
 
     public init(
         store: any Store, landscape: Landscape, policies: Policies, clock: any HubClock, random: HubRandom, maxRequestsPerCommit: Int = 256,
@@ -40,14 +44,16 @@ public final class Hub: Sendable {
         self.logger = logger
         self.storeHealth = StoreHealth(logger: logger)
         let lifecycle = self.lifecycle
-        committer = GroupCommitter(maxJobsPerCommit: maxRequestsPerCommit) { requests in
-            let now = clock.now()
-            let outlook = BatchOutlook(requests.joined())
-            return try await store.write { tx in
-                try tx.prepare(for: outlook)
-                let step = IngestStep(
-                    tx: tx, lifecycle: lifecycle, landscape: landscape, random: random, now: now, mode: .live, serviceLevels: serviceLevels)
-                return try requests.map { items in try items.map { try Hub.ingest($0, step: step) } }
+        committers = (0..<max(1, store.concurrentWriters)).map { _ in
+            GroupCommitter(maxJobsPerCommit: maxRequestsPerCommit) { requests in
+                let now = clock.now()
+                let outlook = BatchOutlook(requests.joined())
+                return try await store.write { tx in
+                    try tx.prepare(for: outlook)
+                    let step = IngestStep(
+                        tx: tx, lifecycle: lifecycle, landscape: landscape, random: random, now: now, mode: .live, serviceLevels: serviceLevels)
+                    return try requests.map { items in try items.map { try Hub.ingest($0, step: step) } }
+                }
             }
         }
     }
@@ -81,6 +87,7 @@ public final class Hub: Sendable {
     /// Ingests decoded items (one group-committed transaction shared with concurrent callers).
     public func ingest(_ items: [IngestItem]) async throws -> [EventResult] {
         do {
+            let committer = committers[(nextCommitter.wrappingAdd(1, ordering: .relaxed).oldValue & Int.max) % committers.count]
             let results = try await committer.submit(items)
             let now = clock.now()
             storeHealth.succeeded(at: now)

@@ -83,6 +83,11 @@ public final class PostgresStore: Store {
         await close()
     }
 
+    /// Two ingest batches of one node at a time: while one waits for the server, the other is
+    /// processed (batches of different orders never wait for each other; the same order's
+    /// serialise on its lock, as across nodes). The pool keeps connections for reads and delivery.
+    public var concurrentWriters: Int { min(2, max(1, pool.size - 2)) }
+
     deinit {
         // A store dropped without `close()`: its idle connections close in the background.
         pool.closeInBackground()

@@ -9,6 +9,14 @@ public protocol Store: Sendable {
     func write<T: Sendable>(_ body: @escaping @Sendable (any StoreTransaction) throws -> T) async throws -> T
     /// Runs `body` on a consistent snapshot.
     func read<T: Sendable>(_ body: @escaping @Sendable (any StoreReader) throws -> T) async throws -> T
+    /// How many of this process's write transactions run side by side to good effect: 1 for a
+    /// store with one writer (SQLite), more for a server that runs transactions at once
+    /// (PostgreSQL); the hub keeps that many ingest group commits going.
+    var concurrentWriters: Int { get }
+}
+
+extension Store {
+    public var concurrentWriters: Int { 1 }
 }
 
 /// What can be read from the store.
