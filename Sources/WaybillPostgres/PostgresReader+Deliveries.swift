@@ -72,24 +72,11 @@ extension PostgresReader {
     }
 
     func deliveries(_ filter: DeliveryFilter) throws -> [DeliveryRecord] {
-        var conditions: [String] = []
-        var binds = PostgresBindings()
-        if let subscription = filter.subscription {
-            binds.append(subscription.rawValue)
-            conditions.append("subscription = $\(binds.count)")
-        }
-        if let status = filter.status {
-            binds.append(Self.statusCode(status))
-            conditions.append("status = $\(binds.count)")
-        }
-        if let key = filter.key {
-            binds.append(key)
-            conditions.append("record_key = $\(binds.count)")
-        }
-        binds.append(Int64(max(0, filter.limit)))
-        let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
-        let sql = "SELECT \(Self.deliveryColumns) FROM outbox \(whereClause) ORDER BY id LIMIT $\(binds.count)"
-        return try all(PostgresQuery(unsafeSQL: sql, binds: binds)).compactMap(Self.deliveryRecord)
+        var query = FilteredQuery()
+        query.filter("subscription = ?", filter.subscription?.rawValue)
+        query.filter("status = ?", filter.status.map(Self.statusCode))
+        query.filter("record_key = ?", filter.key)
+        return try all(query.select(Self.deliveryColumns, from: "outbox", orderBy: "id", limit: filter.limit)).compactMap(Self.deliveryRecord)
     }
 
     func delivery(_ id: Int64) throws -> DeliveryRecord? {
@@ -159,28 +146,12 @@ extension PostgresReader {
     static let exceptionColumns = "id, kind, code, record_key, event_seq, message, status, raised_at, resolved_at, resolved_by"
 
     func exceptions(_ filter: ExceptionFilter) throws -> [ExceptionRecord] {
-        var conditions: [String] = []
-        var binds = PostgresBindings()
-        if let kind = filter.kind {
-            binds.append(kind.rawValue)
-            conditions.append("kind = $\(binds.count)")
-        }
-        if let status = filter.status {
-            binds.append(status.rawValue)
-            conditions.append("status = $\(binds.count)")
-        }
-        if let key = filter.key {
-            binds.append(key)
-            conditions.append("record_key = $\(binds.count)")
-        }
-        if let codes = filter.codes {
-            binds.append(codes)
-            conditions.append("code = ANY($\(binds.count)::text[])")
-        }
-        binds.append(Int64(max(0, filter.limit)))
-        let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
-        let sql = "SELECT \(Self.exceptionColumns) FROM exceptions \(whereClause) ORDER BY id LIMIT $\(binds.count)"
-        return try all(PostgresQuery(unsafeSQL: sql, binds: binds)).compactMap(Self.exceptionRecord)
+        var query = FilteredQuery()
+        query.filter("kind = ?", filter.kind?.rawValue)
+        query.filter("status = ?", filter.status?.rawValue)
+        query.filter("record_key = ?", filter.key)
+        query.filter("code = ANY(?::text[])", filter.codes)
+        return try all(query.select(Self.exceptionColumns, from: "exceptions", orderBy: "id", limit: filter.limit)).compactMap(Self.exceptionRecord)
     }
 
     func exception(_ id: Int64) throws -> ExceptionRecord? {

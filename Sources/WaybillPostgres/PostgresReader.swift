@@ -40,28 +40,12 @@ class PostgresReader: StoreReader {
     }
 
     func orders(status: OrderStatus?, customer: CustomerID?, updatedSince: Timestamp?, after: OrderID?, limit: Int) throws -> [OrderState] {
-        var conditions: [String] = []
-        var binds = PostgresBindings()
-        if let status {
-            binds.append(status.rawValue)
-            conditions.append("derived_status = $\(binds.count)")
-        }
-        if let customer {
-            binds.append(customer.rawValue)
-            conditions.append("customer_id = $\(binds.count)")
-        }
-        if let updatedSince {
-            binds.append(updatedSince.milliseconds)
-            conditions.append("updated_at >= $\(binds.count)")
-        }
-        if let after {
-            binds.append(after.rawValue)
-            conditions.append("order_id > $\(binds.count)")
-        }
-        binds.append(Int64(max(0, limit)))
-        let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
-        let sql = "SELECT state FROM orders \(whereClause) ORDER BY order_id LIMIT $\(binds.count)"
-        return try all(PostgresQuery(unsafeSQL: sql, binds: binds)).map { try OrderState(storage: try $0.bytes(0)) }
+        var query = FilteredQuery()
+        query.filter("derived_status = ?", status?.rawValue)
+        query.filter("customer_id = ?", customer?.rawValue)
+        query.filter("updated_at >= ?", updatedSince?.milliseconds)
+        query.filter("order_id > ?", after?.rawValue)
+        return try all(query.select("state", from: "orders", orderBy: "order_id", limit: limit)).map { try OrderState(storage: try $0.bytes(0)) }
     }
 
     func orderCount() throws -> Int {
