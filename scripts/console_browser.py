@@ -55,7 +55,7 @@ def sign_in(driver, role):
     field = driver.find_element(By.ID, "token")
     field.send_keys(SCENARIO["tokens"][role])
     field.send_keys(Keys.ENTER)
-    WebDriverWait(driver, 10).until(lambda d: d.find_element(By.TAG_NAME, "body").get_attribute("data-page") == "overview")
+    WebDriverWait(driver, 30).until(lambda d: d.find_element(By.TAG_NAME, "body").get_attribute("data-page") == "overview")
     who = driver.find_element(By.ID, "who").text
     assert role in who, "signed in as %s, the header says %r" % (role, who)
 
@@ -145,7 +145,7 @@ def main():
             driver.switch_to.active_element.send_keys(Keys.TAB)
         assert driver.switch_to.active_element.get_attribute("id") == target, "Tab never reached the exception's link"
         driver.switch_to.active_element.send_keys(Keys.ENTER)
-        WebDriverWait(driver, 10).until(lambda d: d.find_element(By.TAG_NAME, "body").get_attribute("data-page") == "exception")
+        WebDriverWait(driver, 30).until(lambda d: d.find_element(By.TAG_NAME, "body").get_attribute("data-page") == "exception")
         shot(driver, "finance-exception")
         for _ in range(60):
             if driver.switch_to.active_element.get_attribute("id") == "release-note":
@@ -156,7 +156,7 @@ def main():
         driver.switch_to.active_element.send_keys(Keys.TAB)
         assert driver.switch_to.active_element.get_attribute("id") == "release", "the release button follows the note"
         driver.switch_to.active_element.send_keys(Keys.ENTER)
-        WebDriverWait(driver, 10).until(lambda d: "The hold is released" in d.find_element(By.TAG_NAME, "main").text)
+        WebDriverWait(driver, 30).until(lambda d: "The hold is released" in d.find_element(By.TAG_NAME, "main").text)
         shot(driver, "finance-released")
 
         # The overview changes without a reload when an event arrives.
@@ -164,12 +164,12 @@ def main():
         sign_in(driver, "admin")
         page(driver, "/ui", "overview")
         driver.execute_script("window.__sameDocument = 'yes';")
-        WebDriverWait(driver, 10).until(lambda d: d.find_element(By.TAG_NAME, "body").get_attribute("data-updated"))
+        WebDriverWait(driver, 30).until(lambda d: d.find_element(By.TAG_NAME, "body").get_attribute("data-updated"))
         before = driver.find_element(By.ID, "events-total").text
         post_event({"specversion": "1.0", "id": "live-%d" % int(time.time() * 1000), "source": "/systems/erp",
                     "type": "o2c.product.upserted", "subject": "LIVE-1",
                     "data": {"sku": "LIVE-1", "baseUom": "EA", "listPrice": "1.00", "currency": "USD"}})
-        WebDriverWait(driver, 15).until(lambda d: d.find_element(By.ID, "events-total").text != before)
+        WebDriverWait(driver, 30).until(lambda d: d.find_element(By.ID, "events-total").text != before)
         assert driver.execute_script("return window.__sameDocument") == "yes", "the page was reloaded"
         shot(driver, "overview")
 
@@ -178,19 +178,19 @@ def main():
         sign_in(driver, "support")
         page(driver, "/ui/deliveries?subscription=" + SCENARIO["failingSubscription"], "deliveries")
         driver.find_element(By.ID, "bulk-retry").click()
-        WebDriverWait(driver, 10).until(lambda d: d.find_element(By.TAG_NAME, "body").get_attribute("data-page") == "bulk-retry")
+        WebDriverWait(driver, 30).until(lambda d: d.find_element(By.TAG_NAME, "body").get_attribute("data-page") == "bulk-retry")
         notice = driver.find_element(By.ID, "bulk-count").text
         assert "This will retry" in notice and SCENARIO["failingSubscription"] in notice, notice
         count = int(driver.find_element(By.CSS_SELECTOR, "#bulk-count strong").text)
         assert count > 0, "nothing to retry: %r" % notice
         shot(driver, "support-bulk-retry")
         driver.find_element(By.ID, "confirm-bulk-retry").click()
-        WebDriverWait(driver, 10).until(lambda d: "The deliveries are pending again" in d.find_element(By.TAG_NAME, "main").text)
+        WebDriverWait(driver, 30).until(lambda d: "The deliveries are pending again" in d.find_element(By.TAG_NAME, "main").text)
         print("bulk-retried: %d" % count)
 
         step("sign out")
         driver.find_element(By.CSS_SELECTOR, "form[action='/ui/sign-out'] button").click()
-        WebDriverWait(driver, 10).until(lambda d: d.find_element(By.TAG_NAME, "body").get_attribute("data-page") == "sign-in")
+        WebDriverWait(driver, 30).until(lambda d: d.find_element(By.TAG_NAME, "body").get_attribute("data-page") == "sign-in")
         driver.get(BASE + "/ui")
         assert driver.find_element(By.TAG_NAME, "body").get_attribute("data-page") == "sign-in", "still signed in after signing out"
         print("ok")
